@@ -1,0 +1,94 @@
+// FixGraph: the int8 DPU program that the quantiser produces, the xmodel
+// module writes and reads, and the emulator executes. Framework-free (no XIR):
+// the xmodel module is the only place that maps it to XIR op types.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "signdpu/core/shape.h"
+#include "signdpu/core/status.h"
+#include "signdpu/kernels/dispatch.h"
+#include "signdpu/kernels/reference/conv2d_fix.h"
+#include "signdpu/kernels/reference/eltwise_fix.h"
+#include "signdpu/kernels/reference/pool_fix.h"
+
+namespace signdpu {
+
+struct FixTensor {
+  std::string name;
+  Shape shape;         // NHWC (or [1, C] style) for ONE image: dim 0 is 1
+  int fix_point = 0;   // real = q * 2^-fix_point
+  int bit_width = 8;
+  bool if_signed = true;
+  int64_t per_image_size() const { return NumElements(shape); }
+};
+
+enum class FixOpKind {
+  kConv2d,           // conv2d-fix
+  kDepthwiseConv2d,  // depthwise-conv2d-fix
+  kPool,             // pool-fix
+  kEltwiseAdd,       // eltwise-fix (ADD)
+  kCopy,             // reshape-fix, upload, download: byte copy
+};
+
+const char* FixOpKindName(FixOpKind kind);
+
+struct FixOp {
+  FixOpKind kind = FixOpKind::kCopy;
+  std::string name;
+  std::vector<int> inputs;  // tensor ids
+  int output = -1;          // tensor id
+  // kConv2d / kDepthwiseConv2d: config.input.n is ignored (the batch decides)
+  ConvConfig conv;
+  std::vector<int8_t> weights;  // OHWI, [1,kh,kw,C] for depthwise
+  std::vector<int8_t> bias;     // [O]; empty when conv.has_bias is false
+  // kPool
+  PoolConfig pool;
+  // kEltwiseAdd
+  Activation eltwise_activation = Activation::kNone;
+};
+
+struct FixGraph {
+  std::string name;
+  std::vector<FixTensor> tensors;
+  std::vector<FixOp> ops;      // topological order
+  std::vector<int> inputs;     // tensor ids fed from outside
+  std::vector<int> outputs;    // tensor ids read from outside
+
+  int FindTensor(const std::string& name) const;  // -1 if absent
+  // Checks ids, shapes, weight sizes and DPU constraints; names the op.
+  Status Validate() const;
+};
+
+// Executes a FixGraph for a fixed batch size. Prepare (validation, parameter
+// precomputation, weight packing) happens once in Create; Run only computes.
+// Not thread-safe: use one executor per thread (they are cheap to create).
+class FixGraphExecutor {
+ public:
+  static Result<std::unique_ptr<FixGraphExecutor>> Create(const FixGraph& graph, int batch,
+                                                          KernelPath path = BestKernelPath());
+  ~FixGraphExecutor();
+
+  int batch() const { return batch_; }
+  KernelPath path() const { return path_; }
+  // inputs/outputs: one pointer per graph input/output, each batch * per-image
+  // bytes. `count` (1..batch) images are computed.
+  void Run(const std::vector<const int8_t*>& inputs, const std::vector<int8_t*>& outputs, int count);
+  // Any tensor after Run (for dumps and tests); batch * per-image bytes.
+  const int8_t* TensorData(int tensor_id) const;
+
+ private:
+  FixGraphExecutor() = default;
+  struct Step;
+  const FixGraph* graph_ = nullptr;
+  FixGraph owned_;
+  int batch_ = 1;
+  KernelPath path_ = KernelPath::kReference;
+  std::vector<std::vector<int8_t>> buffers_;
+  std::vector<std::unique_ptr<Step>> steps_;
+};
+
+}  // namespace signdpu
