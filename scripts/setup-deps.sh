@@ -22,6 +22,8 @@ PKGS=(
   python3-torch python3-numpy python3-onnx
   # tooling used by tests and scripts
   clang libclang-rt-14-dev xxd
+  # cross builds (Debian arm64 sysroot + qemu; scripts/make-sysroot.sh, scripts/cross-test.sh)
+  g++-aarch64-linux-gnu qemu-user mmdebstrap
 )
 
 if [[ "${SIGNDPU_SKIP_APT:-0}" == "1" ]]; then
