@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The one test command: installs what is needed, builds and runs every test.
+#   scripts/test.sh                 # deps + Release build + all tests
+#   scripts/test.sh --sanitize      # also the ASan+UBSan build of the whole suite
+#   scripts/test.sh --tsan          # also the ThreadSanitizer build (runner/emulator tests)
+#   scripts/test.sh --cross         # also the aarch64 cross build, tests under qemu
+# Environment: BUILD_DIR (default build-test), JOBS (default nproc),
+#   SIGNDPU_SKIP_APT=1 to skip apt (packages already present).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+JOBS="${JOBS:-$(nproc)}"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build-test}"
+SANITIZE=0; TSAN=0; CROSS=0
+for arg in "$@"; do
+  case "$arg" in
+    --sanitize) SANITIZE=1 ;;
+    --tsan) TSAN=1 ;;
+    --cross) CROSS=1 ;;
+    --all) SANITIZE=1; TSAN=1; CROSS=1 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "test.sh: unknown argument '$arg'" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n==== %s (%s)\n' "$*" "$(date +%T)"; }
+
+step "dependencies"
+bash scripts/setup-deps.sh
+
+if [[ -x scripts/prepare-data.sh ]]; then
+  step "data"
+  bash scripts/prepare-data.sh
+fi
+
+GEN=()
+command -v ninja >/dev/null && GEN=(-G Ninja)
+
+run_suite() {  # run_suite DIR [cmake args...]
+  local dir="$1"; shift
+  step "configure $dir $*"
+  cmake -S "$ROOT" -B "$dir" "${GEN[@]}" "$@"
+  step "build $dir"
+  cmake --build "$dir" -j "$JOBS"
+  step "ctest $dir"
+  (cd "$dir" && ctest --output-on-failure -j "$JOBS" --timeout 900 -LE bench)
+}
+
+run_suite "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release
+
+if ((SANITIZE)); then
+  run_suite "${BUILD_DIR}-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNDPU_SANITIZE=address -DSIGNDPU_BUILD_BENCH=OFF
+fi
+if ((TSAN)); then
+  run_suite "${BUILD_DIR}-tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNDPU_SANITIZE=thread -DSIGNDPU_BUILD_BENCH=OFF
+fi
+if ((CROSS)) && [[ -x scripts/cross-test.sh ]]; then
+  step "aarch64 cross build under qemu"
+  bash scripts/cross-test.sh
+fi
+step "all tests passed"
