@@ -1,0 +1,56 @@
+// Where frames come from: Sign-MNIST CSV rows, V4L2 cameras, video files or
+// GStreamer pipelines, image folders. All through one interface so the
+// runner's pipeline does not care. Everything here is untrusted input.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "signdpu/core/status.h"
+#include "signdpu/io/csv_reader.h"
+
+namespace signdpu::io {
+
+struct Frame {
+  int64_t index = 0;            // 0-based frame number from this source
+  std::string id;               // "file.csv:12", "camera:0#57", "img/a.png"
+  int label = -1;               // ground truth when known (CSV label column)
+  std::vector<uint8_t> pixels;  // CSV frames: already model-sized grayscale
+  cv::Mat image;                // camera/video/image frames: any size, BGR or gray
+};
+
+class FrameSource {
+ public:
+  virtual ~FrameSource() = default;
+  // false at the end of the input; an error for unreadable input.
+  virtual Result<bool> Next(Frame* frame) = 0;
+  virtual std::string Describe() const = 0;
+  virtual int64_t skipped() const { return 0; }
+  virtual bool is_live() const { return false; }  // cameras: no natural end
+};
+
+Result<std::unique_ptr<FrameSource>> OpenCsvSource(const std::string& path, const CsvOptions& options);
+
+struct CameraOptions {
+  int width = 0, height = 0;   // 0 = driver default
+  double fps = 0;
+  bool mjpg = false;           // request MJPG (USB webcams at high resolution)
+  int max_retries = 5;         // reopen attempts after the device disappears
+  std::chrono::milliseconds first_backoff{200};  // doubles each attempt
+};
+
+// `spec` is a device index ("0") or a path ("/dev/video0").
+Result<std::unique_ptr<FrameSource>> OpenCameraSource(const std::string& spec, const CameraOptions& options);
+
+// A video file, or a GStreamer pipeline (text containing '!').
+Result<std::unique_ptr<FrameSource>> OpenVideoSource(const std::string& spec);
+
+// Every .png/.jpg/.jpeg/.bmp/.pgm/.tif in `dir`, sorted by name.
+Result<std::unique_ptr<FrameSource>> OpenImageDirSource(const std::string& dir, bool skip_bad);
+
+}  // namespace signdpu::io

@@ -1,0 +1,105 @@
+#include "signdpu/io/preprocess.h"
+
+#include <cstdio>
+
+#include <opencv2/imgproc.hpp>
+
+#include "signdpu/fixpoint/fixpoint.h"
+
+namespace signdpu::io {
+
+Result<Roi> ParseRoi(const std::string& text) {
+  Roi r;
+  if (text.empty() || text == "centre" || text == "center") return r;
+  if (text == "full") {
+    r.centre_square = false;
+    r.width = r.height = -1;  // whole frame
+    return r;
+  }
+  int x, y, w, h;
+  char tail;
+  if (std::sscanf(text.c_str(), "%d,%d,%d,%d%c", &x, &y, &w, &h, &tail) != 4 || x < 0 || y < 0 || w <= 0 || h <= 0)
+    return InvalidArgument("--roi '" + text + "': expected centre, full or X,Y,W,H with W, H > 0");
+  r.centre_square = false;
+  r.x = x;
+  r.y = y;
+  r.width = w;
+  r.height = h;
+  return r;
+}
+
+namespace {
+
+// DPU_ROUND quantisation of pixel/255 with a 256-entry table: identical to
+// QuantizeDpu(p / 255.0f, fp) for every pixel value, computed once.
+struct PixelTable {
+  int fix_point = 1 << 30;
+  int8_t q[256];
+  const int8_t* For(int fp) {
+    if (fp != fix_point) {
+      for (int p = 0; p < 256; ++p) q[p] = QuantizeDpu(static_cast<float>(p) / 255.0f, fp);
+      fix_point = fp;
+    }
+    return q;
+  }
+};
+
+thread_local PixelTable t_table;
+
+Status QuantizeGray(const cv::Mat& gray, int fix_point, int8_t* out) {
+  const int8_t* table = t_table.For(fix_point);
+  for (int y = 0; y < gray.rows; ++y) {
+    const uint8_t* row = gray.ptr<uint8_t>(y);
+    for (int x = 0; x < gray.cols; ++x) *out++ = table[row[x]];
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status PreprocessImage(const cv::Mat& image, const PreprocessConfig& config, int8_t* out) {
+  if (image.empty()) return InvalidArgument("empty image");
+  if (image.depth() != CV_8U) return Unsupported("image depth " + std::to_string(image.depth()) + " is not 8-bit");
+  const int ch = image.channels();
+  if (ch != 1 && ch != 3 && ch != 4) return Unsupported("image has " + std::to_string(ch) + " channels, expected 1, 3 or 4");
+  if (config.height <= 0 || config.width <= 0) return InvalidArgument("model input size must be positive");
+  cv::Rect rect(0, 0, image.cols, image.rows);
+  if (config.roi.centre_square) {
+    const int side = std::min(image.cols, image.rows);
+    rect = cv::Rect((image.cols - side) / 2, (image.rows - side) / 2, side, side);
+  } else if (config.roi.width > 0) {
+    rect = cv::Rect(config.roi.x, config.roi.y, config.roi.width, config.roi.height);
+    if (rect.x + rect.width > image.cols || rect.y + rect.height > image.rows) {
+      return InvalidArgument("ROI " + std::to_string(rect.x) + "," + std::to_string(rect.y) + "," +
+                             std::to_string(rect.width) + "," + std::to_string(rect.height) + " lies outside the " +
+                             std::to_string(image.cols) + "x" + std::to_string(image.rows) + " frame");
+    }
+  }
+  cv::Mat roi = image(rect);
+  cv::Mat gray;
+  if (ch == 1) gray = roi;
+  else cv::cvtColor(roi, gray, ch == 3 ? cv::COLOR_BGR2GRAY : cv::COLOR_BGRA2GRAY);
+  cv::Mat resized;
+  if (gray.rows == config.height && gray.cols == config.width) resized = gray;
+  else cv::resize(gray, resized, cv::Size(config.width, config.height), 0, 0, cv::INTER_AREA);
+  return QuantizeGray(resized, config.fix_point, out);
+}
+
+Status PreprocessPixels(const std::vector<uint8_t>& pixels, const PreprocessConfig& config, int8_t* out) {
+  if (static_cast<int64_t>(pixels.size()) != int64_t{config.height} * config.width)
+    return InvalidArgument("frame has " + std::to_string(pixels.size()) + " pixels, the model input needs " +
+                           std::to_string(config.height) + "x" + std::to_string(config.width));
+  const int8_t* table = t_table.For(config.fix_point);
+  for (size_t i = 0; i < pixels.size(); ++i) out[i] = table[pixels[i]];
+  return Status::Ok();
+}
+
+Status PixelsToFloat(const std::vector<uint8_t>& pixels, int height, int width, float* out) {
+  if (static_cast<int64_t>(pixels.size()) != int64_t{height} * width)
+    return InvalidArgument("frame has " + std::to_string(pixels.size()) + " pixels, expected " +
+                           std::to_string(height) + "x" + std::to_string(width));
+  for (size_t i = 0; i < pixels.size(); ++i) out[i] = static_cast<float>(pixels[i]) / 255.0f;
+  return Status::Ok();
+}
+
+}  // namespace signdpu::io
