@@ -15,6 +15,7 @@ const char* FixOpKindName(FixOpKind kind) {
     case FixOpKind::kPool: return "pool-fix";
     case FixOpKind::kEltwiseAdd: return "eltwise-fix";
     case FixOpKind::kCopy: return "reshape-fix";
+    case FixOpKind::kHardSigmoid: return "hard-sigmoid-fix";
   }
   return "?";
 }
@@ -134,6 +135,16 @@ Status FixGraph::Validate() const {
                              std::to_string(out.fix_point));
         break;
       }
+      case FixOpKind::kHardSigmoid: {
+        if (op.inputs.size() != 1) return InvalidArgument(where + ": expects 1 input");
+        const FixTensor& in = tensors[op.inputs[0]];
+        if (in.per_image_size() != out.per_image_size())
+          return InvalidArgument(where + ": input has " + std::to_string(in.per_image_size()) +
+                                 " elements, output " + std::to_string(out.per_image_size()));
+        SIGNDPU_RETURN_IF_ERROR(
+            MakeHardSigmoidParams(op.hsigmoid_in, op.shift_hsigmoid, out.per_image_size(), where).status());
+        break;
+      }
     }
   }
   for (int id : outputs) {
@@ -148,6 +159,7 @@ struct FixGraphExecutor::Step {
   std::unique_ptr<optimized::PreparedConv2d> conv;
   PoolParams pool;
   EltwiseParams eltwise;
+  HardSigmoidParams hard_sigmoid;
   std::vector<int> inputs;
   int output = -1;
   int64_t in_size = 0;   // per image
@@ -196,6 +208,11 @@ Result<std::unique_ptr<FixGraphExecutor>> FixGraphExecutor::Create(const FixGrap
       }
       case FixOpKind::kCopy:
         break;
+      case FixOpKind::kHardSigmoid: {
+        SIGNDPU_ASSIGN_OR_RETURN(step->hard_sigmoid,
+                                 MakeHardSigmoidParams(op.hsigmoid_in, op.shift_hsigmoid, step->out_size, op.name));
+        break;
+      }
     }
     ex->steps_.push_back(std::move(step));
   }
@@ -237,6 +254,12 @@ void FixGraphExecutor::Run(const std::vector<const int8_t*>& inputs, const std::
       case FixOpKind::kCopy:
         reference::CopyFix(buffers_[s->inputs[0]].data(), s->out_size * count, out);
         break;
+      case FixOpKind::kHardSigmoid: {
+        HardSigmoidParams p = s->hard_sigmoid;
+        p.size = s->out_size * count;
+        reference::HardSigmoidFix(p, buffers_[s->inputs[0]].data(), out);
+        break;
+      }
     }
   }
   for (size_t i = 0; i < outputs.size(); ++i) {

@@ -13,6 +13,7 @@
 #include "signdpu/kernels/dispatch.h"
 #include "signdpu/kernels/reference/conv2d_fix.h"
 #include "signdpu/kernels/reference/eltwise_fix.h"
+#include "signdpu/kernels/reference/hard_sigmoid_fix.h"
 #include "signdpu/kernels/reference/pool_fix.h"
 
 namespace signdpu {
@@ -32,6 +33,7 @@ enum class FixOpKind {
   kPool,             // pool-fix
   kEltwiseAdd,       // eltwise-fix (ADD)
   kCopy,             // reshape-fix, upload, download: byte copy
+  kHardSigmoid,      // hard-sigmoid-fix (kernels/reference/hard_sigmoid_fix.h)
 };
 
 const char* FixOpKindName(FixOpKind kind);
@@ -49,6 +51,9 @@ struct FixOp {
   PoolConfig pool;
   // kEltwiseAdd
   Activation eltwise_activation = Activation::kNone;
+  // kHardSigmoid: the XIR attributes hsigmoid_in and shift_hsigmoid
+  int hsigmoid_in = 0;
+  int shift_hsigmoid = 0;
 };
 
 struct FixGraph {
