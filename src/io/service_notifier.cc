@@ -147,11 +147,16 @@ std::string ServiceNotifier::FpsStatusText(double throughput_fps, std::uint64_t 
       return IoError("NOTIFY_SOCKET: socket(AF_UNIX, SOCK_DGRAM): " + ErrnoText(errno));
     }
   }
-  ssize_t sent;
-  do {
-    sent = ::sendto(fd_, assignments.data(), assignments.size(), MSG_NOSIGNAL,
+  // Non-blocking: the frame loop must never stall on a busy service manager.
+  // A full receive queue (EAGAIN) is retried for at most about 100 ms, then
+  // reported; systemd's own socket has a large buffer, so this is rare.
+  ssize_t sent = -1;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    sent = ::sendto(fd_, assignments.data(), assignments.size(), MSG_NOSIGNAL | MSG_DONTWAIT,
                     reinterpret_cast<const sockaddr*>(&sun), length);
-  } while (sent < 0 && errno == EINTR);
+    if (sent >= 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)) break;
+    if (errno != EINTR) ::usleep(1000);
+  }
   if (sent < 0) {
     return IoError("NOTIFY_SOCKET '" + address + "': sendto: " + ErrnoText(errno));
   }
