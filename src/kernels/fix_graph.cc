@@ -4,6 +4,7 @@
 
 #include "signdpu/core/check.h"
 #include "signdpu/kernels/optimized/conv2d_fix.h"
+#include "signdpu/kernels/optimized/pool_fix.h"
 #include "signdpu/kernels/reference/convert_fix.h"
 
 namespace signdpu {
@@ -158,6 +159,7 @@ struct FixGraphExecutor::Step {
   FixOpKind kind;
   std::unique_ptr<optimized::PreparedConv2d> conv;
   PoolParams pool;
+  std::unique_ptr<optimized::PreparedPool> pool_kernel;
   EltwiseParams eltwise;
   HardSigmoidParams hard_sigmoid;
   std::vector<int> inputs;
@@ -197,6 +199,7 @@ Result<std::unique_ptr<FixGraphExecutor>> FixGraphExecutor::Create(const FixGrap
       }
       case FixOpKind::kPool: {
         SIGNDPU_ASSIGN_OR_RETURN(step->pool, MakePoolParams(EffectivePool(g, op, 1), op.name));
+        step->pool_kernel = optimized::PreparePool(step->pool, path);
         break;
       }
       case FixOpKind::kEltwiseAdd: {
@@ -236,13 +239,9 @@ void FixGraphExecutor::Run(const std::vector<const int8_t*>& inputs, const std::
       case FixOpKind::kDepthwiseConv2d:
         s->conv->Run(buffers_[s->inputs[0]].data(), out, count);
         break;
-      case FixOpKind::kPool: {
-        PoolParams p = s->pool;
-        p.config.input.n = count;
-        p.output.n = count;
-        reference::PoolFix(p, buffers_[s->inputs[0]].data(), out);
+      case FixOpKind::kPool:
+        s->pool_kernel->Run(buffers_[s->inputs[0]].data(), out, count);
         break;
-      }
       case FixOpKind::kEltwiseAdd: {
         EltwiseParams p = s->eltwise;
         p.size = s->out_size * count;

@@ -1,36 +1,334 @@
-// Optimised conv2d-fix dispatcher. The portable path packs weights per output
-// channel; SIMD paths (added per architecture) must match reference exactly.
+// Optimised conv2d-fix / depthwise-conv2d-fix: prepare (bounds, packing) and
+// run-time dispatch. The arithmetic is the reference's (dpu-arithmetic.md
+// 2.3), reorganised:
+//
+//   acc  = sum_k a_k * w_k                 int32 instead of int64, only when
+//          |acc| <= 128 * sum_k |w[o][k]| < 2^31 for every channel o (a proof
+//          per layer from the stored weights; |a| <= 128). Otherwise the whole
+//          op runs the reference kernel.
+//   stage                                  int32 (Stage32 in conv_internal.h)
+//          only when every intermediate is bounded below 2^31:
+//            V = max_o (128 * sum|w[o]|) * 2^e + |bias[o] << max(0, shift_bias)|
+//            s = shift_cut + e <= 30, V + 2^(s-1) < 2^31,
+//            LEAKYRELU also: s + 8 <= 30, 26 * V + 2^(s+7) < 2^31.
+//          Otherwise the kernel writes int32 accumulators and the int64
+//          reference::ConvOutputStage finishes each element.
+// Both fall-backs give the reference's result by construction; the fast
+// paths equal it because no int32 value can wrap.
 #include "signdpu/kernels/optimized/conv2d_fix.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <vector>
+
+#include "conv_internal.h"
+#include "signdpu/core/check.h"
 
 namespace signdpu::optimized {
 namespace {
 
-class ReferenceConv2d final : public PreparedConv2d {
+using internal::ConvGeom;
+using internal::DepthwisePlan;
+using internal::GemmPlan;
+using internal::Stage32;
+
+constexpr int64_t kInt32Max = 2147483647;
+
+int64_t RoundUp(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// 64-byte aligned, zero-initialised byte storage.
+class AlignedBuffer {
  public:
-  ReferenceConv2d(const ConvParams& p, const int8_t* w, const int8_t* b)
-      : params_(p), weights_(w, w + p.weights_size()) {
-    if (p.config.has_bias && b != nullptr) bias_.assign(b, b + p.output.c);
+  void Resize(size_t bytes) {
+    storage_.assign(bytes + 64, 0);
+    const uintptr_t p = reinterpret_cast<uintptr_t>(storage_.data());
+    offset_ = static_cast<size_t>((64 - p % 64) % 64);
   }
+  uint8_t* data() { return storage_.data() + offset_; }
+  const uint8_t* data() const { return storage_.data() + offset_; }
+
+ private:
+  std::vector<uint8_t> storage_;
+  size_t offset_ = 0;
+};
+
+// Per-thread im2col scratch: Run is const and may run on several threads at
+// once (one executor per thread sharing nothing else).
+void* Scratch(size_t bytes) {
+  thread_local std::vector<uint64_t> scratch;
+  const size_t words = (bytes + 7) / 8 + 8;
+  if (scratch.size() < words) scratch.resize(words);
+  return scratch.data();
+}
+
+ConvGeom MakeGeom(const ConvParams& p) {
+  const ConvConfig& c = p.config;
+  ConvGeom g;
+  g.in_h = c.input.h;
+  g.in_w = c.input.w;
+  g.in_c = c.input.c;
+  g.out_h = p.output.h;
+  g.out_w = p.output.w;
+  g.out_c = p.output.c;
+  g.kh = c.kernel_h;
+  g.kw = c.kernel_w;
+  g.sh = c.stride_h;
+  g.sw = c.stride_w;
+  g.dh = c.dilation_h;
+  g.dw = c.dilation_w;
+  g.pt = c.pad_top;
+  g.pl = c.pad_left;
+  return g;
+}
+
+bool PathCompiled(KernelPath path) {
+  const std::vector<KernelPath> paths = AvailableKernelPaths();
+  return std::find(paths.begin(), paths.end(), path) != paths.end();
+}
+
+class OptimizedConv2d final : public PreparedConv2d {
+ public:
+  OptimizedConv2d(const ConvParams& p, const int8_t* w, const int8_t* b, KernelPath path)
+      : params_(p), path_(path), geom_(MakeGeom(p)) {
+    const ConvConfig& c = p.config;
+    const int64_t out_c = p.output.c;
+    const int64_t taps = int64_t{c.kernel_h} * c.kernel_w;
+    k_ = c.depthwise ? taps : taps * c.input.c;
+    weights_.assign(w, w + p.weights_size());
+    if (c.has_bias && b != nullptr) bias_.assign(b, b + out_c);
+
+    // Accumulator bound per output channel: |a| <= 128.
+    std::vector<int64_t> bound(static_cast<size_t>(out_c), 0);
+    for (int64_t o = 0; o < out_c; ++o) {
+      int64_t s = 0;
+      for (int64_t k = 0; k < k_; ++k) s += std::abs(int64_t{WeightAt(o, k)});
+      bound[o] = 128 * s;
+    }
+    const int64_t max_bound = out_c > 0 ? *std::max_element(bound.begin(), bound.end()) : 0;
+    use_reference_ = path == KernelPath::kReference || max_bound > kInt32Max;
+    if (use_reference_) return;
+
+    // Output stage in int32 when provably exact (see the file comment).
+    const int64_t o_pad = RoundUp(out_c, 64);
+    bias_term_.assign(static_cast<size_t>(o_pad), 0);
+    acc_init_.assign(static_cast<size_t>(o_pad), 0);
+    int64_t v_max = 0;
+    for (int64_t o = 0; o < out_c; ++o) {
+      const int64_t bt = bias_.empty() ? 0 : int64_t{bias_[o]} * (int64_t{1} << p.bias_shift);
+      bias_term_[o] = static_cast<int32_t>(bt);
+      v_max = std::max(v_max, bound[o] * (int64_t{1} << p.scale_up) + std::abs(bt));
+    }
+    const int s = p.shift_cut + p.scale_up;
+    const bool leaky = c.activation == Activation::kLeakyRelu;
+    bool fast = s <= 30 && v_max + (s > 0 ? (int64_t{1} << (s - 1)) : 0) <= kInt32Max;
+    if (leaky) fast = fast && s + 8 <= 30 && 26 * v_max + (int64_t{1} << (s + 7)) <= kInt32Max;
+    acc_only_ = !fast;
+    Stage32& st = stage_;
+    st.scale_up = p.scale_up;
+    st.shift = fast ? s : 0;
+    st.leaky = leaky ? 1 : 0;
+    st.round_pos = fast && s > 0 ? static_cast<int32_t>(int64_t{1} << (s - 1)) : 0;
+    st.round_neg = fast && leaky ? static_cast<int32_t>(int64_t{1} << (s + 7)) : 0;
+    st.lo = -128;
+    st.hi = 127;
+    if (c.activation == Activation::kRelu || c.activation == Activation::kRelu6) st.lo = 0;
+    if (c.activation == Activation::kRelu6) st.hi = static_cast<int32_t>(std::min<int64_t>(127, p.relu6_max));
+
+    if (c.depthwise) {
+      PrepareDepthwise();
+    } else {
+      PrepareGemm();
+    }
+  }
+
   void Run(const int8_t* in, int8_t* out, int64_t batch) const override {
-    ConvParams p = params_;
-    p.config.input.n = batch;
-    p.output.n = batch;
-    reference::Conv2dFix(p, in, weights_.data(), bias_.empty() ? nullptr : bias_.data(), out);
+    if (use_reference_) {
+      ConvParams p = params_;
+      p.config.input.n = batch;
+      p.output.n = batch;
+      reference::Conv2dFix(p, in, weights_.data(), bias_.empty() ? nullptr : bias_.data(), out);
+      return;
+    }
+    std::vector<int32_t> acc;
+    if (acc_only_) acc.resize(static_cast<size_t>(batch * params_.output.h * params_.output.w * params_.output.c));
+    int32_t* acc_out = acc_only_ ? acc.data() : nullptr;
+    if (params_.config.depthwise) {
+      RunDepthwise(in, batch, out, acc_out);
+    } else {
+      RunGemm(in, batch, out, acc_out);
+    }
+    if (acc_only_) {
+      const int64_t oc = params_.output.c;
+      const int64_t pixels = batch * params_.output.h * params_.output.w;
+      for (int64_t m = 0; m < pixels; ++m)
+        for (int64_t o = 0; o < oc; ++o)
+          out[m * oc + o] = reference::ConvOutputStage(params_, acc[m * oc + o], bias_.empty() ? 0 : bias_[o]);
+    }
   }
 
  private:
+  // Weight for output channel o and depth index k (OHWI order; depthwise:
+  // tap k of channel o).
+  int8_t WeightAt(int64_t o, int64_t k) const {
+    if (params_.config.depthwise) return weights_[k * params_.config.input.c + o];
+    return weights_[o * k_ + k];
+  }
+
+  void PrepareDepthwise() {
+    const int64_t c = params_.config.input.c;
+    dw_weights_.resize(static_cast<size_t>(k_ * c));
+    for (int64_t t = 0; t < k_; ++t)
+      for (int64_t ch = 0; ch < c; ++ch) dw_weights_[t * c + ch] = weights_[t * c + ch];
+    dw_.g = geom_;
+    dw_.weights = dw_weights_.data();
+    dw_.bias_term = bias_term_.data();
+    dw_.stage = stage_;
+    dw_.acc_only = acc_only_ ? 1 : 0;
+  }
+
+  void PrepareGemm() {
+    const int64_t out_c = params_.output.c;
+    int64_t k_step = 16, elem = 1;
+    if (path_ == KernelPath::kAvx2) {
+      k_step = 2;
+      elem = 2;
+    } else if (path_ == KernelPath::kAvx512Vnni) {
+      k_step = 4;
+    }
+    const int64_t k_pad = RoundUp(k_, k_step);
+    if (path_ == KernelPath::kAvx512Vnni) {
+      // Blocks of up to 64 channels: [k_pad / 4][nc * 16][4] (see the AVX-512 file).
+      const int64_t groups = (out_c + 15) / 16;
+      packed_.Resize(static_cast<size_t>(groups * 16 * k_pad));
+      int8_t* dst = reinterpret_cast<int8_t*>(packed_.data());
+      for (int64_t o = 0; o < out_c; ++o) {
+        const int64_t b = o / 64, l = o % 64;
+        const int64_t nc = std::min<int64_t>(4, groups - 4 * b);
+        int64_t sum = 0;
+        for (int64_t k = 0; k < k_; ++k) {
+          dst[b * 64 * k_pad + (k / 4) * (nc * 64) + l * 4 + k % 4] = WeightAt(o, k);
+          sum += WeightAt(o, k);
+        }
+        acc_init_[o] = static_cast<int32_t>(-128 * sum);
+      }
+    } else if (path_ == KernelPath::kAvx2) {
+      // Blocks of up to 16 channels: [k_pad / 2][nc * 8][2] int16.
+      const int64_t groups = (out_c + 7) / 8;
+      packed_.Resize(static_cast<size_t>(groups * 8 * k_pad * 2));
+      int16_t* dst = reinterpret_cast<int16_t*>(packed_.data());
+      for (int64_t o = 0; o < out_c; ++o) {
+        const int64_t b = o / 16, l = o % 16;
+        const int64_t nc = std::min<int64_t>(2, groups - 2 * b);
+        for (int64_t k = 0; k < k_; ++k) dst[b * 16 * k_pad + (k / 2) * (nc * 16) + l * 2 + k % 2] = WeightAt(o, k);
+      }
+    } else {
+      // Portable and NEON: [o_pad4][k_pad] int8.
+      const int64_t o_pad = RoundUp(out_c, 4);
+      packed_.Resize(static_cast<size_t>(o_pad * k_pad));
+      int8_t* dst = reinterpret_cast<int8_t*>(packed_.data());
+      for (int64_t o = 0; o < out_c; ++o)
+        for (int64_t k = 0; k < k_; ++k) dst[o * k_pad + k] = WeightAt(o, k);
+    }
+    // Rows per im2col block: about 64 KiB of packed activations (L2-resident
+    // while every weight block streams past it), a multiple of 24 rows (the
+    // micro-kernels' row counts divide 24) when large enough.
+    int64_t rows = std::max<int64_t>(1, (64 * 1024) / (k_pad * elem));
+    rows = std::min<int64_t>(rows, 960);
+    if (rows >= 24) rows = rows / 24 * 24;
+    gemm_.g = geom_;
+    gemm_.k = k_;
+    gemm_.k_pad = k_pad;
+    gemm_.rows_per_block = rows;
+    gemm_.weights = packed_.data();
+    gemm_.acc_init = acc_init_.data();
+    gemm_.bias_term = bias_term_.data();
+    gemm_.stage = stage_;
+    gemm_.acc_only = acc_only_ ? 1 : 0;
+    scratch_bytes_ = static_cast<size_t>(rows * k_pad * elem);
+  }
+
+  void RunGemm(const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out) const {
+    void* scratch = Scratch(scratch_bytes_);
+    switch (path_) {
+#if defined(SIGNDPU_HAVE_X86_KERNELS)
+      case KernelPath::kAvx2:
+        internal::GemmConvAvx2(gemm_, in, batch, out, acc_out, scratch);
+        return;
+      case KernelPath::kAvx512Vnni:
+        internal::GemmConvAvx512Vnni(gemm_, in, batch, out, acc_out, scratch);
+        return;
+#endif
+#if defined(SIGNDPU_HAVE_NEON_KERNELS)
+      case KernelPath::kNeon:
+        internal::GemmConvNeon(gemm_, in, batch, out, acc_out, scratch);
+        return;
+#endif
+      default:
+        internal::GemmConvPortable(gemm_, in, batch, out, acc_out, scratch);
+        return;
+    }
+  }
+
+  void RunDepthwise(const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out) const {
+    switch (path_) {
+#if defined(SIGNDPU_HAVE_X86_KERNELS)
+      case KernelPath::kAvx2:
+        internal::DepthwiseAvx2(dw_, in, batch, out, acc_out);
+        return;
+      case KernelPath::kAvx512Vnni:
+        internal::DepthwiseAvx512(dw_, in, batch, out, acc_out);
+        return;
+#endif
+#if defined(SIGNDPU_HAVE_NEON_KERNELS)
+      case KernelPath::kNeon:
+        internal::DepthwiseNeon(dw_, in, batch, out, acc_out);
+        return;
+#endif
+      default:
+        internal::DepthwisePortable(dw_, in, batch, out, acc_out);
+        return;
+    }
+  }
+
   ConvParams params_;
-  std::vector<int8_t> weights_;
+  KernelPath path_;
+  ConvGeom geom_;
+  int64_t k_ = 0;
+  std::vector<int8_t> weights_;  // OHWI as given (reference fall-back, prepare)
   std::vector<int8_t> bias_;
+  bool use_reference_ = false;
+  bool acc_only_ = false;
+  Stage32 stage_{};
+  std::vector<int32_t> bias_term_;
+  std::vector<int32_t> acc_init_;
+  std::vector<int32_t> dw_weights_;
+  AlignedBuffer packed_;
+  GemmPlan gemm_{};
+  DepthwisePlan dw_{};
+  size_t scratch_bytes_ = 0;
 };
 
 }  // namespace
 
+bool UsesInt32Accumulators(const ConvParams& params, const int8_t* weights) {
+  const ConvConfig& c = params.config;
+  const int64_t taps = int64_t{c.kernel_h} * c.kernel_w;
+  const int64_t k = c.depthwise ? taps : taps * c.input.c;
+  for (int64_t o = 0; o < params.output.c; ++o) {
+    int64_t s = 0;
+    for (int64_t i = 0; i < k; ++i) {
+      const int8_t w = c.depthwise ? weights[i * c.input.c + o] : weights[o * k + i];
+      s += std::abs(int64_t{w});
+    }
+    if (128 * s > kInt32Max) return false;
+  }
+  return true;
+}
+
 std::unique_ptr<PreparedConv2d> PrepareConv2d(const ConvParams& params, const int8_t* weights,
-                                              const int8_t* bias, KernelPath /*path*/) {
-  return std::make_unique<ReferenceConv2d>(params, weights, bias);
+                                              const int8_t* bias, KernelPath path) {
+  SIGNDPU_CHECK(PathCompiled(path)) << "kernel path " << KernelPathName(path) << " is not available on this CPU/build";
+  return std::make_unique<OptimizedConv2d>(params, weights, bias, path);
 }
 
 }  // namespace signdpu::optimized

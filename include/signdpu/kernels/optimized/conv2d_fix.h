@@ -1,6 +1,19 @@
 // Optimised conv2d-fix / depthwise-conv2d-fix: weights packed once at
 // prepare time, then run for any batch. Bit-exact with
 // kernels/reference/conv2d_fix (tests/kernels/conv2d_fix_optimized_test.cc).
+//
+// Paths (KernelPath, chosen by the caller, normally BestKernelPath()):
+//   kReference   the reference kernel itself
+//   kPortable    im2col + int8 GEMM in plain C++ (any CPU)
+//   kAvx2        int16 vpmaddwd micro-kernels (x86-64 with AVX2)
+//   kAvx512Vnni  vpdpbusd micro-kernels, activations + 128 (AVX-512 VNNI)
+//   kNeon        vmull_s8 + vpadalq_s16, or sdot with __ARM_FEATURE_DOTPROD
+// Depthwise convs use direct per-channel loops on every optimised path.
+// The optimised paths accumulate in int32 only when the layer's weights prove
+// it exact (128 * sum |w[o]| < 2^31 for every output channel o; e.g. any
+// layer with K < 131072); otherwise the op runs the reference kernel. The
+// output stage runs in int32 when its intermediates are provably in range,
+// else reference::ConvOutputStage (int64) finishes each element.
 #pragma once
 
 #include <cstdint>
@@ -14,12 +27,17 @@ namespace signdpu::optimized {
 class PreparedConv2d {
  public:
   virtual ~PreparedConv2d() = default;
-  // in/out: `batch` images in params' NHWC layout (params.config.input.n ignored).
+  // in/out: `batch` images in params' NHWC layout (params.config.input.n
+  // ignored). Const and thread-safe: scratch memory is per thread.
   virtual void Run(const int8_t* in, int8_t* out, int64_t batch) const = 0;
 };
 
-// weights/bias are copied; `path` must be in AvailableKernelPaths().
+// weights/bias are copied; `path` must be in AvailableKernelPaths() (CHECKed).
 std::unique_ptr<PreparedConv2d> PrepareConv2d(const ConvParams& params, const int8_t* weights,
                                               const int8_t* bias, KernelPath path);
+
+// True when the optimised paths may accumulate this layer in int32, i.e.
+// 128 * sum_k |w[o][k]| < 2^31 for every output channel (false: reference).
+bool UsesInt32Accumulators(const ConvParams& params, const int8_t* weights);
 
 }  // namespace signdpu::optimized

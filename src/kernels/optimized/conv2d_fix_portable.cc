@@ -1,0 +1,78 @@
+// Portable path (any CPU): plain C++ written so that the compiler can
+// vectorise it with the baseline ISA. Exact in int32 because Prepare only
+// chooses it when 128 * sum |w[o]| < 2^31 for every output channel (every
+// partial sum is bounded by that too, so no intermediate overflows).
+//
+// Packed weights (shared with the NEON path): [o_pad][k_pad] int8, o_pad a
+// multiple of 4, k_pad a multiple of 16, zero in the padding.
+#include "conv_internal.h"
+
+namespace signdpu::optimized::internal {
+namespace {
+
+constexpr int kCols = 4;    // output channels per tile
+constexpr int kMaxRows = 4;  // pixels per tile
+constexpr int kStep = 16;    // depth per inner chunk (fixed trip count vectorises)
+
+template <int P>
+void Tile(const int8_t* a, int64_t k_pad, const int8_t* w, const GemmPlan& plan, int64_t ch0,
+          int8_t* out, int32_t* acc_out, int64_t out_c) {
+  int32_t acc[P][kCols] = {};
+  for (int64_t k0 = 0; k0 < k_pad; k0 += kStep) {
+    for (int p = 0; p < P; ++p) {
+      const int8_t* ap = a + p * k_pad + k0;
+      for (int o = 0; o < kCols; ++o) {
+        const int8_t* wo = w + o * k_pad + k0;
+        int32_t s = 0;
+        for (int i = 0; i < kStep; ++i) s += int32_t{ap[i]} * int32_t{wo[i]};
+        acc[p][o] += s;
+      }
+    }
+  }
+  const int64_t valid = MinI64(kCols, out_c - ch0);
+  for (int p = 0; p < P; ++p) {
+    if (plan.acc_only) {
+      for (int64_t o = 0; o < valid; ++o) acc_out[p * out_c + ch0 + o] = acc[p][o] + plan.acc_init[ch0 + o];
+    } else {
+      for (int64_t o = 0; o < valid; ++o)
+        out[p * out_c + ch0 + o] = static_cast<int8_t>(
+            ApplyStage32(plan.stage, acc[p][o] + plan.acc_init[ch0 + o], plan.bias_term[ch0 + o]));
+    }
+  }
+}
+
+using TileFn = void (*)(const int8_t*, int64_t, const int8_t*, const GemmPlan&, int64_t, int8_t*, int32_t*,
+                        int64_t);
+constexpr TileFn kTiles[kMaxRows] = {Tile<1>, Tile<2>, Tile<3>, Tile<4>};
+
+int8_t Identity(int8_t v) { return v; }
+
+}  // namespace
+
+void GemmConvPortable(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out,
+                      void* scratch) {
+  const ConvGeom& g = plan.g;
+  const int64_t m_total = batch * g.out_h * g.out_w;
+  const int64_t out_c = g.out_c;
+  const int8_t* weights = static_cast<const int8_t*>(plan.weights);
+  int8_t* a = static_cast<int8_t*>(scratch);
+  for (int64_t m0 = 0; m0 < m_total; m0 += plan.rows_per_block) {
+    const int64_t rows = MinI64(plan.rows_per_block, m_total - m0);
+    PackRows<int8_t>(g, plan.k, plan.k_pad, in, m0, rows, a, 0, Identity);
+    for (int64_t ch0 = 0; ch0 < out_c; ch0 += kCols) {
+      const int8_t* w = weights + ch0 * plan.k_pad;
+      for (int64_t p0 = 0; p0 < rows; p0 += kMaxRows) {
+        const int64_t pr = MinI64(kMaxRows, rows - p0);
+        kTiles[pr - 1](a + p0 * plan.k_pad, plan.k_pad, w, plan, ch0, out + (m0 + p0) * out_c,
+                       acc_out != nullptr ? acc_out + (m0 + p0) * out_c : nullptr, out_c);
+      }
+    }
+  }
+}
+
+void DepthwisePortable(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
+                       int32_t* acc_out) {
+  DepthwiseBody(plan, in, batch, out, acc_out);
+}
+
+}  // namespace signdpu::optimized::internal

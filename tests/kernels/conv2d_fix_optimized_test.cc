@@ -1,0 +1,375 @@
+// Every optimised conv2d-fix / depthwise-conv2d-fix path against the
+// reference kernel: exact equality, output pre-filled with a poison value and
+// guarded on both sides, fixed seed, the full parameter tuple on failure.
+#include <algorithm>
+#include <cstdint>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "signdpu/kernels/dispatch.h"
+#include "signdpu/kernels/optimized/conv2d_fix.h"
+#include "signdpu/kernels/reference/conv2d_fix.h"
+
+namespace signdpu {
+namespace {
+
+constexpr int8_t kPoison = 0x5A;
+constexpr int64_t kGuard = 64;
+
+struct Case {
+  ConvConfig config;
+  int weight_mode = 0;  // 0 uniform int8, 1 small (|w| <= 8), 2 all -128, 3 all 127, 4 sparse
+  int input_mode = 0;   // 0 uniform int8, 1 all -128, 2 all 127, 3 small
+  uint32_t seed = 0;
+};
+
+std::string Describe(const Case& k, KernelPath path) {
+  const ConvConfig& c = k.config;
+  std::ostringstream s;
+  s << "path=" << KernelPathName(path) << (c.depthwise ? " depthwise" : " conv") << " N=" << c.input.n
+    << " H=" << c.input.h << " W=" << c.input.w << " C=" << c.input.c << " O=" << c.out_channels
+    << " kernel=" << c.kernel_h << "x" << c.kernel_w << " stride=" << c.stride_h << "x" << c.stride_w
+    << " dilation=" << c.dilation_h << "x" << c.dilation_w << " pad(l,r,t,b)=" << c.pad_left << ","
+    << c.pad_right << "," << c.pad_top << "," << c.pad_bottom << " fix(in,w,b,out)=" << c.fix_in << ","
+    << c.fix_weights << "," << c.fix_bias << "," << c.fix_out << " shift_cut=" << (c.fix_in + c.fix_weights - c.fix_out)
+    << " shift_bias=" << (c.has_bias ? c.fix_in + c.fix_weights - c.fix_bias : 0) << " bias=" << c.has_bias
+    << " act=" << ActivationName(c.activation) << " weight_mode=" << k.weight_mode << " input_mode=" << k.input_mode
+    << " seed=" << k.seed;
+  return s.str();
+}
+
+std::vector<int8_t> MakeData(int64_t n, int mode, std::mt19937& rng, bool weights) {
+  std::vector<int8_t> v(static_cast<size_t>(n));
+  std::uniform_int_distribution<int> full(-128, 127), small(-8, 8), coin(0, 7);
+  for (auto& x : v) {
+    if (weights) {
+      switch (mode) {
+        case 1: x = static_cast<int8_t>(small(rng)); break;
+        case 2: x = -128; break;
+        case 3: x = 127; break;
+        case 4: x = static_cast<int8_t>(coin(rng) == 0 ? full(rng) : 0); break;
+        default: x = static_cast<int8_t>(full(rng));
+      }
+    } else {
+      switch (mode) {
+        case 1: x = -128; break;
+        case 2: x = 127; break;
+        case 3: x = static_cast<int8_t>(small(rng)); break;
+        default: x = static_cast<int8_t>(full(rng));
+      }
+    }
+  }
+  return v;
+}
+
+// Runs `path` on the case and compares with the reference; returns false and
+// reports on the first mismatch.
+bool CheckCase(const Case& k, KernelPath path) {
+  auto params_or = MakeConvParams(k.config, "test");
+  if (!params_or.ok()) {
+    ADD_FAILURE() << "invalid test case: " << params_or.status().ToString() << " " << Describe(k, path);
+    return false;
+  }
+  const ConvParams& p = params_or.value();
+  std::mt19937 rng(k.seed);
+  const auto in = MakeData(p.config.input.size(), k.input_mode, rng, false);
+  const auto w = MakeData(p.weights_size(), k.weight_mode, rng, true);
+  const auto b = MakeData(p.output.c, 0, rng, true);
+  const int8_t* bias = p.config.has_bias ? b.data() : nullptr;
+
+  std::vector<int8_t> want(static_cast<size_t>(p.output.size()), kPoison);
+  reference::Conv2dFix(p, in.data(), w.data(), bias, want.data());
+
+  std::vector<int8_t> got(static_cast<size_t>(p.output.size() + 2 * kGuard), kPoison);
+  auto conv = optimized::PrepareConv2d(p, w.data(), bias, path);
+  conv->Run(in.data(), got.data() + kGuard, p.config.input.n);
+
+  for (int64_t i = 0; i < kGuard; ++i) {
+    if (got[i] != kPoison || got[got.size() - 1 - i] != kPoison) {
+      ADD_FAILURE() << "write outside the output buffer; " << Describe(k, path);
+      return false;
+    }
+  }
+  for (int64_t i = 0; i < p.output.size(); ++i) {
+    if (got[kGuard + i] != want[i]) {
+      const int64_t oc = p.output.c, ow = p.output.w, oh = p.output.h;
+      ADD_FAILURE() << "mismatch at n=" << i / (oh * ow * oc) << " y=" << (i / (ow * oc)) % oh
+                    << " x=" << (i / oc) % ow << " o=" << i % oc << ": got " << int{got[kGuard + i]}
+                    << " want " << int{want[i]} << "; " << Describe(k, path)
+                    << " int32_acc=" << optimized::UsesInt32Accumulators(p, w.data());
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<KernelPath> OptimizedPaths() {
+  std::vector<KernelPath> paths;
+  for (KernelPath p : AvailableKernelPaths())
+    if (p != KernelPath::kReference) paths.push_back(p);
+  return paths;
+}
+
+// Fix points with the requested shift_cut / shift_bias.
+void SetShifts(ConvConfig* c, int fi, int fw, int shift_cut, int shift_bias) {
+  c->fix_in = fi;
+  c->fix_weights = fw;
+  c->fix_out = fi + fw - shift_cut;
+  c->fix_bias = fi + fw - shift_bias;
+}
+
+constexpr int kSizes[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 16, 17, 31, 32, 33};
+constexpr int kChannels[] = {1, 2, 3, 7, 8, 9, 16, 17, 31, 33, 64};
+constexpr int kKernels[] = {1, 3, 5, 7};
+
+// A random valid case whose reference cost stays small.
+Case RandomCase(std::mt19937& rng, uint32_t seed) {
+  auto pick = [&](auto const& arr) {
+    std::uniform_int_distribution<size_t> d(0, std::size(arr) - 1);
+    return arr[d(rng)];
+  };
+  auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  for (;;) {
+    Case k;
+    k.seed = seed;
+    ConvConfig& c = k.config;
+    c.input.n = uni(1, 3);
+    // Mostly small spatial sizes; powers of two +-1 now and then.
+    c.input.h = uni(0, 3) == 0 ? pick(kSizes) : uni(1, 10);
+    c.input.w = uni(0, 3) == 0 ? pick(kSizes) : uni(1, 10);
+    c.input.c = pick(kChannels);
+    c.depthwise = uni(0, 3) == 0;
+    c.out_channels = c.depthwise ? c.input.c : (uni(0, 4) == 0 ? uni(1, 80) : pick(kChannels));
+    const int shape_kind = uni(0, 7);
+    if (shape_kind == 0 && !c.depthwise) {
+      // Dense as conv: kernel = the whole input, no padding.
+      c.kernel_h = static_cast<int>(c.input.h);
+      c.kernel_w = static_cast<int>(c.input.w);
+    } else {
+      c.kernel_h = pick(kKernels);
+      c.kernel_w = uni(0, 3) == 0 ? pick(kKernels) : c.kernel_h;
+      c.stride_h = uni(1, 3);
+      c.stride_w = uni(0, 2) == 0 ? uni(1, 3) : c.stride_h;
+      c.dilation_h = uni(0, 3) == 0 ? 2 : 1;
+      c.dilation_w = uni(0, 3) == 0 ? 2 : c.dilation_h;
+      c.pad_top = uni(0, c.kernel_h - 1);
+      c.pad_bottom = uni(0, c.kernel_h - 1);
+      c.pad_left = uni(0, c.kernel_w - 1);
+      c.pad_right = uni(0, c.kernel_w - 1);
+    }
+    c.activation = static_cast<Activation>(uni(0, 3));
+    c.has_bias = uni(0, 5) != 0;
+    const int shift_cut = uni(0, 16);
+    const int lo = c.activation == Activation::kLeakyRelu ? 0 : std::min(0, shift_cut - 16);
+    const int shift_bias = uni(lo, 16);
+    SetShifts(&c, uni(-4, 8), uni(-2, 10), shift_cut, shift_bias);
+    k.weight_mode = uni(0, 9) < 6 ? 0 : uni(1, 4);
+    k.input_mode = uni(0, 9) < 7 ? 0 : uni(1, 3);
+    auto p = MakeConvParams(c, "random");
+    if (!p.ok()) continue;
+    const int64_t k_depth = c.depthwise ? int64_t{c.kernel_h} * c.kernel_w
+                                        : int64_t{c.kernel_h} * c.kernel_w * c.input.c;
+    if (p.value().output.size() * k_depth > 400000) continue;
+    return k;
+  }
+}
+
+TEST(Conv2dFixOptimizedTest, RandomSweepAllPaths) {
+  const auto paths = OptimizedPaths();
+  ASSERT_FALSE(paths.empty());
+  std::mt19937 rng(20261127);
+  constexpr int kCases = 2500;
+  int failures = 0;
+  for (int i = 0; i < kCases && failures < 10; ++i) {
+    const Case k = RandomCase(rng, static_cast<uint32_t>(1000 + i));
+    for (KernelPath path : paths)
+      if (!CheckCase(k, path)) ++failures;
+  }
+  EXPECT_EQ(failures, 0);
+}
+
+// Every activation with every shift_cut and the extreme shift_bias values, on
+// a shape that goes through the GEMM tails (O = 17, 5 pixels per image).
+TEST(Conv2dFixOptimizedTest, AllShiftsAndActivations) {
+  for (KernelPath path : OptimizedPaths()) {
+    for (int act = 0; act < 4; ++act) {
+      for (int shift_cut = 0; shift_cut <= 16; ++shift_cut) {
+        const int lo = act == 3 ? 0 : std::min(0, shift_cut - 16);
+        for (int shift_bias : {lo, lo + 1, -1, 0, 1, 5, 15, 16}) {
+          if (shift_bias < lo) continue;
+          for (bool depthwise : {false, true}) {
+            Case k;
+            k.seed = static_cast<uint32_t>(act * 1000 + shift_cut * 37 + shift_bias + 40 + depthwise);
+            ConvConfig& c = k.config;
+            c.input = {2, 5, 1, 9};
+            c.depthwise = depthwise;
+            c.out_channels = depthwise ? 9 : 17;
+            c.kernel_h = 3;
+            c.kernel_w = 1;
+            c.pad_top = 1;
+            c.pad_bottom = 1;
+            c.activation = static_cast<Activation>(act);
+            SetShifts(&c, 3, 5, shift_cut, shift_bias);
+            k.input_mode = shift_cut % 4 == 3 ? 3 : 0;
+            ASSERT_TRUE(CheckCase(k, path));
+          }
+        }
+      }
+    }
+  }
+}
+
+// RELU6 with negative and positive output fix points ([inferred] for fo < 0).
+TEST(Conv2dFixOptimizedTest, Relu6FixOut) {
+  for (KernelPath path : OptimizedPaths()) {
+    for (int fo = -6; fo <= 8; ++fo) {
+      Case k;
+      k.seed = static_cast<uint32_t>(500 + fo);
+      ConvConfig& c = k.config;
+      c.input = {1, 4, 4, 8};
+      c.out_channels = 16;
+      c.kernel_h = c.kernel_w = 3;
+      c.pad_left = c.pad_right = c.pad_top = c.pad_bottom = 1;
+      c.activation = Activation::kRelu6;
+      c.fix_in = 8;
+      c.fix_weights = 8;
+      c.fix_out = fo;
+      c.fix_bias = 12;
+      if (8 + 8 - fo > 16) continue;
+      k.weight_mode = 1;
+      ASSERT_TRUE(CheckCase(k, path));
+    }
+  }
+}
+
+// The tutorial CNN's layers (docs/benchmarks.md) at batch 3.
+TEST(Conv2dFixOptimizedTest, TutorialLayers) {
+  struct L { int h, w, c, o, k, pad; bool dw; };
+  const L layers[] = {{28, 28, 1, 28, 3, 1, false}, {28, 28, 28, 28, 1, 0, true}, {14, 14, 28, 64, 3, 1, false},
+                      {14, 14, 64, 64, 1, 0, true},  {7, 7, 64, 512, 7, 0, false},  {1, 1, 512, 10, 1, 0, false}};
+  for (KernelPath path : OptimizedPaths()) {
+    uint32_t seed = 77;
+    for (const L& l : layers) {
+      for (Activation act : {Activation::kNone, Activation::kRelu}) {
+        Case k;
+        k.seed = seed++;
+        ConvConfig& c = k.config;
+        c.input = {3, l.h, l.w, l.c};
+        c.out_channels = l.o;
+        c.depthwise = l.dw;
+        c.kernel_h = c.kernel_w = l.k;
+        c.pad_left = c.pad_right = c.pad_top = c.pad_bottom = l.pad;
+        c.activation = act;
+        SetShifts(&c, 4, 7, l.k == 7 ? 14 : 9, 3);
+        ASSERT_TRUE(CheckCase(k, path));
+      }
+    }
+  }
+}
+
+// Accumulators at the int32 limit: 128 * 128 * K just below 2^31 stays on
+// the int32 path (and on VNNI exercises the wrap-around of sum (a+128) * w);
+// K = 131072 with all -128 reaches 2^31 exactly and must fall back.
+TEST(Conv2dFixOptimizedTest, Int32Boundary) {
+  for (KernelPath path : OptimizedPaths()) {
+    for (int64_t channels : {int64_t{131071}, int64_t{131072}}) {
+      for (int input_mode : {1, 2}) {
+        Case k;
+        k.seed = 9;
+        ConvConfig& c = k.config;
+        c.input = {2, 1, 1, channels};
+        c.out_channels = 3;
+        c.activation = Activation::kNone;
+        SetShifts(&c, 0, 0, 16, 0);
+        k.weight_mode = 2;
+        k.input_mode = input_mode;
+        auto p = MakeConvParams(c);
+        ASSERT_TRUE(p.ok());
+        std::mt19937 rng(k.seed);
+        MakeData(p.value().config.input.size(), input_mode, rng, false);
+        const auto w = MakeData(p.value().weights_size(), 2, rng, true);
+        EXPECT_EQ(optimized::UsesInt32Accumulators(p.value(), w.data()), channels < 131072);
+        ASSERT_TRUE(CheckCase(k, path));
+      }
+    }
+  }
+}
+
+// A large scale-up (shift_bias -16) with a big K forces the int64 output
+// stage after int32 accumulation; LEAKYRELU with shift_cut 16 and big K too.
+TEST(Conv2dFixOptimizedTest, WideOutputStage) {
+  for (KernelPath path : OptimizedPaths()) {
+    for (int act = 0; act < 4; ++act) {
+      Case k;
+      k.seed = static_cast<uint32_t>(31 + act);
+      ConvConfig& c = k.config;
+      c.input = {1, 6, 6, 33};
+      c.out_channels = 20;
+      c.kernel_h = c.kernel_w = 3;
+      c.pad_left = 2;
+      c.pad_bottom = 1;
+      c.activation = static_cast<Activation>(act);
+      if (act == 3) {
+        SetShifts(&c, 4, 6, 16, 0);
+      } else {
+        SetShifts(&c, 4, 6, 0, -16);
+      }
+      ASSERT_TRUE(CheckCase(k, path));
+      k.weight_mode = 2;
+      k.input_mode = 1;
+      ASSERT_TRUE(CheckCase(k, path));
+    }
+  }
+}
+
+// Run is const and must be safe from several threads at once (per-thread
+// scratch): two threads share one prepared conv with different inputs.
+TEST(Conv2dFixOptimizedTest, ConcurrentRuns) {
+  ConvConfig c;
+  c.input = {4, 12, 12, 17};
+  c.out_channels = 40;
+  c.kernel_h = c.kernel_w = 3;
+  c.pad_left = c.pad_right = c.pad_top = c.pad_bottom = 1;
+  SetShifts(&c, 4, 7, 10, 3);
+  auto p = MakeConvParams(c);
+  ASSERT_TRUE(p.ok());
+  std::mt19937 rng(5);
+  const auto w = MakeData(p.value().weights_size(), 0, rng, true);
+  const auto b = MakeData(p.value().output.c, 0, rng, true);
+  for (KernelPath path : OptimizedPaths()) {
+    auto conv = optimized::PrepareConv2d(p.value(), w.data(), b.data(), path);
+    std::vector<std::vector<int8_t>> ins, wants, gots;
+    for (int t = 0; t < 2; ++t) {
+      ins.push_back(MakeData(p.value().config.input.size(), 0, rng, false));
+      wants.emplace_back(static_cast<size_t>(p.value().output.size()));
+      reference::Conv2dFix(p.value(), ins[t].data(), w.data(), b.data(), wants[t].data());
+      gots.emplace_back(static_cast<size_t>(p.value().output.size()), kPoison);
+    }
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 2; ++t) {
+      threads.emplace_back([&, t] {
+        for (int rep = 0; rep < 50; ++rep) conv->Run(ins[t].data(), gots[t].data(), c.input.n);
+      });
+    }
+    for (auto& th : threads) th.join();
+    for (int t = 0; t < 2; ++t) EXPECT_EQ(gots[t], wants[t]) << KernelPathName(path) << " thread " << t;
+  }
+}
+
+TEST(Conv2dFixOptimizedTest, ReferencePathIsReference) {
+  Case k;
+  k.seed = 3;
+  k.config.input = {1, 5, 5, 3};
+  k.config.out_channels = 4;
+  k.config.kernel_h = k.config.kernel_w = 3;
+  SetShifts(&k.config, 4, 4, 6, 2);
+  EXPECT_TRUE(CheckCase(k, KernelPath::kReference));
+}
+
+}  // namespace
+}  // namespace signdpu
