@@ -1,0 +1,46 @@
+// The inference pipeline of `signdpu run`:
+//   reader thread -> bounded queue -> N workers (one VART runner each:
+//   preprocess into one buffer set while the runner executes the other) ->
+//   in-order collector (per-frame output, statistics, watchdog, display).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "signdpu/app/model.h"
+#include "signdpu/app/report.h"
+#include "signdpu/core/status.h"
+#include "signdpu/io/frame_source.h"
+#include "signdpu/io/preprocess.h"
+
+namespace signdpu::io {
+class ServiceNotifier;
+}
+
+namespace signdpu::app {
+
+struct PipelineOptions {
+  RunMode mode = RunMode::kRef;   // resolved (not kAuto)
+  int threads = 2;
+  int top_k = 1;
+  bool json = false;              // per-frame JSON lines
+  bool per_frame = true;          // print per-frame results
+  int64_t limit = -1;             // frames
+  double bench_seconds = 0;       // > 0: loop the input for this long
+  bool skip_bad = false;
+  io::Roi roi;
+  std::vector<std::string> labels;
+  bool progress = false;          // progress line on stderr
+  bool display = false;           // window with the prediction drawn
+  std::string record_path;        // video file with the prediction drawn
+  std::atomic<bool>* stop = nullptr;  // set by SIGINT/SIGTERM
+  io::ServiceNotifier* notifier = nullptr;
+  std::function<void(const std::string&)> emit;  // per-frame line sink (stdout)
+};
+
+Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const PipelineOptions& options);
+
+}  // namespace signdpu::app

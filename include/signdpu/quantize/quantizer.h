@@ -1,0 +1,52 @@
+// Post-training quantisation driver: lower, calibrate, quantise, evaluate.
+// Replaces `vai_q_tensorflow quantize` (docs/quantization.md).
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "signdpu/core/status.h"
+#include "signdpu/graph/graph.h"
+#include "signdpu/kernels/fix_graph.h"
+#include "signdpu/quantize/dpu_float_graph.h"
+#include "signdpu/quantize/fix_point_search.h"
+#include "signdpu/quantize/quantize_graph.h"
+
+namespace signdpu::quantize {
+
+struct QuantizeOptions {
+  std::string calib_csv;       // rows used without their labels
+  int calib_iter = 100;        // batches
+  int calib_batch_size = 32;
+  CalibMethod method = CalibMethod::kMinMse;
+  std::string eval_csv;        // labelled rows; empty = no accuracy report
+  int64_t eval_limit = -1;
+  int threads = 2;             // int8 evaluation threads
+  int sqnr_images = 512;       // images used for the per-layer SQNR
+};
+
+struct QuantizeResult {
+  DpuFloatGraph dpu_float;
+  FixGraph fix;
+  std::vector<LayerReport> layers;
+  int input_fix_point = 0;
+  int64_t calib_images = 0;
+  double calib_seconds = 0;     // calibration + quantisation (not evaluation)
+  int64_t eval_images = 0;
+  double float_accuracy = -1, int8_accuracy = -1, top1_agreement = -1;
+  double eval_seconds = 0;
+  std::vector<std::string> notes;
+};
+
+using ProgressFn = std::function<void(const std::string& stage, int64_t done, int64_t total)>;
+
+Result<QuantizeResult> Quantize(const graph::Graph& graph, const std::string& name, const QuantizeOptions& options,
+                                const ProgressFn& progress = nullptr);
+
+// The report as JSON text (keys documented in docs/quantization.md).
+std::string ReportJson(const QuantizeResult& result, const std::string& model_path, const QuantizeOptions& options);
+// The human summary.
+std::string ReportText(const QuantizeResult& result);
+
+}  // namespace signdpu::quantize

@@ -1,0 +1,141 @@
+// signdpu-quantize: float ONNX + calibration CSV -> int8 XIR xmodels + report.
+//   signdpu-quantize --model M.onnx --calib CSV [--calib_iter 100]
+//     [--calib_batch_size 32] [--method min-mse|non-overflow] [--eval LABELLED.csv]
+//     [--input_nodes ..] [--output_nodes ..] --output_dir DIR
+// writes DIR/<name>_int.xmodel (quantiser format, for vai_c_xir),
+// DIR/<name>.xmodel (host-runnable: DPU subgraph + CPU softmax) and
+// DIR/report.json. Nothing is left in DIR on error.
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include <CLI/CLI.hpp>
+
+#include "signdpu/graph/onnx_import.h"
+#include "signdpu/quantize/quantizer.h"
+#include "signdpu/xmodel/xmodel_file.h"
+#include "signdpu/xmodel/xmodel_writer.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+int Fail(const signdpu::Status& s) {
+  std::fprintf(stderr, "signdpu-quantize: error: %s\n", s.message().c_str());
+  return 1;
+}
+
+signdpu::Result<std::vector<std::string>> ReadLabels(const std::string& path) {
+  std::ifstream f(path);
+  if (!f) return signdpu::NotFound("--labels " + path + ": cannot open");
+  std::vector<std::string> labels;
+  std::string line;
+  while (std::getline(f, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    labels.push_back(line);
+  }
+  while (!labels.empty() && labels.back().empty()) labels.pop_back();
+  return labels;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  signdpu::xmodel::InitGoogleLoggingOnce(argv[0]);
+  CLI::App app{"signdpu-quantize: post-training int8 quantisation (power-of-two scales) to XIR xmodels"};
+  std::string model_path, output_dir, method_text = "min-mse", name, labels_path, input_nodes, output_nodes;
+  signdpu::quantize::QuantizeOptions o;
+  bool no_progress = false;
+  app.add_option("--model", model_path, "float ONNX model")->required();
+  app.add_option("--calib", o.calib_csv, "calibration CSV (labels, if present, are ignored)")->required();
+  app.add_option("--calib_iter", o.calib_iter, "calibration batches (default 100)")->check(CLI::PositiveNumber);
+  app.add_option("--calib_batch_size", o.calib_batch_size, "images per calibration batch (default 32)")->check(CLI::PositiveNumber);
+  app.add_option("--method", method_text, "min-mse (default) | non-overflow");
+  app.add_option("--eval", o.eval_csv, "labelled CSV for the float vs int8 accuracy report");
+  app.add_option("--eval_limit", o.eval_limit, "evaluate only the first N rows");
+  app.add_option("--input_nodes", input_nodes, "input tensor name (checked against the model)");
+  app.add_option("--output_nodes", output_nodes, "output tensor name (checked against the model)");
+  app.add_option("--output_dir", output_dir, "where the xmodels and report.json go")->required();
+  app.add_option("--name", name, "model name (default: the ONNX file's stem)");
+  app.add_option("--labels", labels_path, "class names to embed in the host xmodel");
+  app.add_option("--threads", o.threads, "threads for the int8 evaluation")->check(CLI::Range(1, 64));
+  app.add_flag("--no-progress", no_progress, "no progress on the terminal");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  if (!signdpu::quantize::ParseCalibMethod(method_text, &o.method))
+    return Fail(signdpu::InvalidArgument("--method '" + method_text + "': expected min-mse or non-overflow"));
+  if (name.empty()) name = fs::path(model_path).stem().string();
+
+  auto graph = signdpu::graph::ImportOnnxFile(model_path);
+  if (!graph.ok()) return Fail(graph.status());
+  if (!input_nodes.empty() && (graph->inputs().size() != 1 || graph->inputs()[0] != input_nodes))
+    return Fail(signdpu::InvalidArgument("--input_nodes " + input_nodes + ": the model's input is '" +
+                                         (graph->inputs().empty() ? std::string() : graph->inputs()[0]) + "'"));
+  if (!output_nodes.empty() && (graph->outputs().empty() || graph->outputs()[0] != output_nodes))
+    return Fail(signdpu::InvalidArgument("--output_nodes " + output_nodes + ": the model's output is '" +
+                                         (graph->outputs().empty() ? std::string() : graph->outputs()[0]) + "'"));
+  std::vector<std::string> labels;
+  if (!labels_path.empty()) {
+    auto l = ReadLabels(labels_path);
+    if (!l.ok()) return Fail(l.status());
+    labels = *l;
+  }
+
+  const bool tty = !no_progress && isatty(fileno(stderr));
+  auto progress = [tty](const std::string& stage, int64_t done, int64_t total) {
+    if (!tty) return;
+    std::fprintf(stderr, "\r%-16s %6lld / %lld", stage.c_str(), static_cast<long long>(done), static_cast<long long>(total));
+    if (done >= total) std::fprintf(stderr, "\n");
+  };
+  auto result = signdpu::quantize::Quantize(*graph, name, o, progress);
+  if (!result.ok()) return Fail(result.status());
+  const int64_t classes = signdpu::NumElements(result->fix.tensors[result->fix.outputs[0]].shape);
+  if (!labels.empty() && static_cast<int64_t>(labels.size()) != classes)
+    return Fail(signdpu::InvalidArgument("--labels " + labels_path + ": " + std::to_string(labels.size()) +
+                                         " labels for " + std::to_string(classes) + " classes"));
+
+  // Write into a temporary folder, then move the files into place: an error
+  // leaves no partial outputs behind.
+  std::error_code ec;
+  fs::create_directories(output_dir, ec);
+  if (ec) return Fail(signdpu::IoError("--output_dir " + output_dir + ": " + ec.message()));
+  const fs::path tmp = fs::path(output_dir) / (".signdpu-quantize-" + std::to_string(getpid()));
+  fs::create_directories(tmp, ec);
+  if (ec) return Fail(signdpu::IoError(tmp.string() + ": " + ec.message()));
+  auto cleanup = [&] { fs::remove_all(tmp, ec); };
+  signdpu::xmodel::HostModelInfo info;
+  info.model_name = name;
+  info.softmax = result->dpu_float.softmax_on_cpu;
+  info.labels = labels;
+  info.input.scale = {1.0f / 255.0f};
+  const std::string int_name = signdpu::xmodel::QuantizerXmodelFileName(name);
+  signdpu::Status s = signdpu::xmodel::WriteQuantizerXmodel(result->fix, info, (tmp / int_name).string());
+  if (s.ok()) s = signdpu::xmodel::WriteHostXmodel(result->fix, info, (tmp / (name + ".xmodel")).string());
+  if (s.ok()) {
+    std::ofstream f(tmp / "report.json");
+    f << signdpu::quantize::ReportJson(*result, model_path, o);
+    if (!f) s = signdpu::IoError((tmp / "report.json").string() + ": cannot write");
+  }
+  if (!s.ok()) {
+    cleanup();
+    return Fail(s);
+  }
+  for (const std::string f : {int_name, name + ".xmodel", std::string("report.json")}) {
+    fs::rename(tmp / f, fs::path(output_dir) / f, ec);
+    if (ec) {
+      cleanup();
+      return Fail(signdpu::IoError(f + ": " + ec.message()));
+    }
+  }
+  cleanup();
+  std::fputs(signdpu::quantize::ReportText(*result).c_str(), stdout);
+  std::printf("wrote %s, %s, %s\n", (fs::path(output_dir) / int_name).c_str(),
+              (fs::path(output_dir) / (name + ".xmodel")).c_str(), (fs::path(output_dir) / "report.json").c_str());
+  return 0;
+}

@@ -1,0 +1,186 @@
+#include "signdpu/app/report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace signdpu::app {
+
+StatsCollector::StatsCollector(int classes, std::vector<std::string> labels)
+    : classes_(classes), labels_(std::move(labels)),
+      confusion_(static_cast<size_t>(classes), std::vector<int64_t>(static_cast<size_t>(classes), 0)) {}
+
+void StatsCollector::Add(const FrameResult& r) {
+  ++frames_;
+  latencies_.push_back(r.latency_us);
+  if (r.label >= 0 && !r.top.empty()) {
+    ++labelled_;
+    const int pred = r.top[0].first;
+    correct_ += pred == r.label;
+    if (r.label < classes_ && pred < classes_) ++confusion_[r.label][pred];
+  }
+}
+
+Summary StatsCollector::Finish(double seconds_e2e, const std::vector<std::pair<double, int64_t>>& dpu) {
+  Summary s;
+  s.frames = frames_;
+  s.labelled = labelled_;
+  s.correct = correct_;
+  s.seconds_e2e = seconds_e2e;
+  s.fps_e2e = seconds_e2e > 0 ? frames_ / seconds_e2e : 0;
+  // Runners work concurrently: their throughputs add up.
+  for (const auto& [secs, n] : dpu)
+    if (secs > 0) s.fps_dpu += n / secs;
+  if (!latencies_.empty()) {
+    std::vector<double> v = latencies_;
+    std::sort(v.begin(), v.end());
+    s.latency_mean_us = std::accumulate(v.begin(), v.end(), 0.0) / v.size();
+    auto pct = [&](double p) {
+      const size_t i = static_cast<size_t>(std::min<double>(v.size() - 1, std::ceil(p * v.size()) - 1));
+      return v[i];
+    };
+    s.latency_p50_us = pct(0.50);
+    s.latency_p99_us = pct(0.99);
+  }
+  s.classes = classes_;
+  s.labels = labels_;
+  s.confusion = confusion_;
+  return s;
+}
+
+std::string LabelName(const std::vector<std::string>& labels, int index) {
+  if (index >= 0 && index < static_cast<int>(labels.size())) return labels[index];
+  return std::to_string(index);
+}
+
+std::string FrameText(const FrameResult& r, const std::vector<std::string>& labels) {
+  std::ostringstream s;
+  s << r.id << ": ";
+  for (size_t i = 0; i < r.top.size(); ++i) {
+    char p[32];
+    std::snprintf(p, sizeof p, "%.3f", r.top[i].second);
+    s << (i ? ", " : "") << LabelName(labels, r.top[i].first) << " " << p;
+  }
+  if (r.label >= 0) s << "  (truth " << LabelName(labels, r.label) << (r.top.size() && r.top[0].first == r.label ? ", ok)" : ", WRONG)");
+  return s.str();
+}
+
+std::string FrameJson(const FrameResult& r, const std::vector<std::string>& labels) {
+  nlohmann::ordered_json j;
+  j["frame"] = r.index;
+  j["id"] = r.id;
+  if (!r.top.empty()) {
+    j["class"] = r.top[0].first;
+    j["label"] = LabelName(labels, r.top[0].first);
+    j["probability"] = r.top[0].second;
+  }
+  nlohmann::ordered_json top = nlohmann::ordered_json::array();
+  for (const auto& [c, p] : r.top) top.push_back({{"class", c}, {"label", LabelName(labels, c)}, {"probability", p}});
+  j["top"] = top;
+  if (r.label >= 0) {
+    j["truth"] = r.label;
+    j["correct"] = !r.top.empty() && r.top[0].first == r.label;
+  }
+  j["latency_us"] = r.latency_us;
+  return j.dump();
+}
+
+std::string SummaryText(const Summary& s) {
+  std::ostringstream o;
+  char line[256];
+  o << "summary: " << s.frames << " frames from " << s.source << ", mode " << s.mode << ", " << s.threads
+    << " thread(s), batch " << s.batch << (s.interrupted ? " (interrupted)" : "") << "\n";
+  if (s.skipped) o << "skipped bad inputs: " << s.skipped << "\n";
+  if (s.labelled > 0) {
+    std::snprintf(line, sizeof line, "accuracy: %.4f (%lld / %lld)\n", s.accuracy(), static_cast<long long>(s.correct),
+                  static_cast<long long>(s.labelled));
+    o << line;
+    o << "per class (precision / recall / support):\n";
+    for (int c = 0; c < s.classes; ++c) {
+      int64_t tp = s.confusion[c][c], support = 0, predicted = 0;
+      for (int k = 0; k < s.classes; ++k) {
+        support += s.confusion[c][k];
+        predicted += s.confusion[k][c];
+      }
+      if (support == 0 && predicted == 0) continue;
+      std::snprintf(line, sizeof line, "  %-14.14s %6.3f %6.3f %6lld\n", LabelName(s.labels, c).c_str(),
+                    predicted ? static_cast<double>(tp) / predicted : 0.0, support ? static_cast<double>(tp) / support : 0.0,
+                    static_cast<long long>(support));
+      o << line;
+    }
+    o << "confusion matrix (rows = truth, columns = predicted; classes present only):\n";
+    std::vector<int> present;
+    for (int c = 0; c < s.classes; ++c) {
+      int64_t n = 0;
+      for (int k = 0; k < s.classes; ++k) n += s.confusion[c][k] + s.confusion[k][c];
+      if (n) present.push_back(c);
+    }
+    o << "  " << std::string(14, ' ');
+    for (int c : present) {
+      std::snprintf(line, sizeof line, " %5.5s", LabelName(s.labels, c).c_str());
+      o << line;
+    }
+    o << "\n";
+    for (int r : present) {
+      std::snprintf(line, sizeof line, "  %-14.14s", LabelName(s.labels, r).c_str());
+      o << line;
+      for (int c : present) {
+        std::snprintf(line, sizeof line, " %5lld", static_cast<long long>(s.confusion[r][c]));
+        o << line;
+      }
+      o << "\n";
+    }
+  }
+  std::snprintf(line, sizeof line, "latency_us: mean %.1f  p50 %.1f  p99 %.1f\n", s.latency_mean_us, s.latency_p50_us,
+                s.latency_p99_us);
+  o << line;
+  std::snprintf(line, sizeof line, "throughput: %.1f frames/s end to end, %.1f frames/s DPU only (%.3f s)\n", s.fps_e2e,
+                s.fps_dpu, s.seconds_e2e);
+  o << line;
+  // Vitis AI test_performance style lines, for scripts that grep them.
+  std::snprintf(line, sizeof line, "FPS=%.2f\nE2E_MEAN=%.1f\nDPU_FPS=%.2f\n", s.fps_e2e, s.latency_mean_us, s.fps_dpu);
+  o << line;
+  return o.str();
+}
+
+std::string SummaryJson(const Summary& s) {
+  nlohmann::ordered_json j;
+  j["frames"] = s.frames;
+  j["skipped"] = s.skipped;
+  j["accuracy"] = s.labelled ? nlohmann::ordered_json(s.accuracy()) : nlohmann::ordered_json(nullptr);
+  j["labelled_frames"] = s.labelled;
+  j["correct"] = s.correct;
+  j["fps_e2e"] = s.fps_e2e;
+  j["fps_dpu"] = s.fps_dpu;
+  j["seconds"] = s.seconds_e2e;
+  j["latency_us"] = {{"mean", s.latency_mean_us}, {"p50", s.latency_p50_us}, {"p99", s.latency_p99_us}};
+  j["mode"] = s.mode;
+  j["source"] = s.source;
+  j["threads"] = s.threads;
+  j["batch"] = s.batch;
+  j["interrupted"] = s.interrupted;
+  if (s.labelled) {
+    nlohmann::ordered_json per = nlohmann::ordered_json::array();
+    for (int c = 0; c < s.classes; ++c) {
+      int64_t tp = s.confusion[c][c], support = 0, predicted = 0;
+      for (int k = 0; k < s.classes; ++k) {
+        support += s.confusion[c][k];
+        predicted += s.confusion[k][c];
+      }
+      per.push_back({{"class", c},
+                     {"label", LabelName(s.labels, c)},
+                     {"precision", predicted ? nlohmann::ordered_json(static_cast<double>(tp) / predicted) : nlohmann::ordered_json(nullptr)},
+                     {"recall", support ? nlohmann::ordered_json(static_cast<double>(tp) / support) : nlohmann::ordered_json(nullptr)},
+                     {"support", support}});
+    }
+    j["per_class"] = per;
+    j["confusion"] = s.confusion;
+  }
+  return j.dump(2) + "\n";
+}
+
+}  // namespace signdpu::app

@@ -1,0 +1,306 @@
+#include "signdpu/quantize/quantizer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "signdpu/graph/float_executor.h"
+#include "signdpu/io/csv_reader.h"
+#include "signdpu/io/preprocess.h"
+#include "signdpu/kernels/reference/convert_fix.h"
+#include "signdpu/quantize/lower.h"
+
+namespace signdpu::quantize {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Seconds(Clock::time_point a) { return std::chrono::duration<double>(Clock::now() - a).count(); }
+
+// Per-image pixels of a CSV frame into the source graph's input layout. For
+// a single channel NCHW and NHWC are the same bytes.
+Status FillInput(const std::vector<io::CsvFrame>& frames, size_t begin, size_t count, int64_t image_size,
+                 std::vector<float>* out) {
+  out->resize(static_cast<size_t>(count * image_size));
+  for (size_t i = 0; i < count; ++i) {
+    const auto& f = frames[begin + i];
+    if (static_cast<int64_t>(f.pixels.size()) != image_size)
+      return InvalidArgument("frame at line " + std::to_string(f.line) + " has " + std::to_string(f.pixels.size()) +
+                             " pixels, the model input needs " + std::to_string(image_size));
+    for (int64_t k = 0; k < image_size; ++k) (*out)[i * image_size + k] = f.pixels[k] / 255.0f;
+  }
+  return Status::Ok();
+}
+
+int Argmax(const float* v, int64_t n) {
+  int best = 0;
+  for (int64_t i = 1; i < n; ++i)
+    if (v[i] > v[best]) best = static_cast<int>(i);
+  return best;
+}
+int Argmax(const int8_t* v, int64_t n) {
+  int best = 0;
+  for (int64_t i = 1; i < n; ++i)
+    if (v[i] > v[best]) best = static_cast<int>(i);
+  return best;
+}
+
+// NCHW float (one image, c/h/w) -> NHWC.
+void NchwToNhwc(const float* in, int64_t c, int64_t h, int64_t w, float* out) {
+  for (int64_t ci = 0; ci < c; ++ci)
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x) out[(y * w + x) * c + ci] = in[(ci * h + y) * w + x];
+}
+
+}  // namespace
+
+Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, const QuantizeOptions& o,
+                                const ProgressFn& progress) {
+  if (o.calib_iter <= 0 || o.calib_batch_size <= 0)
+    return InvalidArgument("--calib_iter and --calib_batch_size must be positive");
+  QuantizeResult r;
+  const auto t0 = Clock::now();
+  SIGNDPU_ASSIGN_OR_RETURN(r.dpu_float, LowerToDpu(g, name));
+  const DpuFloatGraph& dg = r.dpu_float;
+  r.notes = dg.notes;
+  const Shape& in_shape = dg.tensors[dg.input].shape;
+  const int64_t image_size = NumElements(in_shape);
+  if (in_shape[3] != 1)
+    return Unsupported("model input has " + std::to_string(in_shape[3]) + " channels; frames are grayscale (1 channel)");
+  io::CsvOptions csv;
+  csv.pixels = static_cast<int>(image_size);
+  const int64_t want = int64_t{o.calib_iter} * o.calib_batch_size;
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> calib, io::ReadCsvFile(o.calib_csv, csv, want));
+  r.calib_images = static_cast<int64_t>(calib.size());
+
+  // ---- calibration ----------------------------------------------------------
+  std::map<std::string, std::vector<int>> by_source;  // source tensor -> our tensors
+  for (size_t i = 0; i < dg.tensors.size(); ++i) by_source[dg.tensors[i].source_tensor].push_back(static_cast<int>(i));
+  std::vector<ActivationObserver> observers(dg.tensors.size(), ActivationObserver(o.method));
+  const int64_t batch = o.calib_batch_size;
+  SIGNDPU_ASSIGN_OR_RETURN(graph::FloatExecutor fx, graph::FloatExecutor::Create(g, batch));
+  struct CalibObserver : graph::Observer {
+    std::map<std::string, std::vector<int>>* by_source;
+    std::vector<ActivationObserver>* observers;
+    void Feed(const std::string& n, const float* d, const Shape& s) {
+      auto it = by_source->find(n);
+      if (it == by_source->end()) return;
+      for (int id : it->second) (*observers)[id].ObserveBatch(d, NumElements(s));
+    }
+    void OnInput(const std::string& n, const float* d, const Shape& s) override { Feed(n, d, s); }
+    void OnOutput(const graph::Node&, const std::string& n, const float* d, const Shape& s) override { Feed(n, d, s); }
+  } calib_obs;
+  calib_obs.by_source = &by_source;
+  calib_obs.observers = &observers;
+  std::vector<float> input;
+  for (size_t b = 0; b < calib.size(); b += static_cast<size_t>(batch)) {
+    const size_t n = std::min(calib.size() - b, static_cast<size_t>(batch));
+    SIGNDPU_RETURN_IF_ERROR(FillInput(calib, b, n, image_size, &input).WithContext(o.calib_csv));
+    SIGNDPU_RETURN_IF_ERROR(fx.Run({{dg.source_input, input.data()}}, static_cast<int64_t>(n), &calib_obs));
+    if (progress) progress("calibrate", static_cast<int64_t>(b + n), r.calib_images);
+  }
+  std::vector<int> fps(dg.tensors.size(), 0);
+  for (size_t i = 0; i < dg.tensors.size(); ++i) {
+    if (observers[i].empty())
+      return Internal("calibration never saw tensor " + dg.tensors[i].name + " (source " + dg.tensors[i].source_tensor + ")");
+    fps[i] = observers[i].FixPoint();
+  }
+  SIGNDPU_ASSIGN_OR_RETURN(r.fix, QuantizeGraph(dg, fps, &r.layers));
+  r.input_fix_point = r.fix.tensors[r.fix.inputs[0]].fix_point;
+  r.calib_seconds = Seconds(t0);
+
+  // ---- evaluation -----------------------------------------------------------
+  if (o.eval_csv.empty()) return r;
+  const auto t1 = Clock::now();
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> eval, io::ReadCsvFile(o.eval_csv, csv, o.eval_limit));
+  for (const auto& f : eval)
+    if (f.label < 0) return InvalidArgument(o.eval_csv + ": --eval needs a label column (line " + std::to_string(f.line) + ")");
+  r.eval_images = static_cast<int64_t>(eval.size());
+  const int64_t classes = NumElements(r.fix.tensors[r.fix.outputs[0]].shape);
+  std::vector<int> float_pred(eval.size()), int8_pred(eval.size());
+
+  // Float predictions (the source graph's own output), and float activations
+  // of the first images for the per-layer SQNR.
+  const int64_t sqnr_n = std::min<int64_t>(o.sqnr_images, r.eval_images);
+  std::vector<std::vector<float>> float_acts(dg.tensors.size());
+  for (size_t b = 0; b < eval.size(); b += static_cast<size_t>(batch)) {
+    const size_t n = std::min(eval.size() - b, static_cast<size_t>(batch));
+    SIGNDPU_RETURN_IF_ERROR(FillInput(eval, b, n, image_size, &input).WithContext(o.eval_csv));
+    SIGNDPU_RETURN_IF_ERROR(fx.Run({{dg.source_input, input.data()}}, static_cast<int64_t>(n)));
+    const float* out = fx.Output(dg.source_output);
+    if (out == nullptr) return Internal("float executor did not produce " + dg.source_output);
+    for (size_t i = 0; i < n; ++i) float_pred[b + i] = Argmax(out + i * classes, classes);
+    if (static_cast<int64_t>(b) < sqnr_n) {
+      const size_t take = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n), sqnr_n - static_cast<int64_t>(b)));
+      for (size_t t = 0; t < dg.tensors.size(); ++t) {
+        const DpuFloatTensor& dt = dg.tensors[t];
+        const float* src = fx.Output(dt.source_tensor);
+        if (src == nullptr) src = dt.source_tensor == dg.source_input ? input.data() : nullptr;
+        if (src == nullptr) continue;
+        const int64_t per = NumElements(dt.shape);
+        std::vector<float>& dst = float_acts[t];
+        const size_t off = dst.size();
+        dst.resize(off + take * per);
+        for (size_t i = 0; i < take; ++i) {
+          if (dt.source_layout == DpuFloatTensor::Layout::kNchw)
+            NchwToNhwc(src + i * per, dt.shape[3], dt.shape[1], dt.shape[2], dst.data() + off + i * per);
+          else
+            std::copy(src + i * per, src + (i + 1) * per, dst.begin() + off + i * per);
+        }
+      }
+    }
+    if (progress) progress("evaluate float", static_cast<int64_t>(b + n), r.eval_images);
+  }
+
+  // int8 predictions with the bit-exact kernels (reference semantics; the
+  // optimised paths are tested equal), split over threads.
+  io::PreprocessConfig pre;
+  pre.height = static_cast<int>(in_shape[1]);
+  pre.width = static_cast<int>(in_shape[2]);
+  pre.fix_point = r.input_fix_point;
+  const int threads = std::max(1, o.threads);
+  const int qbatch = 16;
+  std::vector<Status> statuses(threads);
+  std::vector<std::vector<double>> sig(threads, std::vector<double>(dg.tensors.size())),
+      noise(threads, std::vector<double>(dg.tensors.size()));
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      auto ex = FixGraphExecutor::Create(r.fix, qbatch);
+      if (!ex.ok()) { statuses[t] = ex.status(); return; }
+      std::vector<int8_t> q(static_cast<size_t>(qbatch * image_size)), out(static_cast<size_t>(qbatch * classes));
+      for (size_t b = static_cast<size_t>(t) * qbatch; b < eval.size(); b += static_cast<size_t>(threads) * qbatch) {
+        const size_t n = std::min(eval.size() - b, static_cast<size_t>(qbatch));
+        for (size_t i = 0; i < n; ++i) {
+          Status s = io::PreprocessPixels(eval[b + i].pixels, pre, q.data() + i * image_size);
+          if (!s.ok()) { statuses[t] = s; return; }
+        }
+        (*ex)->Run({q.data()}, {out.data()}, static_cast<int>(n));
+        for (size_t i = 0; i < n; ++i) int8_pred[b + i] = Argmax(out.data() + i * classes, classes);
+        if (static_cast<int64_t>(b) < sqnr_n) {
+          for (size_t id = 0; id < dg.tensors.size(); ++id) {
+            const std::vector<float>& fa = float_acts[id];
+            if (fa.empty()) continue;
+            const int64_t per = NumElements(dg.tensors[id].shape);
+            const int8_t* qa = (*ex)->TensorData(static_cast<int>(id));
+            const float scale = static_cast<float>(Pow2(-r.fix.tensors[id].fix_point));
+            for (size_t i = 0; i < n && static_cast<int64_t>(b + i) < sqnr_n; ++i)
+              for (int64_t k = 0; k < per; ++k) {
+                const double x = fa[(b + i) * per + k];
+                const double d = x - qa[i * per + k] * scale;
+                sig[t][id] += x * x;
+                noise[t][id] += d * d;
+              }
+          }
+        }
+        if (progress && t == 0) progress("evaluate int8", static_cast<int64_t>(b + n), r.eval_images);
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  for (const Status& s : statuses) SIGNDPU_RETURN_IF_ERROR(s);
+  int64_t float_ok = 0, int8_ok = 0, agree = 0;
+  for (size_t i = 0; i < eval.size(); ++i) {
+    float_ok += float_pred[i] == eval[i].label;
+    int8_ok += int8_pred[i] == eval[i].label;
+    agree += float_pred[i] == int8_pred[i];
+  }
+  r.float_accuracy = static_cast<double>(float_ok) / r.eval_images;
+  r.int8_accuracy = static_cast<double>(int8_ok) / r.eval_images;
+  r.top1_agreement = static_cast<double>(agree) / r.eval_images;
+  for (size_t li = 0; li < r.layers.size(); ++li) {
+    const int id = r.fix.ops[li].output;
+    double s = 0, nn = 0;
+    for (int t = 0; t < threads; ++t) { s += sig[t][id]; nn += noise[t][id]; }
+    r.layers[li].output_sqnr_db = nn == 0 ? 200.0 : (s == 0 ? -200.0 : 10.0 * std::log10(s / nn));
+  }
+  r.eval_seconds = Seconds(t1);
+  return r;
+}
+
+std::string ReportJson(const QuantizeResult& r, const std::string& model_path, const QuantizeOptions& o) {
+  nlohmann::ordered_json j;
+  j["model"] = model_path;
+  j["name"] = r.fix.name;
+  j["method"] = CalibMethodName(o.method);
+  j["calib_images"] = r.calib_images;
+  j["calib_iter"] = o.calib_iter;
+  j["calib_batch_size"] = o.calib_batch_size;
+  j["calib_seconds"] = r.calib_seconds;
+  j["eval_images"] = r.eval_images;
+  if (r.eval_images > 0) {
+    j["float_accuracy"] = r.float_accuracy;
+    j["int8_accuracy"] = r.int8_accuracy;
+    j["top1_agreement"] = r.top1_agreement;
+    j["accuracy_drop_points"] = 100.0 * (r.float_accuracy - r.int8_accuracy);
+    j["eval_seconds"] = r.eval_seconds;
+  } else {
+    j["float_accuracy"] = nullptr;
+    j["int8_accuracy"] = nullptr;
+    j["top1_agreement"] = nullptr;
+  }
+  j["input_fix_point"] = r.input_fix_point;
+  j["int8_kernels"] = KernelPathName(BestKernelPath());
+  j["transforms"] = r.notes;
+  nlohmann::ordered_json layers = nlohmann::ordered_json::array();
+  for (const LayerReport& l : r.layers) {
+    nlohmann::ordered_json e;
+    e["name"] = l.name;
+    e["op"] = l.op;
+    e["fix_point_input"] = l.fix_in;
+    e["fix_point_weights"] = l.has_weights ? nlohmann::ordered_json(l.fix_weights) : nlohmann::ordered_json(nullptr);
+    e["fix_point_bias"] = l.has_weights ? nlohmann::ordered_json(l.fix_bias) : nlohmann::ordered_json(nullptr);
+    e["fix_point_output"] = l.fix_out;
+    e["shift_cut"] = l.has_weights ? nlohmann::ordered_json(l.shift_cut) : nlohmann::ordered_json(nullptr);
+    e["shift_bias"] = l.has_weights ? nlohmann::ordered_json(l.shift_bias) : nlohmann::ordered_json(nullptr);
+    e["sqnr_db"] = r.eval_images > 0 ? nlohmann::ordered_json(l.output_sqnr_db) : nlohmann::ordered_json(nullptr);
+    if (l.has_weights) {
+      e["weights_sqnr_db"] = l.weights_sqnr_db;
+      e["bias_sqnr_db"] = l.bias_sqnr_db;
+    }
+    e["adjustments"] = l.adjustments;
+    e["transform"] = l.transform_note;
+    layers.push_back(e);
+  }
+  j["layers"] = layers;
+  return j.dump(2) + "\n";
+}
+
+std::string ReportText(const QuantizeResult& r) {
+  std::ostringstream s;
+  char line[512];
+  s << "model " << r.fix.name << ": " << r.layers.size() << " DPU layers, input fix_point " << r.input_fix_point << "\n";
+  for (const auto& n : r.notes) s << "  transform: " << n << "\n";
+  std::snprintf(line, sizeof line, "  %-22s %-22s %4s %4s %4s %4s %5s %6s %8s\n", "layer", "op", "fi", "fw", "fb", "fo",
+                "cut", "sbias", "SQNR dB");
+  s << line;
+  for (const auto& l : r.layers) {
+    auto num = [&](bool has, int v) { return has ? std::to_string(v) : std::string("-"); };
+    char sq[32];
+    if (r.eval_images > 0) std::snprintf(sq, sizeof sq, "%8.1f", l.output_sqnr_db);
+    else std::snprintf(sq, sizeof sq, "%8s", "-");
+    std::snprintf(line, sizeof line, "  %-22.22s %-22s %4d %4s %4s %4d %5s %6s %s\n", l.name.c_str(), l.op.c_str(), l.fix_in,
+                  num(l.has_weights, l.fix_weights).c_str(), num(l.has_weights, l.fix_bias).c_str(), l.fix_out,
+                  num(l.has_weights, l.shift_cut).c_str(), num(l.has_weights, l.shift_bias).c_str(), sq);
+    s << line;
+    for (const auto& a : l.adjustments) s << "      adjusted: " << a << "\n";
+  }
+  std::snprintf(line, sizeof line, "calibration: %lld images in %.2f s (calibration + quantisation)\n",
+                static_cast<long long>(r.calib_images), r.calib_seconds);
+  s << line;
+  if (r.eval_images > 0) {
+    std::snprintf(line, sizeof line,
+                  "accuracy on %lld images: float %.4f, int8 %.4f (%+.2f points), top-1 agreement %.4f\n",
+                  static_cast<long long>(r.eval_images), r.float_accuracy, r.int8_accuracy,
+                  100.0 * (r.int8_accuracy - r.float_accuracy), r.top1_agreement);
+    s << line;
+  }
+  return s.str();
+}
+
+}  // namespace signdpu::quantize
