@@ -98,6 +98,8 @@ Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std
         fps[op.output] = fi;
         r.fix_out = fi;
         break;
+      default:
+        return Unsupported(op.name + ": " + FixOpKindName(op.kind) + " is not produced by the quantiser");
     }
     out.ops.push_back(std::move(f));
     report->push_back(std::move(r));
