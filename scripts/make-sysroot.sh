@@ -2,6 +2,7 @@
 # Makes (once) a Debian 12 arm64 sysroot for cross builds and qemu tests.
 #
 #   scripts/make-sysroot.sh [--sysroot DIR] [--mirror URL] [--force] [--print]
+#                           [--print-stamp]
 #
 # Why a sysroot and not `apt-get install libvart-dev:arm64`: glog, gflags and
 # OpenCV are not Multi-Arch: same in Debian 12, so installing arm64 -dev
@@ -17,6 +18,8 @@
 # renamed into place, so an interrupted run never leaves a half sysroot behind
 # a valid stamp.
 #
+# --print prints the sysroot path on stdout when ready; --print-stamp prints
+# the stamp an up-to-date sysroot carries and exits.
 # Exit codes: 0 ready, 2 usage, 3 a tool is missing, 4 mmdebstrap failed.
 set -euo pipefail
 
@@ -27,6 +30,7 @@ TRIPLET=aarch64-linux-gnu
 MIRROR=""
 FORCE=0
 PRINT=0
+PRINT_STAMP=0
 
 # Everything the board-side build (SIGNDPU_BUILD_HOST_TOOLS=OFF) and its tests
 # link against. libstdc++-12-dev matches the host's g++-12 cross compiler.
@@ -42,7 +46,7 @@ PACKAGES=(
 RECIPE_VERSION=1
 
 usage() {
-  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while (($#)); do
@@ -51,6 +55,7 @@ while (($#)); do
     --mirror) MIRROR="$2"; shift 2 ;;
     --force) FORCE=1; shift ;;
     --print) PRINT=1; shift ;;
+    --print-stamp) PRINT_STAMP=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "make-sysroot: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
@@ -90,6 +95,11 @@ is_ready() {
     [[ "$(sed -n '1,4p' "$SYSROOT/$STAMP_NAME")" == "$(expected_stamp)" ]] &&
     [[ -e "$SYSROOT/usr/lib/$TRIPLET/libvart-runner.so" ]]
 }
+
+if ((PRINT_STAMP)); then
+  expected_stamp
+  exit 0
+fi
 
 if ((FORCE == 0)) && is_ready; then
   echo "make-sysroot: $SYSROOT is up to date ($(sed -n 's/^created=//p' "$SYSROOT/$STAMP_NAME"))" >&2

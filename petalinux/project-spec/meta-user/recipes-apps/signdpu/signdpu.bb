@@ -1,0 +1,87 @@
+# signdpu: hand-sign classifier for the ZCU104 DPU (DPUCZDX8G B4096), with its
+# systemd service. UNVERIFIED: written without a PetaLinux installation (see
+# petalinux/README.md). Targets PetaLinux 2022.x with the Vitis AI 2.5 recipes
+# (recipes-vitis-ai) in meta-user, i.e. Yocto honister with ':' overrides.
+
+SUMMARY = "signdpu: int8 CNN hand-sign classifier on the ZCU104 DPU, as a systemd service"
+LICENSE = "CLOSED"
+# If the project adopts a licence, set LICENSE and LIC_FILES_CHKSUM instead.
+
+# ---- source ------------------------------------------------------------------
+# The signdpu checkout is used in place through externalsrc: set in
+# project-spec/meta-user/conf/petalinuxbsp.conf
+#   INHERIT += "externalsrc"
+#   EXTERNALSRC:pn-signdpu = "/absolute/path/to/signdpu"
+#   EXTERNALSRC_BUILD:pn-signdpu = "${WORKDIR}/build"
+# externalsrc keeps the local file:// entries below. Alternatively replace this
+# with SRC_URI = "git://<server>/signdpu.git;protocol=https;branch=main",
+# SRCREV = "<commit>" and S = "${WORKDIR}/git".
+#
+# The compiled board model: files/signdpu_zcu104.xmodel next to this recipe,
+# produced by scripts/compile_zcu104.sh (vai_c_xir with the ZCU104 arch.json,
+# DPUCZDX8G B4096) in the Vitis AI 2.5 docker. It is not in git (a build
+# artefact); the build fails at do_fetch until it is there.
+SRC_URI = "file://signdpu_zcu104.xmodel"
+
+# ---- build -------------------------------------------------------------------
+inherit cmake systemd pkgconfig
+
+# Names in meta-oe / meta-vitis-ai (Vitis AI 2.5 recipes-vitis-ai). cli11 in
+# honister's meta-oe is 1.9.x; if the app needs CLI11 2.x, add a newer recipe.
+# No libsystemd: the app speaks the sd_notify protocol itself (io/service_notifier).
+DEPENDS = " \
+    vart xir unilog target-factory glog gflags protobuf \
+    opencv nlohmann-json cli11 \
+"
+
+# The board build: no host-only build stage (ONNX import, quantiser), no tests,
+# no benchmarks. The model and the unit dir come from the recipe.
+EXTRA_OECMAKE += " \
+    -DCMAKE_BUILD_TYPE=Release \
+    -DSIGNDPU_BUILD_HOST_TOOLS=OFF \
+    -DSIGNDPU_BUILD_TESTS=OFF \
+    -DSIGNDPU_BUILD_BENCH=OFF \
+    -DSIGNDPU_WERROR=OFF \
+    -DSIGNDPU_SYSTEMD_UNITDIR=${systemd_system_unitdir} \
+    -DSIGNDPU_SYSUSERS_DIR=${nonarch_libdir}/sysusers.d \
+    -DSIGNDPU_BOARD_XMODEL=${WORKDIR}/signdpu_zcu104.xmodel \
+"
+
+# `cmake --install` (cmake.bbclass do_install) puts everything in place:
+#   ${bindir}/signdpu                                   the app
+#   ${libdir}/libvart-signdpu-emu-runner.so             emulator runner plugin (SIGNDPU_MODE=emu)
+#   ${systemd_system_unitdir}/signdpu.service           the unit
+#   ${sysconfdir}/signdpu/signdpu.conf                  its configuration
+#   ${nonarch_libdir}/sysusers.d/signdpu.conf           groups video, render
+#   ${datadir}/signdpu/labels.txt
+#   ${datadir}/signdpu/models/signdpu_zcu104.xmodel
+#   ${docdir}/signdpu/deployment.md
+do_install:append() {
+    # Headers, static libraries and CMake package files of the signdpu
+    # libraries are for host development only.
+    rm -rf ${D}${includedir} ${D}${libdir}/cmake
+    rm -f ${D}${libdir}/libsigndpu_*.a
+}
+
+# ---- packaging ---------------------------------------------------------------
+SYSTEMD_SERVICE:${PN} = "signdpu.service"
+SYSTEMD_AUTO_ENABLE:${PN} = "enable"
+
+# The runner plugin is dlopen'ed by VART by its plain .so name, like VART's own
+# libvart-dpu-runner.so: it belongs in the runtime package.
+FILES_SOLIBSDEV = ""
+INSANE_SKIP:${PN} += "dev-so"
+FILES:${PN} += " \
+    ${libdir}/libvart-*.so \
+    ${systemd_system_unitdir}/signdpu.service \
+    ${sysconfdir}/signdpu \
+    ${nonarch_libdir}/sysusers.d/signdpu.conf \
+    ${datadir}/signdpu \
+"
+CONFFILES:${PN} = "${sysconfdir}/signdpu/signdpu.conf"
+
+# Shared-library dependencies are found automatically; these are loaded at run
+# time: VART's DPU runner (libvart-dpu-runner.so, dlopen'ed) needs XRT, which
+# talks to the DPU through the zocl kernel module (/dev/dri/renderD128).
+RDEPENDS:${PN} += "vart xir unilog target-factory xrt"
+RRECOMMENDS:${PN} += "zocl"
