@@ -78,6 +78,8 @@ ConvGeom MakeGeom(const ConvParams& p) {
   g.dw = c.dilation_w;
   g.pt = c.pad_top;
   g.pl = c.pad_left;
+  g.pb = c.pad_bottom;
+  g.pr = c.pad_right;
   return g;
 }
 
@@ -179,9 +181,20 @@ class OptimizedConv2d final : public PreparedConv2d {
     dw_weights_.resize(static_cast<size_t>(k_ * c));
     for (int64_t t = 0; t < k_; ++t)
       for (int64_t ch = 0; ch < c; ++ch) dw_weights_[t * c + ch] = weights_[t * c + ch];
+    // Row-tiled copies for stride_w 1 (one contiguous multiply-add per tap and
+    // output row), unless they would be large.
+    const int64_t row_len = params_.output.w * c;
+    bias_row_.resize(static_cast<size_t>(row_len));
+    for (int64_t j = 0; j < row_len; ++j) bias_row_[j] = bias_term_[j % c];
+    if (params_.config.stride_w == 1 && k_ * row_len <= (int64_t{1} << 20)) {
+      dw_weights_row_.resize(static_cast<size_t>(k_ * row_len));
+      for (int64_t t = 0; t < k_; ++t)
+        for (int64_t j = 0; j < row_len; ++j) dw_weights_row_[t * row_len + j] = dw_weights_[t * c + j % c];
+    }
     dw_.g = geom_;
     dw_.weights = dw_weights_.data();
-    dw_.bias_term = bias_term_.data();
+    dw_.weights_row = dw_weights_row_.empty() ? nullptr : dw_weights_row_.data();
+    dw_.bias_row = bias_row_.data();
     dw_.stage = stage_;
     dw_.acc_only = acc_only_ ? 1 : 0;
   }
@@ -195,7 +208,17 @@ class OptimizedConv2d final : public PreparedConv2d {
     } else if (path_ == KernelPath::kAvx512Vnni) {
       k_step = 4;
     }
-    const int64_t k_pad = RoundUp(k_, k_step);
+    int64_t k_pad = RoundUp(k_, k_step);
+    const ConvConfig& c = params_.config;
+    const int64_t run = int64_t{c.kernel_w} * c.input.c;  // one kernel row of OHWI depth
+    if (path_ == KernelPath::kAvx512Vnni && c.dilation_w == 1) {
+      // Direct mode (conv_internal.h GemmPlan::direct): depth [ky][run_pad].
+      gemm_.direct = 1;
+      gemm_.run_pad = RoundUp(run, 4);
+      gemm_.padded_image_bytes = (c.pad_top + c.input.h + c.pad_bottom) * (c.pad_left + c.input.w + c.pad_right) *
+                                 c.input.c;
+      k_pad = c.kernel_h * gemm_.run_pad;
+    }
     if (path_ == KernelPath::kAvx512Vnni) {
       // Blocks of up to 64 channels: [k_pad / 4][nc * 16][4] (see the AVX-512 file).
       const int64_t groups = (out_c + 15) / 16;
@@ -206,7 +229,8 @@ class OptimizedConv2d final : public PreparedConv2d {
         const int64_t nc = std::min<int64_t>(4, groups - 4 * b);
         int64_t sum = 0;
         for (int64_t k = 0; k < k_; ++k) {
-          dst[b * 64 * k_pad + (k / 4) * (nc * 64) + l * 4 + k % 4] = WeightAt(o, k);
+          const int64_t kp = gemm_.direct ? (k / run) * gemm_.run_pad + k % run : k;
+          dst[b * 64 * k_pad + (kp / 4) * (nc * 64) + l * 4 + kp % 4] = WeightAt(o, k);
           sum += WeightAt(o, k);
         }
         acc_init_[o] = static_cast<int32_t>(-128 * sum);
@@ -244,11 +268,11 @@ class OptimizedConv2d final : public PreparedConv2d {
     gemm_.bias_term = bias_term_.data();
     gemm_.stage = stage_;
     gemm_.acc_only = acc_only_ ? 1 : 0;
-    scratch_bytes_ = static_cast<size_t>(rows * k_pad * elem);
+    scratch_bytes_ = static_cast<size_t>(rows * k_pad * elem);  // direct mode: per batch, in RunGemm
   }
 
   void RunGemm(const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out) const {
-    void* scratch = Scratch(scratch_bytes_);
+    void* scratch = Scratch(gemm_.direct ? static_cast<size_t>(batch * gemm_.padded_image_bytes + 64) : scratch_bytes_);
     switch (path_) {
 #if defined(SIGNDPU_HAVE_X86_KERNELS)
       case KernelPath::kAvx2:
@@ -270,22 +294,23 @@ class OptimizedConv2d final : public PreparedConv2d {
   }
 
   void RunDepthwise(const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out) const {
+    void* scratch = Scratch(static_cast<size_t>(params_.output.w * params_.output.c) * sizeof(int32_t));
     switch (path_) {
 #if defined(SIGNDPU_HAVE_X86_KERNELS)
       case KernelPath::kAvx2:
-        internal::DepthwiseAvx2(dw_, in, batch, out, acc_out);
+        internal::DepthwiseAvx2(dw_, in, batch, out, acc_out, scratch);
         return;
       case KernelPath::kAvx512Vnni:
-        internal::DepthwiseAvx512(dw_, in, batch, out, acc_out);
+        internal::DepthwiseAvx512(dw_, in, batch, out, acc_out, scratch);
         return;
 #endif
 #if defined(SIGNDPU_HAVE_NEON_KERNELS)
       case KernelPath::kNeon:
-        internal::DepthwiseNeon(dw_, in, batch, out, acc_out);
+        internal::DepthwiseNeon(dw_, in, batch, out, acc_out, scratch);
         return;
 #endif
       default:
-        internal::DepthwisePortable(dw_, in, batch, out, acc_out);
+        internal::DepthwisePortable(dw_, in, batch, out, acc_out, scratch);
         return;
     }
   }
@@ -302,6 +327,8 @@ class OptimizedConv2d final : public PreparedConv2d {
   std::vector<int32_t> bias_term_;
   std::vector<int32_t> acc_init_;
   std::vector<int32_t> dw_weights_;
+  std::vector<int32_t> dw_weights_row_;
+  std::vector<int32_t> bias_row_;
   AlignedBuffer packed_;
   GemmPlan gemm_{};
   DepthwisePlan dw_{};

@@ -61,29 +61,37 @@ void Kernel(const int16_t* a, int64_t a_stride, const int16_t* w, int64_t kpairs
             const int32_t* bias, const Epilogue& ep, int8_t* out, int32_t* acc_out, int64_t out_stride,
             int64_t valid) {
   __m256i acc[P][NC];
+  #pragma GCC unroll 16
   for (int j = 0; j < NC; ++j) {
     const __m256i i0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(init + j * kLanes));
+    #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) acc[p][j] = i0;
   }
   for (int64_t kp = 0; kp < kpairs; ++kp) {
     __m256i wv[NC];
+    #pragma GCC unroll 16
     for (int j = 0; j < NC; ++j)
       wv[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + (kp * NC + j) * 2 * kLanes));
+    #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) {
       int32_t x;
       memcpy(&x, a + p * a_stride + kp * 2, 4);
       const __m256i av = _mm256_set1_epi32(x);
+      #pragma GCC unroll 16
       for (int j = 0; j < NC; ++j) acc[p][j] = _mm256_add_epi32(acc[p][j], _mm256_madd_epi16(av, wv[j]));
     }
   }
+  #pragma GCC unroll 16
   for (int j = 0; j < NC; ++j) {
     const int64_t lanes = MaxI64(0, MinI64(kLanes, valid - j * kLanes));
     if (lanes == 0) continue;
     if (ep.acc_only) {
+      #pragma GCC unroll 16
       for (int p = 0; p < P; ++p) StoreInt32(acc_out + p * out_stride + j * kLanes, acc[p][j], lanes);
       continue;
     }
     const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bias + j * kLanes));
+    #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) StoreInt8(out + p * out_stride + j * kLanes, StageVec(ep, acc[p][j], b), lanes);
   }
 }
@@ -98,8 +106,6 @@ constexpr KernelFn kKernels[kMaxGroups][8] = {
      Kernel<8, 1>},
     {Kernel<1, 2>, Kernel<2, 2>, Kernel<3, 2>, Kernel<4, 2>, nullptr, nullptr, nullptr, nullptr},
 };
-
-int16_t Widen(int8_t v) { return v; }
 
 }  // namespace
 
@@ -127,7 +133,7 @@ void GemmConvAvx2(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t*
 
   for (int64_t m0 = 0; m0 < m_total; m0 += plan.rows_per_block) {
     const int64_t rows = MinI64(plan.rows_per_block, m_total - m0);
-    PackRows<int16_t>(g, plan.k, plan.k_pad, in, m0, rows, a, int16_t{0}, Widen);
+    PackRows<int16_t>(g, plan.k, plan.k_pad, in, m0, rows, a, LoopCopier<int16_t, ToInt16>{0, ToInt16()});
     for (int64_t gb = 0; gb < groups; gb += kMaxGroups) {
       const int nc = static_cast<int>(MinI64(kMaxGroups, groups - gb));
       const int64_t ch0 = gb * kLanes;
@@ -145,12 +151,12 @@ void GemmConvAvx2(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t*
 }
 
 void DepthwiseAvx2(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
-                   int32_t* acc_out) {
-  DepthwiseBody(plan, in, batch, out, acc_out);
+                   int32_t* acc_out, void* scratch) {
+  DepthwiseBody(plan, in, batch, out, acc_out, static_cast<int32_t*>(scratch));
 }
 
-void PoolAvx2(const PoolPlan& plan, const int8_t* in, int64_t batch, int8_t* out) {
-  PoolBody(plan, in, batch, out);
+void PoolAvx2(const PoolPlan& plan, const int8_t* in, int64_t batch, int8_t* out, void* scratch) {
+  PoolBody(plan, in, batch, out, static_cast<int32_t*>(scratch));
 }
 
 }  // namespace signdpu::optimized::internal

@@ -13,7 +13,8 @@
 //
 // Packed weights: blocks of up to 64 output channels (4 x 16 lanes); block b
 // starts at b * 64 * k_pad bytes and holds [k_pad / 4][nc * 16][4] int8, nc
-// the block's number of 16-channel groups.
+// the block's number of 16-channel groups. Depth order: OHWI's k in im2col
+// mode; [ky][run_pad] in direct mode (GemmPlan::direct).
 #include <immintrin.h>
 
 // GCC 12 reports the deliberately undefined pass-through operand inside
@@ -47,41 +48,56 @@ inline __m512i StageVec(const Epilogue& ep, __m512i acc, __m512i bias) {
   return _mm512_min_epi32(_mm512_max_epi32(y, ep.lo), ep.hi);
 }
 
-// P pixels x NC * 16 channels; the accumulators stay in registers.
+// P pixels x NC * 16 channels; the accumulators stay in registers. Pixel p's
+// activations are read from rows[p] + ky * ky_stride + 4 * g for kernel row
+// ky < kh and group g < kgroups (im2col mode: kh = 1, rows = packed rows).
 template <int P, int NC>
-void Kernel(const uint8_t* a, int64_t a_stride, const int8_t* w, int64_t kgroups, const int32_t* init,
-            const int32_t* bias, const Epilogue& ep, int8_t* out, int32_t* acc_out, int64_t out_stride,
-            int64_t valid) {
+void Kernel(const uint8_t* const* rows, int kh, int64_t ky_stride, int64_t kgroups, const int8_t* w,
+            const int32_t* init, const int32_t* bias, const Epilogue& ep, int8_t* out, int32_t* acc_out,
+            int64_t out_stride, int64_t valid) {
   __m512i acc[P][NC];
+#pragma GCC unroll 16
   for (int j = 0; j < NC; ++j) {
     const __m512i i0 = _mm512_loadu_si512(init + j * kLanes);
+#pragma GCC unroll 16
     for (int p = 0; p < P; ++p) acc[p][j] = i0;
   }
-  for (int64_t gi = 0; gi < kgroups; ++gi) {
-    __m512i wv[NC];
-    for (int j = 0; j < NC; ++j) wv[j] = _mm512_loadu_si512(w + (gi * NC + j) * 64);
-    for (int p = 0; p < P; ++p) {
-      int32_t x;
-      memcpy(&x, a + p * a_stride + gi * 4, 4);
-      const __m512i av = _mm512_set1_epi32(x);
-      for (int j = 0; j < NC; ++j) acc[p][j] = _mm512_dpbusd_epi32(acc[p][j], av, wv[j]);
+  for (int ky = 0; ky < kh; ++ky) {
+    const uint8_t* rp[P];
+#pragma GCC unroll 16
+    for (int p = 0; p < P; ++p) rp[p] = rows[p] + ky * ky_stride;
+    for (int64_t gi = 0; gi < kgroups; ++gi, w += NC * 64) {
+      __m512i wv[NC];
+#pragma GCC unroll 16
+      for (int j = 0; j < NC; ++j) wv[j] = _mm512_loadu_si512(w + j * 64);
+#pragma GCC unroll 16
+      for (int p = 0; p < P; ++p) {
+        int32_t x;
+        memcpy(&x, rp[p] + gi * 4, 4);
+        const __m512i av = _mm512_set1_epi32(x);
+#pragma GCC unroll 16
+        for (int j = 0; j < NC; ++j) acc[p][j] = _mm512_dpbusd_epi32(acc[p][j], av, wv[j]);
+      }
     }
   }
+#pragma GCC unroll 16
   for (int j = 0; j < NC; ++j) {
     const int64_t lanes = MaxI64(0, MinI64(kLanes, valid - j * kLanes));
     const __mmask16 mask = static_cast<__mmask16>((1u << lanes) - 1u);
     if (ep.acc_only) {
+#pragma GCC unroll 16
       for (int p = 0; p < P; ++p) _mm512_mask_storeu_epi32(acc_out + p * out_stride + j * kLanes, mask, acc[p][j]);
       continue;
     }
     const __m512i b = _mm512_loadu_si512(bias + j * kLanes);
+#pragma GCC unroll 16
     for (int p = 0; p < P; ++p)
       _mm512_mask_cvtsepi32_storeu_epi8(out + p * out_stride + j * kLanes, mask, StageVec(ep, acc[p][j], b));
   }
 }
 
-using KernelFn = void (*)(const uint8_t*, int64_t, const int8_t*, int64_t, const int32_t*, const int32_t*,
-                          const Epilogue&, int8_t*, int32_t*, int64_t, int64_t);
+using KernelFn = void (*)(const uint8_t* const*, int, int64_t, int64_t, const int8_t*, const int32_t*,
+                          const int32_t*, const Epilogue&, int8_t*, int32_t*, int64_t, int64_t);
 
 // Rows per tile for nc groups: P * nc accumulators + nc weights + 1 broadcast
 // fit in the 32 zmm registers.
@@ -100,7 +116,22 @@ constexpr KernelFn kKernels[kMaxGroups][12] = {
 };
 #undef SIGNDPU_ROWS12
 
-uint8_t ToUnsigned(int8_t v) { return static_cast<uint8_t>(static_cast<uint8_t>(v) ^ 0x80u); }
+// im2col runs as a + 128 (xor 0x80) with masked 64-byte loads and stores:
+// runs are short (kw * C bytes) and masked-off bytes are never touched.
+struct VnniCopier {
+  static __mmask64 Mask(int64_t n) { return n >= 64 ? ~__mmask64{0} : (__mmask64{1} << n) - 1; }
+  void Copy(uint8_t* d, const int8_t* s, int64_t n) const {
+    const __m512i k80 = _mm512_set1_epi8(static_cast<char>(0x80));
+    for (; n > 0; n -= 64, d += 64, s += 64) {
+      const __mmask64 m = Mask(n);
+      _mm512_mask_storeu_epi8(d, m, _mm512_xor_si512(_mm512_maskz_loadu_epi8(m, s), k80));
+    }
+  }
+  void Fill(uint8_t* d, int64_t n) const {
+    const __m512i k80 = _mm512_set1_epi8(static_cast<char>(0x80));
+    for (; n > 0; n -= 64, d += 64) _mm512_mask_storeu_epi8(d, Mask(n), k80);
+  }
+};
 
 }  // namespace
 
@@ -110,9 +141,7 @@ void GemmConvAvx512Vnni(const GemmPlan& plan, const int8_t* in, int64_t batch, i
   const int64_t m_total = batch * g.out_h * g.out_w;
   const int64_t out_c = g.out_c;
   const int64_t groups = (out_c + kLanes - 1) / kLanes;
-  const int64_t kgroups = plan.k_pad / 4;
   const int8_t* weights = static_cast<const int8_t*>(plan.weights);
-  uint8_t* a = static_cast<uint8_t*>(scratch);
 
   Epilogue ep;
   ep.e = _mm_cvtsi32_si128(plan.stage.scale_up);
@@ -126,9 +155,54 @@ void GemmConvAvx512Vnni(const GemmPlan& plan, const int8_t* in, int64_t batch, i
   ep.leaky = plan.stage.leaky;
   ep.acc_only = plan.acc_only;
 
-  for (int64_t m0 = 0; m0 < m_total; m0 += plan.rows_per_block) {
-    const int64_t rows = MinI64(plan.rows_per_block, m_total - m0);
-    PackRows<uint8_t>(g, plan.k, plan.k_pad, in, m0, rows, a, uint8_t{0x80}, ToUnsigned);
+  // Row pointers of one block; im2col mode: packed rows in scratch; direct
+  // mode: each pixel's window start in the padded batch.
+  constexpr int64_t kBlock = 960;
+  const uint8_t* row_ptr[kBlock];
+  const int64_t block = plan.direct ? kBlock : plan.rows_per_block;
+  const int kh = plan.direct ? g.kh : 1;
+  const int64_t kgroups = plan.direct ? plan.run_pad / 4 : plan.k_pad / 4;
+  const int64_t c = g.in_c;
+  const int64_t hp = g.pt + g.in_h + g.pb, wp = g.pl + g.in_w + g.pr;
+  const int64_t ky_stride = plan.direct ? int64_t{g.dh} * wp * c : 0;
+  uint8_t* a = static_cast<uint8_t*>(scratch);
+  if (plan.direct) {
+    // The padded batch (a + 128; padding 128 = activation 0) plus 64 bytes of
+    // slack for the run_pad over-read of the last pixel.
+    const VnniCopier cp;
+    uint8_t* d = a;
+    for (int64_t n = 0; n < batch; ++n) {
+      for (int64_t y = 0; y < hp; ++y, d += wp * c) {
+        const int64_t iy = y - g.pt;
+        if (iy < 0 || iy >= g.in_h) {
+          cp.Fill(d, wp * c);
+          continue;
+        }
+        cp.Fill(d, g.pl * c);
+        cp.Copy(d + g.pl * c, in + ((n * g.in_h) + iy) * g.in_w * c, g.in_w * c);
+        cp.Fill(d + (g.pl + g.in_w) * c, g.pr * c);
+      }
+    }
+    cp.Fill(d, 64);
+  }
+  int64_t n = 0, oy = 0, ox = 0;  // of row m0 (direct mode)
+  for (int64_t m0 = 0; m0 < m_total; m0 += block) {
+    const int64_t rows = MinI64(block, m_total - m0);
+    if (plan.direct) {
+      for (int64_t i = 0; i < rows; ++i) {
+        row_ptr[i] = a + ((n * hp + oy * g.sh) * wp + ox * g.sw) * c;
+        if (++ox == g.out_w) {
+          ox = 0;
+          if (++oy == g.out_h) {
+            oy = 0;
+            ++n;
+          }
+        }
+      }
+    } else {
+      PackRows<uint8_t>(g, plan.k, plan.k_pad, in, m0, rows, a, VnniCopier());
+      for (int64_t i = 0; i < rows; ++i) row_ptr[i] = a + i * plan.k_pad;
+    }
     for (int64_t gb = 0; gb < groups; gb += kMaxGroups) {
       const int nc = static_cast<int>(MinI64(kMaxGroups, groups - gb));
       const int64_t ch0 = gb * kLanes;
@@ -137,7 +211,7 @@ void GemmConvAvx512Vnni(const GemmPlan& plan, const int8_t* in, int64_t batch, i
       for (int64_t p0 = 0; p0 < rows; p0 += max_rows) {
         const int64_t pr = MinI64(max_rows, rows - p0);
         const int64_t row = m0 + p0;
-        kKernels[nc - 1][pr - 1](a + p0 * plan.k_pad, plan.k_pad, w, kgroups, plan.acc_init + ch0,
+        kKernels[nc - 1][pr - 1](row_ptr + p0, kh, ky_stride, kgroups, w, plan.acc_init + ch0,
                                  plan.bias_term + ch0, ep, out + row * out_c + ch0,
                                  acc_out != nullptr ? acc_out + row * out_c + ch0 : nullptr, out_c, out_c - ch0);
       }
@@ -146,8 +220,8 @@ void GemmConvAvx512Vnni(const GemmPlan& plan, const int8_t* in, int64_t batch, i
 }
 
 void DepthwiseAvx512(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
-                     int32_t* acc_out) {
-  DepthwiseBody(plan, in, batch, out, acc_out);
+                     int32_t* acc_out, void* scratch) {
+  DepthwiseBody(plan, in, batch, out, acc_out, static_cast<int32_t*>(scratch));
 }
 
 }  // namespace signdpu::optimized::internal

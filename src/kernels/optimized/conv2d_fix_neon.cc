@@ -44,19 +44,25 @@ template <int P>
 void Tile(const int8_t* a, int64_t k_pad, const int8_t* w, const GemmPlan& plan, int64_t ch0, int8_t* out,
           int32_t* acc_out, int64_t out_c) {
   int32x4_t acc[P][kCols];
+  #pragma GCC unroll 16
   for (int p = 0; p < P; ++p)
+    #pragma GCC unroll 16
     for (int o = 0; o < kCols; ++o) acc[p][o] = vdupq_n_s32(0);
   for (int64_t k0 = 0; k0 < k_pad; k0 += 16) {
     int8x16_t wv[kCols];
+    #pragma GCC unroll 16
     for (int o = 0; o < kCols; ++o) wv[o] = vld1q_s8(w + o * k_pad + k0);
+    #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) {
       const int8x16_t av = vld1q_s8(a + p * k_pad + k0);
+      #pragma GCC unroll 16
       for (int o = 0; o < kCols; ++o) acc[p][o] = Step(acc[p][o], av, wv[o]);
     }
   }
   const int64_t valid = MinI64(kCols, out_c - ch0);
   const int32x4_t init = vld1q_s32(plan.acc_init + ch0);
   const int32x4_t bias = vld1q_s32(plan.bias_term + ch0);
+  #pragma GCC unroll 16
   for (int p = 0; p < P; ++p) {
     // Horizontal sums: lane o of `sum` is the dot product for channel ch0 + o.
     const int32x4_t sum =
@@ -80,8 +86,6 @@ using TileFn = void (*)(const int8_t*, int64_t, const int8_t*, const GemmPlan&, 
                         int64_t);
 constexpr TileFn kTiles[kMaxRows] = {Tile<1>, Tile<2>, Tile<3>, Tile<4>};
 
-int8_t Identity(int8_t v) { return v; }
-
 }  // namespace
 
 void GemmConvNeon(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out,
@@ -93,7 +97,7 @@ void GemmConvNeon(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t*
   int8_t* a = static_cast<int8_t*>(scratch);
   for (int64_t m0 = 0; m0 < m_total; m0 += plan.rows_per_block) {
     const int64_t rows = MinI64(plan.rows_per_block, m_total - m0);
-    PackRows<int8_t>(g, plan.k, plan.k_pad, in, m0, rows, a, 0, Identity);
+    PackRows<int8_t>(g, plan.k, plan.k_pad, in, m0, rows, a, LoopCopier<int8_t, ToInt8>{0, ToInt8()});
     for (int64_t ch0 = 0; ch0 < out_c; ch0 += kCols) {
       const int8_t* w = weights + ch0 * plan.k_pad;
       for (int64_t p0 = 0; p0 < rows; p0 += kMaxRows) {
@@ -106,8 +110,8 @@ void GemmConvNeon(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t*
 }
 
 void DepthwiseNeon(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
-                   int32_t* acc_out) {
-  DepthwiseBody(plan, in, batch, out, acc_out);
+                   int32_t* acc_out, void* scratch) {
+  DepthwiseBody(plan, in, batch, out, acc_out, static_cast<int32_t*>(scratch));
 }
 
 }  // namespace signdpu::optimized::internal

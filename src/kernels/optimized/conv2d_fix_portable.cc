@@ -19,17 +19,21 @@ void Tile(const int8_t* a, int64_t k_pad, const int8_t* w, const GemmPlan& plan,
           int8_t* out, int32_t* acc_out, int64_t out_c) {
   int32_t acc[P][kCols] = {};
   for (int64_t k0 = 0; k0 < k_pad; k0 += kStep) {
+    #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) {
       const int8_t* ap = a + p * k_pad + k0;
+      #pragma GCC unroll 16
       for (int o = 0; o < kCols; ++o) {
         const int8_t* wo = w + o * k_pad + k0;
         int32_t s = 0;
+        #pragma GCC unroll 16
         for (int i = 0; i < kStep; ++i) s += int32_t{ap[i]} * int32_t{wo[i]};
         acc[p][o] += s;
       }
     }
   }
   const int64_t valid = MinI64(kCols, out_c - ch0);
+  #pragma GCC unroll 16
   for (int p = 0; p < P; ++p) {
     if (plan.acc_only) {
       for (int64_t o = 0; o < valid; ++o) acc_out[p * out_c + ch0 + o] = acc[p][o] + plan.acc_init[ch0 + o];
@@ -45,8 +49,6 @@ using TileFn = void (*)(const int8_t*, int64_t, const int8_t*, const GemmPlan&, 
                         int64_t);
 constexpr TileFn kTiles[kMaxRows] = {Tile<1>, Tile<2>, Tile<3>, Tile<4>};
 
-int8_t Identity(int8_t v) { return v; }
-
 }  // namespace
 
 void GemmConvPortable(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out,
@@ -58,7 +60,7 @@ void GemmConvPortable(const GemmPlan& plan, const int8_t* in, int64_t batch, int
   int8_t* a = static_cast<int8_t*>(scratch);
   for (int64_t m0 = 0; m0 < m_total; m0 += plan.rows_per_block) {
     const int64_t rows = MinI64(plan.rows_per_block, m_total - m0);
-    PackRows<int8_t>(g, plan.k, plan.k_pad, in, m0, rows, a, 0, Identity);
+    PackRows<int8_t>(g, plan.k, plan.k_pad, in, m0, rows, a, LoopCopier<int8_t, ToInt8>{0, ToInt8()});
     for (int64_t ch0 = 0; ch0 < out_c; ch0 += kCols) {
       const int8_t* w = weights + ch0 * plan.k_pad;
       for (int64_t p0 = 0; p0 < rows; p0 += kMaxRows) {
@@ -71,8 +73,8 @@ void GemmConvPortable(const GemmPlan& plan, const int8_t* in, int64_t batch, int
 }
 
 void DepthwisePortable(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
-                       int32_t* acc_out) {
-  DepthwiseBody(plan, in, batch, out, acc_out);
+                       int32_t* acc_out, void* scratch) {
+  DepthwiseBody(plan, in, batch, out, acc_out, static_cast<int32_t*>(scratch));
 }
 
 }  // namespace signdpu::optimized::internal

@@ -21,7 +21,7 @@ namespace signdpu::optimized::internal {
 struct ConvGeom {
   int64_t in_h, in_w, in_c;
   int64_t out_h, out_w, out_c;
-  int kh, kw, sh, sw, dh, dw, pt, pl;
+  int kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
 };
 
 // The conv output stage in int32 (dpu-arithmetic.md 2.3), used only when
@@ -53,13 +53,21 @@ struct GemmPlan {
   const int32_t* bias_term;  // [o_pad] bias[o] << max(0, shift_bias)
   Stage32 stage;
   int acc_only;  // 1: write raw int32 accumulators (the caller finishes in int64)
+  // AVX-512 VNNI only: direct (implicit-GEMM) mode for dilation_w == 1. The
+  // batch is copied once into a zero-padded uint8 image (a + 128) and each
+  // pixel's kernel row is read in place: depth order [ky][run_pad], run_pad =
+  // kw * in_c rounded up to 4 (the extra bytes meet zero weights).
+  int direct;
+  int64_t run_pad;
+  int64_t padded_image_bytes;  // (pt + in_h + pb) * (pl + in_w + pr) * in_c
 };
 
 // Depthwise (channel multiplier 1), direct loops over channels.
 struct DepthwisePlan {
   ConvGeom g;
-  const int32_t* weights;    // [kh * kw][in_c], sign-extended
-  const int32_t* bias_term;  // [in_c]
+  const int32_t* weights;      // [kh * kw][in_c], sign-extended
+  const int32_t* weights_row;  // [kh * kw][out_w * in_c] tiled along x, or null (stride_w != 1)
+  const int32_t* bias_row;     // [out_w * in_c], bias_term tiled along x
   Stage32 stage;
   int acc_only;
 };
@@ -73,31 +81,32 @@ struct PoolPlan {
   int shift;               // MAX: fi - fo; AVG: M + fi - fo
 };
 
-// Per-ISA entry points. `scratch` holds rows_per_block * k_pad elements of the
-// ISA's packed A type (see ScratchBytes in conv2d_fix.cc); acc_out is used only
-// when plan.acc_only (batch * out_h * out_w * out_c int32).
+// Per-ISA entry points. GEMM `scratch` holds rows_per_block * k_pad elements
+// of the ISA's packed A type; depthwise scratch out_w * in_c int32, pool
+// scratch c int32 (conv2d_fix.cc / pool_fix.cc size them). acc_out is used
+// only when plan.acc_only (batch * out_h * out_w * out_c int32).
 void GemmConvPortable(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out,
                       int32_t* acc_out, void* scratch);
 void DepthwisePortable(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
-                       int32_t* acc_out);
-void PoolPortable(const PoolPlan& plan, const int8_t* in, int64_t batch, int8_t* out);  // also NEON
+                       int32_t* acc_out, void* scratch);
+void PoolPortable(const PoolPlan& plan, const int8_t* in, int64_t batch, int8_t* out, void* scratch);  // also NEON
 
 #if defined(SIGNDPU_HAVE_X86_KERNELS)
 void GemmConvAvx2(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out,
                   void* scratch);
 void DepthwiseAvx2(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
-                   int32_t* acc_out);
-void PoolAvx2(const PoolPlan& plan, const int8_t* in, int64_t batch, int8_t* out);
+                   int32_t* acc_out, void* scratch);
+void PoolAvx2(const PoolPlan& plan, const int8_t* in, int64_t batch, int8_t* out, void* scratch);
 void GemmConvAvx512Vnni(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out,
                         int32_t* acc_out, void* scratch);
 void DepthwiseAvx512(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
-                     int32_t* acc_out);
+                     int32_t* acc_out, void* scratch);
 #endif
 #if defined(SIGNDPU_HAVE_NEON_KERNELS)
 void GemmConvNeon(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out,
                   void* scratch);
 void DepthwiseNeon(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
-                   int32_t* acc_out);
+                   int32_t* acc_out, void* scratch);
 #endif
 
 namespace {
@@ -121,21 +130,40 @@ inline int32_t ApplyStage32(const Stage32& st, int32_t acc, int32_t bias_term) {
   return y;
 }
 
-// im2col for rows [m0, m0 + rows) of the conv-as-GEMM into dst (row stride
-// k_pad), converting each int8 with `xf` (identity, sign-extend to int16, or
-// +128 to uint8) and writing `pad` for padded pixels and the depth tail.
+// Copies runs of int8 into the packed A type: identity (int8), sign-extend
+// (int16) or +128 (uint8, via xor 0x80). SIMD files pass their own copier.
 template <typename T, typename Xform>
+struct LoopCopier {
+  T pad;
+  Xform xf;
+  void Copy(T* d, const int8_t* s, int64_t n) const {
+    for (int64_t j = 0; j < n; ++j) d[j] = xf(s[j]);
+  }
+  void Fill(T* d, int64_t n) const {
+    for (int64_t j = 0; j < n; ++j) d[j] = pad;
+  }
+};
+
+struct ToInt8 {
+  int8_t operator()(int8_t v) const { return v; }
+};
+struct ToInt16 {
+  int16_t operator()(int8_t v) const { return v; }
+};
+
+// im2col for rows [m0, m0 + rows) of the conv-as-GEMM into dst (row stride
+// k_pad): padded pixels and the depth tail are filled with the copier's pad
+// (an activation of 0).
+template <typename T, typename Copier>
 void PackRows(const ConvGeom& g, int64_t k, int64_t k_pad, const int8_t* in, int64_t m0, int64_t rows,
-              T* dst, T pad, Xform xf) {
+              T* dst, const Copier& cp) {
   const int64_t c = g.in_c;
   const int64_t per_image = g.out_h * g.out_w;
   const int64_t run = int64_t{g.kw} * c;  // one kernel row, contiguous when dw == 1
+  int64_t n = m0 / per_image;
+  int64_t oy = (m0 - n * per_image) / g.out_w;
+  int64_t ox = m0 - n * per_image - oy * g.out_w;
   for (int64_t i = 0; i < rows; ++i) {
-    const int64_t m = m0 + i;
-    const int64_t n = m / per_image;
-    const int64_t r = m - n * per_image;
-    const int64_t oy = r / g.out_w;
-    const int64_t ox = r - oy * g.out_w;
     const int8_t* in_n = in + n * g.in_h * g.in_w * c;
     T* d = dst + i * k_pad;
     const int64_t ix0 = ox * g.sw - g.pl;
@@ -143,115 +171,145 @@ void PackRows(const ConvGeom& g, int64_t k, int64_t k_pad, const int8_t* in, int
     for (int ky = 0; ky < g.kh; ++ky) {
       const int64_t iy = oy * g.sh + int64_t{ky} * g.dh - g.pt;
       if (iy < 0 || iy >= g.in_h) {
-        for (int64_t j = 0; j < run; ++j) d[j] = pad;
+        cp.Fill(d, run);
         d += run;
         continue;
       }
       const int8_t* row = in_n + iy * g.in_w * c;
       if (row_inside) {
-        const int8_t* s = row + ix0 * c;
-        for (int64_t j = 0; j < run; ++j) d[j] = xf(s[j]);
+        cp.Copy(d, row + ix0 * c, run);
         d += run;
         continue;
       }
       for (int kx = 0; kx < g.kw; ++kx) {
         const int64_t ix = ix0 + int64_t{kx} * g.dw;
         if (ix < 0 || ix >= g.in_w) {
-          for (int64_t j = 0; j < c; ++j) d[j] = pad;
+          cp.Fill(d, c);
         } else {
-          const int8_t* s = row + ix * c;
-          for (int64_t j = 0; j < c; ++j) d[j] = xf(s[j]);
+          cp.Copy(d, row + ix * c, c);
         }
         d += c;
       }
     }
-    for (int64_t j = k; j < k_pad; ++j) dst[i * k_pad + j] = pad;
-  }
-}
-
-// Depthwise conv, direct: channels innermost so the loops vectorise with the
-// including file's ISA flags.
-inline void DepthwiseBody(const DepthwisePlan& p, const int8_t* in, int64_t batch, int8_t* out,
-                          int32_t* acc_out) {
-  const ConvGeom& g = p.g;
-  const int64_t c = g.in_c;
-  constexpr int64_t kChunk = 256;
-  int32_t acc[kChunk];
-  for (int64_t n = 0; n < batch; ++n) {
-    const int8_t* in_n = in + n * g.in_h * g.in_w * c;
-    for (int64_t oy = 0; oy < g.out_h; ++oy) {
-      for (int64_t ox = 0; ox < g.out_w; ++ox) {
-        const int64_t m = (n * g.out_h + oy) * g.out_w + ox;
-        for (int64_t c0 = 0; c0 < c; c0 += kChunk) {
-          const int64_t cn = MinI64(kChunk, c - c0);
-          for (int64_t j = 0; j < cn; ++j) acc[j] = 0;
-          for (int ky = 0; ky < g.kh; ++ky) {
-            const int64_t iy = oy * g.sh + int64_t{ky} * g.dh - g.pt;
-            if (iy < 0 || iy >= g.in_h) continue;
-            for (int kx = 0; kx < g.kw; ++kx) {
-              const int64_t ix = ox * g.sw + int64_t{kx} * g.dw - g.pl;
-              if (ix < 0 || ix >= g.in_w) continue;
-              const int8_t* px = in_n + (iy * g.in_w + ix) * c + c0;
-              const int32_t* wt = p.weights + (int64_t{ky} * g.kw + kx) * c + c0;
-              for (int64_t j = 0; j < cn; ++j) acc[j] += int32_t{px[j]} * wt[j];
-            }
-          }
-          if (p.acc_only) {
-            int32_t* a = acc_out + m * c + c0;
-            for (int64_t j = 0; j < cn; ++j) a[j] = acc[j];
-          } else {
-            int8_t* o = out + m * c + c0;
-            const int32_t* bt = p.bias_term + c0;
-            for (int64_t j = 0; j < cn; ++j) o[j] = static_cast<int8_t>(ApplyStage32(p.stage, acc[j], bt[j]));
-          }
-        }
+    if (k_pad > k) cp.Fill(dst + i * k_pad + k, k_pad - k);
+    if (++ox == g.out_w) {
+      ox = 0;
+      if (++oy == g.out_h) {
+        oy = 0;
+        ++n;
       }
     }
   }
 }
 
-// pool-fix. MAX starts at -128 and skips padded pixels; AVG sums the full
-// window with padded pixels as 0; then Sat8(ShiftRound(y * N, shift)) in
-// int64, as kernels/reference/pool_fix.cc.
-inline void PoolBody(const PoolPlan& p, const int8_t* in, int64_t batch, int8_t* out) {
+// Output stage over n elements (vectorisable: uniform shifts, no branches in
+// the loop body).
+inline void StageRow(const Stage32& st, const int32_t* acc, const int32_t* bias, int8_t* out, int64_t n) {
+  const int32_t mul = int32_t{1} << st.scale_up;
+  if (!st.leaky) {
+    for (int64_t j = 0; j < n; ++j) {
+      int32_t y = (acc[j] * mul + bias[j] + st.round_pos) >> st.shift;
+      y = y < st.lo ? st.lo : y;
+      y = y > st.hi ? st.hi : y;
+      out[j] = static_cast<int8_t>(y);
+    }
+    return;
+  }
+  for (int64_t j = 0; j < n; ++j) out[j] = static_cast<int8_t>(ApplyStage32(st, acc[j], bias[j]));
+}
+
+// Depthwise conv, direct, channels innermost so the loops vectorise with
+// the including file's ISA flags. With stride_w 1 and row-tiled weights
+// (weights_row != nullptr) a whole output row (out_w * C values) is one
+// contiguous multiply-add per tap; otherwise per output pixel.
+// scratch: out_w * C int32.
+inline void DepthwiseBody(const DepthwisePlan& p, const int8_t* in, int64_t batch, int8_t* out,
+                          int32_t* acc_out, int32_t* scratch) {
+  const ConvGeom& g = p.g;
+  const int64_t c = g.in_c;
+  const int64_t row_len = g.out_w * c;
+  for (int64_t n = 0; n < batch; ++n) {
+    const int8_t* in_n = in + n * g.in_h * g.in_w * c;
+    for (int64_t oy = 0; oy < g.out_h; ++oy) {
+      int32_t* acc = scratch;
+      for (int64_t j = 0; j < row_len; ++j) acc[j] = 0;
+      for (int ky = 0; ky < g.kh; ++ky) {
+        const int64_t iy = oy * g.sh + int64_t{ky} * g.dh - g.pt;
+        if (iy < 0 || iy >= g.in_h) continue;
+        const int8_t* in_row = in_n + iy * g.in_w * c;
+        for (int kx = 0; kx < g.kw; ++kx) {
+          const int64_t tap = int64_t{ky} * g.kw + kx;
+          const int64_t shift_x = int64_t{kx} * g.dw - g.pl;  // ix = ox * sw + shift_x
+          if (p.weights_row != nullptr) {
+            const int64_t x0 = MaxI64(0, -shift_x);
+            const int64_t x1 = MinI64(g.out_w, g.in_w - shift_x);
+            if (x0 >= x1) continue;
+            const int8_t* src = in_row + (x0 + shift_x) * c;
+            const int32_t* wt = p.weights_row + tap * row_len + x0 * c;
+            int32_t* a = acc + x0 * c;
+            const int64_t len = (x1 - x0) * c;
+            for (int64_t j = 0; j < len; ++j) a[j] += int32_t{src[j]} * wt[j];
+            continue;
+          }
+          const int32_t* wt = p.weights + tap * c;
+          for (int64_t ox = 0; ox < g.out_w; ++ox) {
+            const int64_t ix = ox * g.sw + shift_x;
+            if (ix < 0 || ix >= g.in_w) continue;
+            const int8_t* px = in_row + ix * c;
+            int32_t* a = acc + ox * c;
+            for (int64_t j = 0; j < c; ++j) a[j] += int32_t{px[j]} * wt[j];
+          }
+        }
+      }
+      const int64_t m0 = (n * g.out_h + oy) * g.out_w;
+      if (p.acc_only) {
+        int32_t* a = acc_out + m0 * c;
+        for (int64_t j = 0; j < row_len; ++j) a[j] = acc[j];
+      } else {
+        StageRow(p.stage, acc, p.bias_row, out + m0 * c, row_len);
+      }
+    }
+  }
+}
+
+// pool-fix. MAX starts at -128 and skips padded pixels (compared in int8);
+// AVG sums the full window with padded pixels as 0 (int32); then
+// Sat8(ShiftRound(y * N, shift)) in int64, as kernels/reference/pool_fix.cc.
+// scratch: C int32.
+inline void PoolBody(const PoolPlan& p, const int8_t* in, int64_t batch, int8_t* out, int32_t* scratch) {
   const int64_t c = p.c;
-  constexpr int64_t kChunk = 256;
-  int32_t acc[kChunk];
   for (int64_t n = 0; n < batch; ++n) {
     const int8_t* in_n = in + n * p.in_h * p.in_w * c;
     int8_t* out_n = out + n * p.out_h * p.out_w * c;
     for (int64_t oy = 0; oy < p.out_h; ++oy) {
       for (int64_t ox = 0; ox < p.out_w; ++ox) {
         int8_t* o = out_n + (oy * p.out_w + ox) * c;
-        for (int64_t c0 = 0; c0 < c; c0 += kChunk) {
-          const int64_t cn = MinI64(kChunk, c - c0);
-          const int32_t init = p.is_max ? -128 : 0;
-          for (int64_t j = 0; j < cn; ++j) acc[j] = init;
-          for (int ky = 0; ky < p.kh; ++ky) {
-            const int64_t iy = oy * p.sh + ky - p.pt;
-            if (iy < 0 || iy >= p.in_h) continue;
-            for (int kx = 0; kx < p.kw; ++kx) {
-              const int64_t ix = ox * p.sw + kx - p.pl;
-              if (ix < 0 || ix >= p.in_w) continue;
-              const int8_t* px = in_n + (iy * p.in_w + ix) * c + c0;
-              if (p.is_max) {
-                for (int64_t j = 0; j < cn; ++j) acc[j] = acc[j] > px[j] ? acc[j] : int32_t{px[j]};
-              } else {
-                for (int64_t j = 0; j < cn; ++j) acc[j] += px[j];
-              }
+        if (p.is_max) {
+          for (int64_t j = 0; j < c; ++j) o[j] = -128;
+        } else {
+          for (int64_t j = 0; j < c; ++j) scratch[j] = 0;
+        }
+        for (int ky = 0; ky < p.kh; ++ky) {
+          const int64_t iy = oy * p.sh + ky - p.pt;
+          if (iy < 0 || iy >= p.in_h) continue;
+          for (int kx = 0; kx < p.kw; ++kx) {
+            const int64_t ix = ox * p.sw + kx - p.pl;
+            if (ix < 0 || ix >= p.in_w) continue;
+            const int8_t* px = in_n + (iy * p.in_w + ix) * c;
+            if (p.is_max) {
+              for (int64_t j = 0; j < c; ++j) o[j] = o[j] > px[j] ? o[j] : px[j];
+            } else {
+              for (int64_t j = 0; j < c; ++j) scratch[j] += px[j];
             }
           }
-          if (p.is_max && p.shift == 0) {  // the common case: fi == fo
-            for (int64_t j = 0; j < cn; ++j) o[c0 + j] = static_cast<int8_t>(acc[j]);
-            continue;
-          }
-          const int64_t mul = p.is_max ? 1 : p.avg_multiplier;
-          for (int64_t j = 0; j < cn; ++j) {
-            int64_t v = acc[j] * mul;
-            v = p.shift > 0 ? (v + (int64_t{1} << (p.shift - 1))) >> p.shift : v * (int64_t{1} << -p.shift);
-            v = v < -128 ? -128 : (v > 127 ? 127 : v);
-            o[c0 + j] = static_cast<int8_t>(v);
-          }
+        }
+        if (p.is_max && p.shift == 0) continue;  // the common case: fi == fo
+        const int64_t mul = p.is_max ? 1 : p.avg_multiplier;
+        for (int64_t j = 0; j < c; ++j) {
+          int64_t v = (p.is_max ? int64_t{o[j]} : int64_t{scratch[j]}) * mul;
+          v = p.shift > 0 ? (v + (int64_t{1} << (p.shift - 1))) >> p.shift : v * (int64_t{1} << -p.shift);
+          v = v < -128 ? -128 : (v > 127 ? 127 : v);
+          o[j] = static_cast<int8_t>(v);
         }
       }
     }

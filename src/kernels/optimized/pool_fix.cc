@@ -12,8 +12,8 @@
 namespace signdpu::optimized {
 namespace internal {
 
-void PoolPortable(const PoolPlan& plan, const int8_t* in, int64_t batch, int8_t* out) {
-  PoolBody(plan, in, batch, out);
+void PoolPortable(const PoolPlan& plan, const int8_t* in, int64_t batch, int8_t* out, void* scratch) {
+  PoolBody(plan, in, batch, out, static_cast<int32_t*>(scratch));
 }
 
 }  // namespace internal
@@ -43,6 +43,8 @@ class OptimizedPool final : public PreparedPool {
   }
 
   void Run(const int8_t* in, int8_t* out, int64_t batch) const override {
+    thread_local std::vector<int32_t> scratch;  // Run may run on several threads at once
+    if (scratch.size() < static_cast<size_t>(plan_.c)) scratch.resize(static_cast<size_t>(plan_.c));
     switch (path_) {
       case KernelPath::kReference: {
         PoolParams p = params_;
@@ -54,11 +56,11 @@ class OptimizedPool final : public PreparedPool {
 #if defined(SIGNDPU_HAVE_X86_KERNELS)
       case KernelPath::kAvx2:
       case KernelPath::kAvx512Vnni:
-        internal::PoolAvx2(plan_, in, batch, out);
+        internal::PoolAvx2(plan_, in, batch, out, scratch.data());
         return;
 #endif
       default:
-        internal::PoolPortable(plan_, in, batch, out);
+        internal::PoolPortable(plan_, in, batch, out, scratch.data());
         return;
     }
   }
