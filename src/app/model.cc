@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <any>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -18,6 +19,24 @@
 #include "signdpu/xmodel/xmodel_writer.h"
 
 namespace signdpu::app {
+namespace {
+
+// XIR's get_attr<T> aborts on a missing key and throws on a wrong type: read
+// through std::any and check both.
+template <typename T, typename Owner>
+bool ReadAttr(const Owner* owner, const std::string& key, T* out) {
+  if (!owner->has_attr(key)) return false;
+  try {
+    std::any v = owner->get_attr(key);
+    if (v.type() != typeid(T)) return false;
+    *out = std::any_cast<T>(v);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
 
 Result<RunMode> ParseRunMode(const std::string& text) {
   if (text == "auto") return RunMode::kAuto;
@@ -45,9 +64,9 @@ TensorInfo DescribeTensor(const xir::Tensor* t) {
   TensorInfo info;
   info.name = t->get_name();
   info.shape = t->get_shape();
-  if (t->has_attr("fix_point") && t->get_attr_type("fix_point") == typeid(int)) info.fix_point = t->get_attr<int>("fix_point");
-  if (t->has_attr("bit_width") && t->get_attr_type("bit_width") == typeid(int)) info.bit_width = t->get_attr<int>("bit_width");
-  if (t->has_attr("if_signed") && t->get_attr_type("if_signed") == typeid(bool)) info.if_signed = t->get_attr<bool>("if_signed");
+  ReadAttr(t, "fix_point", &info.fix_point);
+  ReadAttr(t, "bit_width", &info.bit_width);
+  ReadAttr(t, "if_signed", &info.if_signed);
   return info;
 }
 
@@ -76,15 +95,11 @@ std::vector<SubgraphInfo> Model::Describe() const {
     SubgraphInfo s;
     s.name = sg->get_name();
     s.device = xmodel::SubgraphDevice(sg);
-    if (sg->has_attr("dpu_name") && sg->get_attr_type("dpu_name") == typeid(std::string))
-      s.dpu_name = sg->get_attr<std::string>("dpu_name");
-    if (sg->has_attr("dpu_fingerprint") && sg->get_attr_type("dpu_fingerprint") == typeid(std::uint64_t)) {
-      s.dpu_fingerprint = sg->get_attr<std::uint64_t>("dpu_fingerprint");
-      s.has_fingerprint = true;
-    }
-    if (sg->has_attr("runner") && sg->get_attr_type("runner") == typeid(std::map<std::string, std::string>)) {
-      for (const auto& [k, v] : sg->get_attr<std::map<std::string, std::string>>("runner")) s.runner_libs.push_back(k + "=" + v);
-    }
+    ReadAttr(sg, "dpu_name", &s.dpu_name);
+    s.has_fingerprint = ReadAttr(sg, "dpu_fingerprint", &s.dpu_fingerprint);
+    std::map<std::string, std::string> runner;
+    if (ReadAttr(sg, "runner", &runner))
+      for (const auto& [k, v] : runner) s.runner_libs.push_back(k + "=" + v);
     for (const xir::Tensor* t : sg->get_sorted_input_tensors()) s.inputs.push_back(DescribeTensor(t));
     for (const xir::Tensor* t : sg->get_sorted_output_tensors()) s.outputs.push_back(DescribeTensor(t));
     if (s.device != "DPU")

@@ -14,6 +14,7 @@
 #include <vart/experimental/runner_helper.hpp>
 #include <vart/runner.hpp>
 #include <vart/tensor_buffer.hpp>
+#include <xir/graph/subgraph.hpp>
 #include <xir/tensor/tensor.hpp>
 
 #include "signdpu/io/service_notifier.h"

@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
     cleanup();
     return Fail(s);
   }
-  for (const std::string f : {int_name, name + ".xmodel", std::string("report.json")}) {
+  for (const std::string& f : {int_name, name + ".xmodel", std::string("report.json")}) {
     fs::rename(tmp / f, fs::path(output_dir) / f, ec);
     if (ec) {
       cleanup();
