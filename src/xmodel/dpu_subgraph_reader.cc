@@ -1,0 +1,515 @@
+// DPU subgraph -> FixGraph. See include/signdpu/xmodel/dpu_subgraph_reader.h
+// and docs/xmodel.md for the attribute sources.
+#include "signdpu/xmodel/dpu_subgraph_reader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <queue>
+#include <set>
+#include <xir/graph/graph.hpp>
+#include <xir/graph/subgraph.hpp>
+#include <xir/op/op.hpp>
+#include <xir/tensor/tensor.hpp>
+
+#include "xir_attr.h"
+#include "xir_names.h"
+
+namespace signdpu::xmodel {
+
+namespace {
+
+using internal::GetAttr;
+using internal::GetAttrOr;
+using ParamMap = std::map<std::string, std::vector<char>>;
+
+// Sanity bounds for window attributes (the DPU's own limits are narrower:
+// conv kernel 1-16, stride 1-8 for B4096; the quantiser enforces those).
+constexpr int kMaxWindow = 255;
+constexpr int kMaxAbsFixPoint = 32;
+
+std::string OpWhere(const xir::Op* op, const std::string& subgraph) {
+  return "subgraph " + subgraph + ": op " + op->get_name() + " (" + op->get_type() + ")";
+}
+
+class Reader {
+ public:
+  explicit Reader(const xir::Subgraph* subgraph) : subgraph_(subgraph), sg_name_(subgraph->get_name()) {}
+
+  Result<FixGraph> Read() {
+    const std::string where = "subgraph " + sg_name_;
+    SIGNDPU_ASSIGN_OR_RETURN(const std::string device,
+                             GetAttr<std::string>(subgraph_, names::kDevice, where));
+    if (device != names::kDeviceDpu)
+      return Unsupported(where + ": device is " + device + ", not " + names::kDeviceDpu);
+    graph_.name = sg_name_;
+
+    // Inputs made outside the subgraph, in the order the DPU runner uses.
+    for (const xir::Tensor* t : subgraph_->get_sorted_input_tensors()) {
+      SIGNDPU_ASSIGN_OR_RETURN(int id, AddTensor(t, /*is_op_output=*/false, where + ": input tensor"));
+      graph_.inputs.push_back(id);
+    }
+    SIGNDPU_ASSIGN_OR_RETURN(std::vector<const xir::Op*> order, OpOrder());
+    if (order.empty()) return InvalidArgument(where + ": has no ops");
+    std::vector<int> inner_inputs;
+    for (const xir::Op* op : order) {
+      const std::string type = op->get_type();
+      if (type == names::kConstFix) continue;  // read by the op that uses it
+      if (type == names::kDataFix) {
+        SIGNDPU_ASSIGN_OR_RETURN(int id, AddTensor(op->get_output_tensor(), false, OpWhere(op, sg_name_)));
+        inner_inputs.push_back(id);
+        continue;
+      }
+      SIGNDPU_RETURN_IF_ERROR(AddOp(op));
+    }
+    std::sort(inner_inputs.begin(), inner_inputs.end(),
+              [&](int a, int b) { return graph_.tensors[a].name < graph_.tensors[b].name; });
+    graph_.inputs.insert(graph_.inputs.end(), inner_inputs.begin(), inner_inputs.end());
+    if (graph_.inputs.empty()) return InvalidArgument(where + ": has no input tensors");
+
+    for (const xir::Tensor* t : subgraph_->get_sorted_output_tensors()) {
+      const int id = graph_.FindTensor(t->get_name());
+      if (id < 0 || !produced_.count(id))
+        return Unsupported(where + ": output tensor " + t->get_name() + " is not computed by a DPU op");
+      graph_.outputs.push_back(id);
+    }
+    if (graph_.outputs.empty()) return InvalidArgument(where + ": has no output tensors");
+    SIGNDPU_RETURN_IF_ERROR(graph_.Validate().WithContext(where));
+    return std::move(graph_);
+  }
+
+ private:
+  // ---- op order --------------------------------------------------------------
+  // XIR's topological order, re-ranked so that the ops of super-layer children
+  // follow children_topological_sort; ops in no listed child (upload,
+  // download) run as soon as their inputs are ready.
+  Result<std::vector<const xir::Op*>> OpOrder() {
+    std::vector<const xir::Op*> topo = subgraph_->topological_sort();
+    if (!subgraph_->has_attr(names::kChildrenTopologicalSort)) return topo;
+    const std::string where = "subgraph " + sg_name_;
+    SIGNDPU_ASSIGN_OR_RETURN(std::vector<std::string> child_names,
+                             GetAttr<std::vector<std::string>>(subgraph_, names::kChildrenTopologicalSort, where));
+    if (subgraph_->is_leaf())
+      return InvalidArgument(where + ": has " + names::kChildrenTopologicalSort + " but no children");
+    std::map<std::string, const xir::Subgraph*> children;
+    for (const xir::Subgraph* c : subgraph_->get_children()) children[c->get_name()] = c;
+    std::map<const xir::Op*, int> rank;  // child index; -1 = not in a listed child
+    for (const xir::Op* op : topo) rank[op] = -1;
+    for (size_t i = 0; i < child_names.size(); ++i) {
+      auto it = children.find(child_names[i]);
+      if (it == children.end())
+        return InvalidArgument(where + ": " + names::kChildrenTopologicalSort + " names unknown child " +
+                               child_names[i]);
+      for (const xir::Op* op : it->second->get_ops()) rank[op] = static_cast<int>(i);
+    }
+    std::map<const xir::Op*, int> position;
+    for (size_t i = 0; i < topo.size(); ++i) position[topo[i]] = static_cast<int>(i);
+    std::map<const xir::Op*, int> pending;  // inputs inside the subgraph not yet placed
+    std::map<const xir::Op*, std::vector<const xir::Op*>> users;
+    for (const xir::Op* op : topo) {
+      int n = 0;
+      for (const auto& [arg, inputs] : op->get_input_ops()) {
+        (void)arg;
+        for (const xir::Op* in : inputs) {
+          if (!position.count(in)) continue;
+          ++n;
+          users[in].push_back(op);
+        }
+      }
+      pending[op] = n;
+    }
+    auto later = [&](const xir::Op* a, const xir::Op* b) {
+      return std::make_pair(rank[a], position[a]) > std::make_pair(rank[b], position[b]);
+    };
+    std::priority_queue<const xir::Op*, std::vector<const xir::Op*>, decltype(later)> ready(later);
+    for (const xir::Op* op : topo)
+      if (pending[op] == 0) ready.push(op);
+    std::vector<const xir::Op*> order;
+    while (!ready.empty()) {
+      const xir::Op* op = ready.top();
+      ready.pop();
+      order.push_back(op);
+      for (const xir::Op* u : users[op])
+        if (--pending[u] == 0) ready.push(u);
+    }
+    if (order.size() != topo.size()) return Internal(where + ": op graph has a cycle");
+    return order;
+  }
+
+  // ---- tensors ---------------------------------------------------------------
+  Result<int> AddTensor(const xir::Tensor* t, bool is_op_output, const std::string& context) {
+    const std::string where = context + " " + t->get_name();
+    if (graph_.FindTensor(t->get_name()) >= 0) return InvalidArgument(where + ": tensor name used twice");
+    FixTensor ft;
+    ft.name = t->get_name();
+    SIGNDPU_ASSIGN_OR_RETURN(ft.shape, ActivationShape(t, where));
+    SIGNDPU_RETURN_IF_ERROR(ReadFixInfo(t, where, &ft.fix_point, &ft.bit_width, &ft.if_signed));
+    if (is_op_output && t->has_attr(names::kRoundMode)) {
+      SIGNDPU_ASSIGN_OR_RETURN(std::string mode, GetAttr<std::string>(t, names::kRoundMode, where));
+      if (mode != names::kDpuRound)
+        return Unsupported(where + ": round_mode " + mode + " (the DPU rounds activations with DPU_ROUND)");
+    }
+    graph_.tensors.push_back(ft);
+    return static_cast<int>(graph_.tensors.size() - 1);
+  }
+
+  // Per-image shape; XIR gives dim 0 = batch, which must be 1 in an xmodel.
+  static Result<Shape> ActivationShape(const xir::Tensor* t, const std::string& where) {
+    const std::vector<int32_t> dims = t->get_shape();
+    if (dims.empty() || dims.size() > 4)
+      return Unsupported(where + ": rank " + std::to_string(dims.size()) + " (expected 1 to 4 dims, NHWC)");
+    Shape shape;
+    for (int32_t d : dims) {
+      if (d <= 0) return InvalidArgument(where + ": dimension " + std::to_string(d));
+      shape.push_back(d);
+    }
+    if (shape[0] != 1)
+      return Unsupported(where + ": batch dimension " + std::to_string(shape[0]) + " (xmodels are compiled for 1)");
+    return shape;
+  }
+
+  // fix_point / bit_width / if_signed: tensor attrs, then the legacy
+  // quant_out_* tensor attrs, then the producing op's attrs.
+  Status ReadFixInfo(const xir::Tensor* t, const std::string& where, int* fix_point, int* bit_width,
+                     bool* if_signed) {
+    const xir::Op* producer = t->get_producer();
+    auto pick_int = [&](const char* key, const char* legacy, int* out) -> Status {
+      if (t->has_attr(key)) {
+        SIGNDPU_ASSIGN_OR_RETURN(*out, GetAttr<int>(t, key, where));
+      } else if (t->has_attr(legacy)) {
+        SIGNDPU_ASSIGN_OR_RETURN(*out, GetAttr<int>(t, legacy, where));
+      } else if (producer != nullptr && producer->has_attr(key)) {
+        SIGNDPU_ASSIGN_OR_RETURN(*out, GetAttr<int>(producer, key, where + " (producer op)"));
+      } else {
+        return InvalidArgument(where + ": no '" + key + "' attribute on the tensor or its producer");
+      }
+      return Status::Ok();
+    };
+    SIGNDPU_RETURN_IF_ERROR(pick_int(names::kFixPoint, names::kLegacyFixPoint, fix_point));
+    if (*fix_point < -kMaxAbsFixPoint || *fix_point > kMaxAbsFixPoint)
+      return OutOfRange(where + ": fix_point " + std::to_string(*fix_point) + " outside [-32, 32]");
+    if (t->has_attr(names::kBitWidth) || t->has_attr(names::kLegacyBitWidth) ||
+        (producer != nullptr && producer->has_attr(names::kBitWidth))) {
+      SIGNDPU_RETURN_IF_ERROR(pick_int(names::kBitWidth, names::kLegacyBitWidth, bit_width));
+    } else {
+      *bit_width = t->get_data_type().bit_width;
+    }
+    if (t->has_attr(names::kIfSigned)) {
+      SIGNDPU_ASSIGN_OR_RETURN(*if_signed, GetAttr<bool>(t, names::kIfSigned, where));
+    } else if (t->has_attr(names::kLegacySigned)) {
+      SIGNDPU_ASSIGN_OR_RETURN(*if_signed, GetAttr<bool>(t, names::kLegacySigned, where));
+    } else if (producer != nullptr && producer->has_attr(names::kIfSigned)) {
+      SIGNDPU_ASSIGN_OR_RETURN(*if_signed, GetAttr<bool>(producer, names::kIfSigned, where + " (producer op)"));
+    } else {
+      const auto type = t->get_data_type().type;
+      *if_signed = type == xir::DataType::XINT || type == xir::DataType::INT;
+    }
+    const auto type = t->get_data_type().type;
+    if (type != xir::DataType::XINT && type != xir::DataType::INT)
+      return Unsupported(where + ": data type " + t->get_data_type().to_string() + " (expected XINT8)");
+    return Status::Ok();
+  }
+
+  // ---- ops -------------------------------------------------------------------
+  // The single op feeding argument `arg` (and the FixGraph tensor id if it is
+  // an activation).
+  Result<std::vector<const xir::Op*>> ArgOps(const xir::Op* op, const std::string& arg, size_t min_count,
+                                             size_t max_count, const std::string& where) {
+    const auto all = op->get_input_ops();
+    auto it = all.find(arg);
+    const size_t n = it == all.end() ? 0 : it->second.size();
+    if (n < min_count || n > max_count)
+      return InvalidArgument(where + ": argument '" + arg + "' has " + std::to_string(n) + " inputs, expected " +
+                             (min_count == max_count ? std::to_string(min_count)
+                                                     : std::to_string(min_count) + ".." + std::to_string(max_count)));
+    if (it == all.end()) return std::vector<const xir::Op*>{};
+    return it->second;
+  }
+
+  Status CheckArgNames(const xir::Op* op, const std::set<std::string>& allowed, const std::string& where) {
+    for (const auto& [arg, inputs] : op->get_input_ops()) {
+      if (!inputs.empty() && !allowed.count(arg))
+        return Unsupported(where + ": unexpected argument '" + arg + "'");
+    }
+    return Status::Ok();
+  }
+
+  Result<int> ActivationId(const xir::Op* input_op, const std::string& where) {
+    const xir::Tensor* t = input_op->get_output_tensor();
+    const int id = graph_.FindTensor(t->get_name());
+    if (id < 0) {
+      if (input_op->get_type() == names::kConstFix)
+        return Unsupported(where + ": constant input " + input_op->get_name() + " (only conv weights/bias may be constants)");
+      return InvalidArgument(where + ": input " + t->get_name() + " is neither a subgraph input nor computed before");
+    }
+    return id;
+  }
+
+  Result<std::vector<int>> WindowAttr(const xir::Op* op, const char* key, size_t size, int lo, int hi,
+                                      std::vector<int> fallback, const std::string& where) {
+    std::vector<int> v;
+    if (fallback.empty()) {
+      SIGNDPU_ASSIGN_OR_RETURN(v, GetAttr<std::vector<int>>(op, key, where));
+    } else {
+      SIGNDPU_ASSIGN_OR_RETURN(v, GetAttrOr<std::vector<int>>(op, key, fallback, where));
+    }
+    if (v.size() != size)
+      return InvalidArgument(where + ": attribute '" + key + "' has " + std::to_string(v.size()) +
+                             " values, expected " + std::to_string(size));
+    for (int x : v)
+      if (x < lo || x > hi)
+        return InvalidArgument(where + ": attribute '" + key + "' value " + std::to_string(x) + " outside [" +
+                               std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    return v;
+  }
+
+  Status AddOp(const xir::Op* op) {
+    const std::string where = OpWhere(op, sg_name_);
+    const std::string type = op->get_type();
+    FixOp f;
+    f.name = op->get_name();
+    if (type == names::kConv2dFix || type == names::kDepthwiseConv2dFix) {
+      SIGNDPU_RETURN_IF_ERROR(ReadConv(op, type == names::kDepthwiseConv2dFix, where, &f));
+    } else if (type == names::kPoolFix) {
+      SIGNDPU_RETURN_IF_ERROR(ReadPool(op, where, &f));
+    } else if (type == names::kEltwiseFix) {
+      SIGNDPU_RETURN_IF_ERROR(ReadEltwise(op, where, &f));
+    } else if (type == names::kHardSigmoidFix) {
+      f.kind = FixOpKind::kHardSigmoid;
+      SIGNDPU_RETURN_IF_ERROR(CheckArgNames(op, {names::kArgInput}, where));
+      SIGNDPU_ASSIGN_OR_RETURN(auto in, ArgOps(op, names::kArgInput, 1, 1, where));
+      SIGNDPU_ASSIGN_OR_RETURN(int id, ActivationId(in[0], where));
+      f.inputs = {id};
+      SIGNDPU_ASSIGN_OR_RETURN(f.hsigmoid_in, GetAttr<int>(op, names::kHsigmoidIn, where));
+      SIGNDPU_ASSIGN_OR_RETURN(f.shift_hsigmoid, GetAttr<int>(op, names::kShiftHsigmoid, where));
+    } else if (type == names::kReshapeFix || type == names::kUpload || type == names::kDownload) {
+      f.kind = FixOpKind::kCopy;
+      SIGNDPU_RETURN_IF_ERROR(CheckArgNames(op, {names::kArgInput}, where));
+      SIGNDPU_ASSIGN_OR_RETURN(auto in, ArgOps(op, names::kArgInput, 1, 1, where));
+      SIGNDPU_ASSIGN_OR_RETURN(int id, ActivationId(in[0], where));
+      f.inputs = {id};
+    } else {
+      return Unsupported(where + ": op type " + type + " is not supported by signdpu");
+    }
+    SIGNDPU_ASSIGN_OR_RETURN(f.output, AddTensor(op->get_output_tensor(), true, where + ": output"));
+    produced_.insert(f.output);
+    // Fill the fields FixGraph derives from tensors, so dumps are readable.
+    const FixTensor& in = graph_.tensors[f.inputs[0]];
+    const FixTensor& out = graph_.tensors[f.output];
+    if (f.kind == FixOpKind::kConv2d || f.kind == FixOpKind::kDepthwiseConv2d) {
+      f.conv.input = ToNhwc(in.shape);
+      f.conv.fix_in = in.fix_point;
+      f.conv.fix_out = out.fix_point;
+    } else if (f.kind == FixOpKind::kPool) {
+      f.pool.input = ToNhwc(in.shape);
+      f.pool.fix_in = in.fix_point;
+      f.pool.fix_out = out.fix_point;
+    }
+    graph_.ops.push_back(std::move(f));
+    return Status::Ok();
+  }
+
+  static Nhwc ToNhwc(const Shape& s) {
+    Nhwc r;
+    if (s.size() == 4) {
+      r.n = s[0]; r.h = s[1]; r.w = s[2]; r.c = s[3];
+    }
+    return r;
+  }
+
+  Status ReadConv(const xir::Op* op, bool depthwise, const std::string& where, FixOp* f) {
+    f->kind = depthwise ? FixOpKind::kDepthwiseConv2d : FixOpKind::kConv2d;
+    SIGNDPU_RETURN_IF_ERROR(CheckArgNames(op, {names::kArgInput, names::kArgWeights, names::kArgBias}, where));
+    SIGNDPU_ASSIGN_OR_RETURN(auto in, ArgOps(op, names::kArgInput, 1, 1, where));
+    SIGNDPU_ASSIGN_OR_RETURN(auto weights, ArgOps(op, names::kArgWeights, 1, 1, where));
+    SIGNDPU_ASSIGN_OR_RETURN(auto bias, ArgOps(op, names::kArgBias, 0, 1, where));
+    SIGNDPU_ASSIGN_OR_RETURN(int in_id, ActivationId(in[0], where));
+    f->inputs = {in_id};
+    const Shape& in_shape = graph_.tensors[in_id].shape;
+    if (in_shape.size() != 4)
+      return Unsupported(where + ": input " + graph_.tensors[in_id].name + " has shape " + ShapeToString(in_shape) +
+                         ", expected NHWC");
+    ConvConfig& c = f->conv;
+    c.depthwise = depthwise;
+    SIGNDPU_ASSIGN_OR_RETURN(auto kernel, WindowAttr(op, names::kKernel, 2, 1, kMaxWindow, {}, where));
+    SIGNDPU_ASSIGN_OR_RETURN(auto stride, WindowAttr(op, names::kStride, 2, 1, kMaxWindow, {}, where));
+    SIGNDPU_ASSIGN_OR_RETURN(auto dilation, WindowAttr(op, names::kDilation, 2, 1, kMaxWindow, {1, 1}, where));
+    SIGNDPU_ASSIGN_OR_RETURN(auto pad, WindowAttr(op, names::kPad, 4, 0, kMaxWindow, {0, 0, 0, 0}, where));
+    c.kernel_w = kernel[0]; c.kernel_h = kernel[1];  // {w, h}
+    c.stride_w = stride[0]; c.stride_h = stride[1];
+    c.dilation_w = dilation[0]; c.dilation_h = dilation[1];
+    c.pad_left = pad[0]; c.pad_right = pad[1]; c.pad_top = pad[2]; c.pad_bottom = pad[3];
+    SIGNDPU_ASSIGN_OR_RETURN(std::string nonlinear, GetAttrOr<std::string>(op, names::kNonlinear, "", where));
+    if (!ParseActivation(nonlinear, &c.activation))
+      return Unsupported(where + ": nonlinear " + nonlinear + " (supported: NONE, RELU, RELU6, LEAKYRELU)");
+    if (c.activation == Activation::kLeakyRelu && op->has_attr(names::kAlpha)) {
+      SIGNDPU_ASSIGN_OR_RETURN(float alpha, GetAttr<float>(op, names::kAlpha, where));
+      if (std::fabs(alpha - 26.0f / 256.0f) > 1e-6f)
+        return Unsupported(where + ": leaky relu alpha " + std::to_string(alpha) + " (the DPU uses 26/256)");
+    }
+    if (op->has_attr(names::kGroup)) {
+      SIGNDPU_ASSIGN_OR_RETURN(int group, GetAttr<int>(op, names::kGroup, where));
+      const int64_t expected = depthwise ? in_shape[3] : 1;
+      if (group != expected && !(depthwise && group == 1))
+        return Unsupported(where + ": group " + std::to_string(group));
+    }
+    // weights [O, kh, kw, C] (depthwise [1, kh, kw, C])
+    const xir::Op* w = weights[0];
+    if (w->get_type() != names::kConstFix)
+      return Unsupported(where + ": weights come from " + w->get_name() + " (" + w->get_type() + "), not const-fix");
+    const std::vector<int32_t> wshape = w->get_output_tensor()->get_shape();
+    const int64_t channels = in_shape[3];
+    if (wshape.size() != 4 || wshape[1] != c.kernel_h || wshape[2] != c.kernel_w || wshape[3] != channels ||
+        wshape[0] <= 0 || (depthwise && wshape[0] != 1)) {
+      Shape s(wshape.begin(), wshape.end());
+      return InvalidArgument(where + ": weights shape " + ShapeToString(s) + " does not match kernel " +
+                             std::to_string(c.kernel_h) + "x" + std::to_string(c.kernel_w) + " over " +
+                             std::to_string(channels) + " input channels" + (depthwise ? " (depthwise: [1,kh,kw,C])" : ""));
+    }
+    c.out_channels = depthwise ? channels : wshape[0];
+    SIGNDPU_ASSIGN_OR_RETURN(f->weights, ConstBytes(w, where));
+    int bits = 8;
+    bool is_signed = true;
+    SIGNDPU_RETURN_IF_ERROR(ReadFixInfo(w->get_output_tensor(), where + ": weights " + w->get_name(), &c.fix_weights, &bits, &is_signed));
+    if (bits != 8 || !is_signed) return Unsupported(where + ": weights are not signed 8-bit");
+    c.has_bias = !bias.empty();
+    if (c.has_bias) {
+      const xir::Op* b = bias[0];
+      if (b->get_type() != names::kConstFix)
+        return Unsupported(where + ": bias comes from " + b->get_name() + " (" + b->get_type() + "), not const-fix");
+      const std::vector<int32_t> bshape = b->get_output_tensor()->get_shape();
+      int64_t n = 1;
+      for (int32_t d : bshape) n *= d;
+      if (n != c.out_channels)
+        return InvalidArgument(where + ": bias has " + std::to_string(n) + " values, expected " +
+                               std::to_string(c.out_channels));
+      SIGNDPU_ASSIGN_OR_RETURN(f->bias, ConstBytes(b, where));
+      SIGNDPU_RETURN_IF_ERROR(ReadFixInfo(b->get_output_tensor(), where + ": bias " + b->get_name(), &c.fix_bias, &bits, &is_signed));
+      if (bits != 8 || !is_signed) return Unsupported(where + ": bias is not signed 8-bit");
+    }
+    return Status::Ok();
+  }
+
+  Status ReadPool(const xir::Op* op, const std::string& where, FixOp* f) {
+    f->kind = FixOpKind::kPool;
+    SIGNDPU_RETURN_IF_ERROR(CheckArgNames(op, {names::kArgInput}, where));
+    SIGNDPU_ASSIGN_OR_RETURN(auto in, ArgOps(op, names::kArgInput, 1, 1, where));
+    SIGNDPU_ASSIGN_OR_RETURN(int in_id, ActivationId(in[0], where));
+    f->inputs = {in_id};
+    if (graph_.tensors[in_id].shape.size() != 4)
+      return Unsupported(where + ": input is not NHWC");
+    PoolConfig& p = f->pool;
+    SIGNDPU_ASSIGN_OR_RETURN(std::string type, GetAttr<std::string>(op, names::kType, where));
+    if (type == names::kPoolMax) {
+      p.type = PoolType::kMax;
+    } else if (type == names::kPoolAvg) {
+      p.type = PoolType::kAvg;
+      SIGNDPU_ASSIGN_OR_RETURN(bool include_pad, GetAttrOr<bool>(op, names::kCountIncludePad, true, where));
+      if (!include_pad) return Unsupported(where + ": AVG pool with count_include_pad = false");
+    } else {
+      return Unsupported(where + ": pool type " + type + " (supported: MAX, AVG)");
+    }
+    SIGNDPU_ASSIGN_OR_RETURN(auto kernel, WindowAttr(op, names::kKernel, 2, 1, kMaxWindow, {}, where));
+    SIGNDPU_ASSIGN_OR_RETURN(auto stride, WindowAttr(op, names::kStride, 2, 1, kMaxWindow, {}, where));
+    SIGNDPU_ASSIGN_OR_RETURN(auto pad, WindowAttr(op, names::kPad, 4, 0, kMaxWindow, {0, 0, 0, 0}, where));
+    p.kernel_w = kernel[0]; p.kernel_h = kernel[1];
+    p.stride_w = stride[0]; p.stride_h = stride[1];
+    p.pad_left = pad[0]; p.pad_right = pad[1]; p.pad_top = pad[2]; p.pad_bottom = pad[3];
+    return Status::Ok();
+  }
+
+  Status ReadEltwise(const xir::Op* op, const std::string& where, FixOp* f) {
+    f->kind = FixOpKind::kEltwiseAdd;
+    SIGNDPU_RETURN_IF_ERROR(CheckArgNames(op, {names::kArgInput}, where));
+    SIGNDPU_ASSIGN_OR_RETURN(auto inputs, ArgOps(op, names::kArgInput, 2, 64, where));
+    for (const xir::Op* in : inputs) {
+      SIGNDPU_ASSIGN_OR_RETURN(int id, ActivationId(in, where));
+      f->inputs.push_back(id);
+    }
+    SIGNDPU_ASSIGN_OR_RETURN(std::string type, GetAttrOr<std::string>(op, names::kType, names::kEltwiseAdd, where));
+    if (type != names::kEltwiseAdd) return Unsupported(where + ": eltwise type " + type + " (supported: ADD)");
+    SIGNDPU_ASSIGN_OR_RETURN(std::string nonlinear, GetAttrOr<std::string>(op, names::kNonlinear, "", where));
+    if (!ParseActivation(nonlinear, &f->eltwise_activation) ||
+        (f->eltwise_activation != Activation::kNone && f->eltwise_activation != Activation::kRelu))
+      return Unsupported(where + ": eltwise nonlinear " + nonlinear + " (supported: NONE, RELU)");
+    return Status::Ok();
+  }
+
+  // ---- constants -------------------------------------------------------------
+  // Bytes of a const-fix: its `data` attr, or (compiled xmodels, where `data`
+  // is empty) REG_<reg_id> of reg_id_to_parameter_value at ddr_addr.
+  Result<std::vector<int8_t>> ConstBytes(const xir::Op* c, const std::string& user) {
+    const std::string where = user + ": constant " + c->get_name();
+    const xir::Tensor* t = c->get_output_tensor();
+    const int64_t n = t->get_element_num();
+    if (t->get_data_type().bit_width != 8)
+      return Unsupported(where + ": data type " + t->get_data_type().to_string() + " (expected 8-bit)");
+    std::vector<char> data;
+    if (c->has_attr(names::kData_)) {
+      SIGNDPU_ASSIGN_OR_RETURN(data, GetAttr<std::vector<char>>(c, names::kData_, where));
+    }
+    if (static_cast<int64_t>(data.size()) == n) return std::vector<int8_t>(data.begin(), data.end());
+    if (!data.empty())
+      return InvalidArgument(where + ": data has " + std::to_string(data.size()) + " bytes, shape needs " +
+                             std::to_string(n));
+    SIGNDPU_ASSIGN_OR_RETURN(int reg_id, GetAttr<int>(t, names::kRegId, where + " (no data bytes)"));
+    SIGNDPU_ASSIGN_OR_RETURN(int ddr_addr, GetAttr<int>(t, names::kDdrAddr, where + " (no data bytes)"));
+    SIGNDPU_ASSIGN_OR_RETURN(const ParamMap* params, Parameters());
+    const std::string reg = names::kRegPrefix + std::to_string(reg_id);
+    auto it = params->find(reg);
+    if (it == params->end())
+      return InvalidArgument(where + ": " + names::kRegIdToParameterValue + " has no " + reg);
+    SIGNDPU_RETURN_IF_ERROR(CheckContextType(reg, where));
+    const std::vector<char>& bytes = it->second;
+    if (ddr_addr < 0 || static_cast<int64_t>(ddr_addr) + n > static_cast<int64_t>(bytes.size()))
+      return InvalidArgument(where + ": " + std::to_string(n) + " bytes at ddr_addr " + std::to_string(ddr_addr) +
+                             " exceed " + reg + " (" + std::to_string(bytes.size()) + " bytes)");
+    return std::vector<int8_t>(bytes.begin() + ddr_addr, bytes.begin() + ddr_addr + n);
+  }
+
+  // reg_id_to_parameter_value of the DPU subgraph (or an ancestor), read once.
+  Result<const ParamMap*> Parameters() {
+    if (params_loaded_) return &params_;
+    for (const xir::Subgraph* s = subgraph_; s != nullptr; s = s->is_root() ? nullptr : s->get_parent()) {
+      if (!s->has_attr(names::kRegIdToParameterValue)) continue;
+      SIGNDPU_ASSIGN_OR_RETURN(params_, GetAttr<ParamMap>(s, names::kRegIdToParameterValue,
+                                                          "subgraph " + s->get_name()));
+      params_owner_ = s;
+      params_loaded_ = true;
+      return &params_;
+    }
+    return InvalidArgument("subgraph " + sg_name_ + ": constants have no data bytes and there is no " +
+                           names::kRegIdToParameterValue + " attribute");
+  }
+
+  Status CheckContextType(const std::string& reg, const std::string& where) {
+    if (params_owner_ == nullptr || !params_owner_->has_attr(names::kRegIdToContextType)) return Status::Ok();
+    using StringMap = std::map<std::string, std::string>;
+    SIGNDPU_ASSIGN_OR_RETURN(StringMap types, GetAttr<StringMap>(params_owner_, names::kRegIdToContextType, where));
+    auto it = types.find(reg);
+    if (it != types.end() && it->second != names::kContextConst)
+      return InvalidArgument(where + ": " + reg + " is a " + it->second + " register, not " + names::kContextConst);
+    return Status::Ok();
+  }
+
+  const xir::Subgraph* subgraph_;
+  std::string sg_name_;
+  FixGraph graph_;
+  std::set<int> produced_;
+  ParamMap params_;
+  const xir::Subgraph* params_owner_ = nullptr;
+  bool params_loaded_ = false;
+};
+
+}  // namespace
+
+Result<FixGraph> ReadDpuSubgraph(const xir::Subgraph* subgraph) {
+  if (subgraph == nullptr) return InvalidArgument("ReadDpuSubgraph: null subgraph");
+  try {
+    return Reader(subgraph).Read();
+  } catch (const std::exception& e) {
+    return Internal("subgraph " + subgraph->get_name() + ": XIR error while reading: " + e.what());
+  }
+}
+
+}  // namespace signdpu::xmodel

@@ -1,0 +1,226 @@
+#include "test_graphs.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <random>
+#include <sstream>
+
+namespace signdpu::testing {
+
+std::vector<int8_t> RandomInt8(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> dist(-128, 127);
+  std::vector<int8_t> v(n);
+  for (auto& x : v) x = static_cast<int8_t>(dist(rng));
+  return v;
+}
+
+namespace {
+
+FixOp Conv(const std::string& name, int in, int out, int64_t out_ch, int64_t in_ch, int k, int pad, int fw, int fb,
+           Activation act, uint32_t seed, bool bias = true) {
+  FixOp op;
+  op.kind = FixOpKind::kConv2d;
+  op.name = name;
+  op.inputs = {in};
+  op.output = out;
+  op.conv.out_channels = out_ch;
+  op.conv.kernel_h = op.conv.kernel_w = k;
+  op.conv.pad_left = op.conv.pad_right = op.conv.pad_top = op.conv.pad_bottom = pad;
+  op.conv.fix_weights = fw;
+  op.conv.fix_bias = fb;
+  op.conv.activation = act;
+  op.conv.has_bias = bias;
+  op.weights = RandomInt8(static_cast<size_t>(out_ch * k * k * in_ch), seed);
+  if (bias) op.bias = RandomInt8(static_cast<size_t>(out_ch), seed + 1000);
+  return op;
+}
+
+}  // namespace
+
+FixGraph TinyClassifier(uint32_t seed) {
+  FixGraph g;
+  g.name = "tiny";
+  g.tensors = {{"input", {1, 8, 8, 1}, 6}, {"conv1", {1, 8, 8, 4}, 4}, {"pool1", {1, 4, 4, 4}, 4},
+               {"conv2", {1, 4, 4, 8}, 3}, {"dense", {1, 1, 1, 5}, 2}, {"logits", {1, 5}, 2}};
+  g.inputs = {0};
+  FixOp pool;
+  pool.kind = FixOpKind::kPool;
+  pool.name = "pool1";
+  pool.inputs = {1};
+  pool.output = 2;
+  FixOp flat;
+  flat.kind = FixOpKind::kCopy;
+  flat.name = "logits";
+  flat.inputs = {4};
+  flat.output = 5;
+  g.ops = {Conv("conv1", 0, 1, 4, 1, 3, 1, 7, 7, Activation::kRelu, seed),
+           pool,
+           Conv("conv2", 2, 3, 8, 4, 3, 1, 7, 6, Activation::kNone, seed + 1),
+           Conv("dense", 3, 4, 5, 8, 4, 0, 8, 5, Activation::kNone, seed + 2),
+           flat};
+  g.outputs = {5};
+  return g;
+}
+
+FixGraph AllOpsGraph(uint32_t seed) {
+  FixGraph g;
+  g.name = "allops";
+  // fix points chosen inside the DPU shift ranges (shift_cut in [0,16],
+  // shift_bias >= 0 for LEAKYRELU)
+  g.tensors = {{"in", {1, 6, 6, 3}, 5},    {"a", {1, 6, 6, 4}, 4},   {"dw", {1, 6, 6, 4}, 4},
+               {"sum", {1, 6, 6, 4}, 3},   {"avg", {1, 3, 3, 4}, 3}, {"proj", {1, 3, 3, 2}, 2},
+               {"hsig", {1, 3, 3, 2}, 7},  {"out", {1, 18}, 7}};
+  g.inputs = {0};
+  FixOp a = Conv("a", 0, 1, 4, 3, 3, 1, 7, 8, Activation::kRelu6, seed);
+  FixOp dw;
+  dw.kind = FixOpKind::kDepthwiseConv2d;
+  dw.name = "dw";
+  dw.inputs = {1};
+  dw.output = 2;
+  dw.conv.out_channels = 4;
+  dw.conv.kernel_h = dw.conv.kernel_w = 3;
+  dw.conv.pad_left = dw.conv.pad_right = dw.conv.pad_top = dw.conv.pad_bottom = 1;
+  dw.conv.stride_h = dw.conv.stride_w = 1;
+  dw.conv.fix_weights = 6;
+  dw.conv.fix_bias = 6;
+  dw.conv.activation = Activation::kLeakyRelu;
+  dw.weights = RandomInt8(9 * 4, seed + 10);
+  dw.bias = RandomInt8(4, seed + 11);
+  FixOp add;
+  add.kind = FixOpKind::kEltwiseAdd;
+  add.name = "sum";
+  add.inputs = {1, 2};
+  add.output = 3;
+  add.eltwise_activation = Activation::kRelu;
+  FixOp avg;
+  avg.kind = FixOpKind::kPool;
+  avg.name = "avg";
+  avg.inputs = {3};
+  avg.output = 4;
+  avg.pool.type = PoolType::kAvg;
+  FixOp proj = Conv("proj", 4, 5, 2, 4, 1, 0, 7, 0, Activation::kNone, seed + 20, /*bias=*/false);
+  FixOp hs;
+  hs.kind = FixOpKind::kHardSigmoid;
+  hs.name = "hsig";
+  hs.inputs = {5};
+  hs.output = 6;
+  hs.hsigmoid_in = 2;
+  hs.shift_hsigmoid = 14 + 2 - 7;
+  FixOp flat;
+  flat.kind = FixOpKind::kCopy;
+  flat.name = "out";
+  flat.inputs = {6};
+  flat.output = 7;
+  g.ops = {a, dw, add, avg, proj, hs, flat};
+  g.outputs = {7};
+  return g;
+}
+
+xmodel::HostModelInfo InfoFor(const std::string& model_name) {
+  xmodel::HostModelInfo info;
+  info.model_name = model_name;
+  info.input.mean = {0.5f};
+  info.input.scale = {1.0f / 255.0f};
+  info.labels = {"a", "b", "c", "d", "e"};
+  return info;
+}
+
+namespace {
+
+template <typename T>
+bool Differ(std::ostringstream& os, const std::string& what, const T& e, const T& a) {
+  if (e == a) return false;
+  os << what << ": expected " << e << ", got " << a;
+  return true;
+}
+
+}  // namespace
+
+std::string DiffFixGraphs(const FixGraph& e, const FixGraph& a) {
+  std::ostringstream os;
+  if (Differ(os, "tensor count", e.tensors.size(), a.tensors.size())) return os.str();
+  if (Differ(os, "op count", e.ops.size(), a.ops.size())) return os.str();
+  if (e.inputs != a.inputs) return "graph inputs differ";
+  if (e.outputs != a.outputs) return "graph outputs differ";
+  for (size_t i = 0; i < e.tensors.size(); ++i) {
+    const FixTensor& x = e.tensors[i];
+    const FixTensor& y = a.tensors[i];
+    const std::string w = "tensor " + std::to_string(i) + " (" + x.name + ")";
+    if (Differ(os, w + " name", x.name, y.name) ||
+        Differ(os, w + " shape", ShapeToString(x.shape), ShapeToString(y.shape)) ||
+        Differ(os, w + " fix_point", x.fix_point, y.fix_point) ||
+        Differ(os, w + " bit_width", x.bit_width, y.bit_width) || Differ(os, w + " if_signed", x.if_signed, y.if_signed))
+      return os.str();
+  }
+  for (size_t i = 0; i < e.ops.size(); ++i) {
+    const FixOp& x = e.ops[i];
+    const FixOp& y = a.ops[i];
+    const std::string w = "op " + std::to_string(i) + " (" + x.name + ")";
+    if (Differ(os, w + " name", x.name, y.name) ||
+        Differ(os, w + " kind", std::string(FixOpKindName(x.kind)), std::string(FixOpKindName(y.kind))) ||
+        Differ(os, w + " output", x.output, y.output))
+      return os.str();
+    if (x.inputs != y.inputs) return w + ": inputs differ";
+    if (x.kind == FixOpKind::kConv2d || x.kind == FixOpKind::kDepthwiseConv2d) {
+      const ConvConfig& c = x.conv;
+      const ConvConfig& d = y.conv;
+      if (Differ(os, w + " out_channels", c.out_channels, d.out_channels) ||
+          Differ(os, w + " kernel_h", c.kernel_h, d.kernel_h) || Differ(os, w + " kernel_w", c.kernel_w, d.kernel_w) ||
+          Differ(os, w + " stride_h", c.stride_h, d.stride_h) || Differ(os, w + " stride_w", c.stride_w, d.stride_w) ||
+          Differ(os, w + " dilation_h", c.dilation_h, d.dilation_h) ||
+          Differ(os, w + " dilation_w", c.dilation_w, d.dilation_w) ||
+          Differ(os, w + " pad_left", c.pad_left, d.pad_left) || Differ(os, w + " pad_right", c.pad_right, d.pad_right) ||
+          Differ(os, w + " pad_top", c.pad_top, d.pad_top) || Differ(os, w + " pad_bottom", c.pad_bottom, d.pad_bottom) ||
+          Differ(os, w + " fix_weights", c.fix_weights, d.fix_weights) ||
+          Differ(os, w + " has_bias", c.has_bias, d.has_bias) ||
+          Differ(os, w + " activation", std::string(ActivationName(c.activation)),
+                 std::string(ActivationName(d.activation))))
+        return os.str();
+      if (c.has_bias && Differ(os, w + " fix_bias", c.fix_bias, d.fix_bias)) return os.str();
+      if (x.weights != y.weights) return w + ": weights differ";
+      if (x.bias != y.bias) return w + ": bias differs";
+    } else if (x.kind == FixOpKind::kPool) {
+      const PoolConfig& p = x.pool;
+      const PoolConfig& q = y.pool;
+      if (Differ(os, w + " type", static_cast<int>(p.type), static_cast<int>(q.type)) ||
+          Differ(os, w + " kernel_h", p.kernel_h, q.kernel_h) || Differ(os, w + " kernel_w", p.kernel_w, q.kernel_w) ||
+          Differ(os, w + " stride_h", p.stride_h, q.stride_h) || Differ(os, w + " stride_w", p.stride_w, q.stride_w) ||
+          Differ(os, w + " pad_left", p.pad_left, q.pad_left) || Differ(os, w + " pad_right", p.pad_right, q.pad_right) ||
+          Differ(os, w + " pad_top", p.pad_top, q.pad_top) || Differ(os, w + " pad_bottom", p.pad_bottom, q.pad_bottom))
+        return os.str();
+    } else if (x.kind == FixOpKind::kEltwiseAdd) {
+      if (Differ(os, w + " activation", std::string(ActivationName(x.eltwise_activation)),
+                 std::string(ActivationName(y.eltwise_activation))))
+        return os.str();
+    } else if (x.kind == FixOpKind::kHardSigmoid) {
+      if (Differ(os, w + " hsigmoid_in", x.hsigmoid_in, y.hsigmoid_in) ||
+          Differ(os, w + " shift_hsigmoid", x.shift_hsigmoid, y.shift_hsigmoid))
+        return os.str();
+    }
+  }
+  return "";
+}
+
+std::string MakeTempDir(const std::string& tag) {
+  std::string pattern = ::testing::TempDir() + "signdpu_" + tag + "_XXXXXX";
+  char* dir = ::mkdtemp(pattern.data());
+  EXPECT_NE(dir, nullptr) << "mkdtemp " << pattern;
+  return dir != nullptr ? std::string(dir) : std::string("/tmp");
+}
+
+}  // namespace signdpu::testing
+
+// glog once per test process, to stderr (XIR and VART log through it).
+#include <glog/logging.h>
+
+#include "signdpu/xmodel/xmodel_file.h"
+
+namespace {
+const bool kLoggingInitialised = [] {
+  FLAGS_logtostderr = true;
+  signdpu::xmodel::InitGoogleLoggingOnce("signdpu_tests");
+  return true;
+}();
+}  // namespace

@@ -1,0 +1,38 @@
+// Small FixGraphs shared by the xmodel and emu tests, and a field-by-field
+// comparison that prints the first difference.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "signdpu/kernels/fix_graph.h"
+#include "signdpu/xmodel/xmodel_writer.h"
+
+namespace signdpu::testing {
+
+// input [1,8,8,1] fp 6 -> conv1 3x3 pad 1, 4 ch, RELU (fp 4) -> maxpool 2x2
+// (fp 4) -> conv2 3x3 pad 1, 8 ch (fp 3) -> dense as conv 4x4 -> 5 (fp 2)
+// -> reshape [1,5]. Random int8 weights from `seed`.
+FixGraph TinyClassifier(uint32_t seed);
+
+// Every op kind the reader and writers support: conv RELU6, depthwise
+// LEAKYRELU, eltwise ADD+RELU, AVG pool, conv without bias, hard-sigmoid,
+// reshape.
+FixGraph AllOpsGraph(uint32_t seed);
+
+xmodel::HostModelInfo InfoFor(const std::string& model_name);
+
+// Empty string when equal; else the first difference. Compares what the
+// writer stores (names, shapes, fix points, attributes, weights); the
+// FixOp fields FixGraph derives from tensors (conv.input, conv.fix_in,
+// conv.fix_out, conv.depthwise, pool.input, pool.fix_in, pool.fix_out) are
+// ignored.
+std::string DiffFixGraphs(const FixGraph& expected, const FixGraph& actual);
+
+std::vector<int8_t> RandomInt8(size_t n, uint32_t seed);
+
+// A fresh directory under the test temp dir.
+std::string MakeTempDir(const std::string& tag);
+
+}  // namespace signdpu::testing
