@@ -12,24 +12,21 @@ namespace {
 
 constexpr int kCols = 4;    // output channels per tile
 constexpr int kMaxRows = 4;  // pixels per tile
-constexpr int kStep = 16;    // depth per inner chunk (fixed trip count vectorises)
 
 template <int P>
 void Tile(const int8_t* a, int64_t k_pad, const int8_t* w, const GemmPlan& plan, int64_t ch0,
           int8_t* out, int32_t* acc_out, int64_t out_c) {
-  int32_t acc[P][kCols] = {};
-  for (int64_t k0 = 0; k0 < k_pad; k0 += kStep) {
-    #pragma GCC unroll 16
-    for (int p = 0; p < P; ++p) {
-      const int8_t* ap = a + p * k_pad + k0;
-      #pragma GCC unroll 16
-      for (int o = 0; o < kCols; ++o) {
-        const int8_t* wo = w + o * k_pad + k0;
-        int32_t s = 0;
-        #pragma GCC unroll 16
-        for (int i = 0; i < kStep; ++i) s += int32_t{ap[i]} * int32_t{wo[i]};
-        acc[p][o] += s;
-      }
+  // One dot product per (pixel, channel) over the whole depth: a plain
+  // reduction that the vectoriser turns into multiply-add pairs; the tile
+  // keeps the P rows and kCols weight rows hot in L1.
+  int32_t acc[P][kCols];
+  for (int p = 0; p < P; ++p) {
+    const int8_t* ap = a + p * k_pad;
+    for (int o = 0; o < kCols; ++o) {
+      const int8_t* wo = w + o * k_pad;
+      int32_t s = 0;
+      for (int64_t k = 0; k < k_pad; ++k) s += int32_t{ap[k]} * int32_t{wo[k]};
+      acc[p][o] = s;
     }
   }
   const int64_t valid = MinI64(kCols, out_c - ch0);

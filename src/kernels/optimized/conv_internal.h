@@ -101,6 +101,7 @@ void GemmConvAvx512Vnni(const GemmPlan& plan, const int8_t* in, int64_t batch, i
                         int32_t* acc_out, void* scratch);
 void DepthwiseAvx512(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
                      int32_t* acc_out, void* scratch);
+void PoolAvx512(const PoolPlan& plan, const int8_t* in, int64_t batch, int8_t* out, void* scratch);
 #endif
 #if defined(SIGNDPU_HAVE_NEON_KERNELS)
 void GemmConvNeon(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out,
@@ -205,17 +206,21 @@ void PackRows(const ConvGeom& g, int64_t k, int64_t k_pad, const int8_t* in, int
 // Output stage over n elements (vectorisable: uniform shifts, no branches in
 // the loop body).
 inline void StageRow(const Stage32& st, const int32_t* acc, const int32_t* bias, int8_t* out, int64_t n) {
+  // Locals only in the loops (int8 stores may alias the struct).
   const int32_t mul = int32_t{1} << st.scale_up;
+  const int32_t round = st.round_pos, lo = st.lo, hi = st.hi;
+  const int shift = st.shift;
   if (!st.leaky) {
     for (int64_t j = 0; j < n; ++j) {
-      int32_t y = (acc[j] * mul + bias[j] + st.round_pos) >> st.shift;
-      y = y < st.lo ? st.lo : y;
-      y = y > st.hi ? st.hi : y;
+      int32_t y = (acc[j] * mul + bias[j] + round) >> shift;
+      y = y < lo ? lo : y;
+      y = y > hi ? hi : y;
       out[j] = static_cast<int8_t>(y);
     }
     return;
   }
-  for (int64_t j = 0; j < n; ++j) out[j] = static_cast<int8_t>(ApplyStage32(st, acc[j], bias[j]));
+  const Stage32 local = st;
+  for (int64_t j = 0; j < n; ++j) out[j] = static_cast<int8_t>(ApplyStage32(local, acc[j], bias[j]));
 }
 
 // Depthwise conv, direct, channels innermost so the loops vectorise with
@@ -228,6 +233,29 @@ inline void DepthwiseBody(const DepthwisePlan& p, const int8_t* in, int64_t batc
   const ConvGeom& g = p.g;
   const int64_t c = g.in_c;
   const int64_t row_len = g.out_w * c;
+  if (g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.pb == 0 && g.pr == 0 &&
+      p.weights_row != nullptr && !p.acc_only && !p.stage.leaky) {
+    // 1x1, stride 1, no padding (a BatchNorm folded into a depthwise conv):
+    // product and output stage in one pass. Everything the loop reads is in
+    // locals: int8 stores may alias anything, which would stop vectorisation.
+    const int32_t mul = int32_t{1} << p.stage.scale_up;
+    const int32_t round = p.stage.round_pos, lo = p.stage.lo, hi = p.stage.hi;
+    const int shift = p.stage.shift;
+    const int32_t* const w = p.weights_row;
+    const int32_t* const b = p.bias_row;
+    const int64_t rows = batch * g.out_h;
+    for (int64_t r = 0; r < rows; ++r) {
+      const int8_t* src = in + r * row_len;
+      int8_t* dst = out + r * row_len;
+      for (int64_t j = 0; j < row_len; ++j) {
+        int32_t y = (int32_t{src[j]} * w[j] * mul + b[j] + round) >> shift;
+        y = y < lo ? lo : y;
+        y = y > hi ? hi : y;
+        dst[j] = static_cast<int8_t>(y);
+      }
+    }
+    return;
+  }
   for (int64_t n = 0; n < batch; ++n) {
     const int8_t* in_n = in + n * g.in_h * g.in_w * c;
     for (int64_t oy = 0; oy < g.out_h; ++oy) {

@@ -1,6 +1,7 @@
 // Optimised pool-fix dispatch; the loop body is PoolBody in conv_internal.h,
 // compiled here for the baseline ISA (portable, NEON) and in
-// conv2d_fix_avx2.cc with -mavx2 (AVX2 and AVX-512 paths).
+// conv2d_fix_avx2.cc with -mavx2; the AVX-512 path has its own int8 MAX loop
+// (conv2d_fix_avx512.cc).
 #include "signdpu/kernels/optimized/pool_fix.h"
 
 #include <algorithm>
@@ -55,8 +56,10 @@ class OptimizedPool final : public PreparedPool {
       }
 #if defined(SIGNDPU_HAVE_X86_KERNELS)
       case KernelPath::kAvx2:
-      case KernelPath::kAvx512Vnni:
         internal::PoolAvx2(plan_, in, batch, out, scratch.data());
+        return;
+      case KernelPath::kAvx512Vnni:
+        internal::PoolAvx512(plan_, in, batch, out, scratch.data());
         return;
 #endif
       default:
