@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "signdpu/kernels/dispatch.h"
+#include "signdpu/kernels/fix_graph.h"
 #include "signdpu/kernels/optimized/conv2d_fix.h"
 #include "signdpu/kernels/reference/conv2d_fix.h"
 
@@ -183,7 +184,7 @@ TEST(Conv2dFixOptimizedTest, RandomSweepAllPaths) {
   const auto paths = OptimizedPaths();
   ASSERT_FALSE(paths.empty());
   std::mt19937 rng(20261127);
-  constexpr int kCases = 2500;
+  constexpr int kCases = 6000;
   int failures = 0;
   for (int i = 0; i < kCases && failures < 10; ++i) {
     const Case k = RandomCase(rng, static_cast<uint32_t>(1000 + i));
@@ -324,6 +325,21 @@ TEST(Conv2dFixOptimizedTest, WideOutputStage) {
       k.input_mode = 1;
       ASSERT_TRUE(CheckCase(k, path));
     }
+    // LEAKYRELU whose 26 * v leaves int32 (K = 9216, |w| = 128).
+    for (int input_mode : {1, 2, 0}) {
+      Case k;
+      k.seed = 71;
+      ConvConfig& c = k.config;
+      c.input = {1, 3, 3, 1024};
+      c.out_channels = 4;
+      c.kernel_h = c.kernel_w = 3;
+      c.pad_left = c.pad_right = c.pad_top = c.pad_bottom = 1;
+      c.activation = Activation::kLeakyRelu;
+      SetShifts(&c, 0, 0, 16, 2);
+      k.weight_mode = 2;
+      k.input_mode = input_mode;
+      ASSERT_TRUE(CheckCase(k, path));
+    }
   }
 }
 
@@ -358,6 +374,78 @@ TEST(Conv2dFixOptimizedTest, ConcurrentRuns) {
     }
     for (auto& th : threads) th.join();
     for (int t = 0; t < 2; ++t) EXPECT_EQ(gots[t], wants[t]) << KernelPathName(path) << " thread " << t;
+  }
+}
+
+// The executor on every path gives the reference path's bytes for every
+// tensor of a small CNN (conv, depthwise, max pool, dense as conv).
+TEST(Conv2dFixOptimizedTest, ExecutorAllPathsMatchReference) {
+  std::mt19937 rng(11);
+  FixGraph g;
+  g.name = "small_cnn";
+  auto tensor = [&](const char* name, Shape shape, int fp) {
+    FixTensor t;
+    t.name = name;
+    t.shape = std::move(shape);
+    t.fix_point = fp;
+    g.tensors.push_back(t);
+    return static_cast<int>(g.tensors.size()) - 1;
+  };
+  auto conv = [&](const char* name, int in, int out, int o, int k, int pad, bool dw, Activation act) {
+    FixOp op;
+    op.kind = dw ? FixOpKind::kDepthwiseConv2d : FixOpKind::kConv2d;
+    op.name = name;
+    op.inputs = {in};
+    op.output = out;
+    op.conv.out_channels = o;
+    op.conv.kernel_h = op.conv.kernel_w = k;
+    op.conv.pad_left = op.conv.pad_right = op.conv.pad_top = op.conv.pad_bottom = pad;
+    op.conv.fix_weights = 7;
+    op.conv.fix_bias = 9;
+    op.conv.activation = act;
+    const int64_t c = g.tensors[in].shape[3];
+    op.weights = MakeData(dw ? k * k * c : o * k * k * c, 0, rng, true);
+    op.bias = MakeData(o, 0, rng, true);
+    g.ops.push_back(op);
+  };
+  const int x = tensor("x", {1, 10, 10, 1}, 6);
+  const int c1 = tensor("c1", {1, 10, 10, 12}, 4);
+  const int b1 = tensor("b1", {1, 10, 10, 12}, 4);
+  const int p1 = tensor("p1", {1, 5, 5, 12}, 4);
+  const int d1 = tensor("d1", {1, 1, 1, 33}, 3);
+  const int d2 = tensor("d2", {1, 1, 1, 10}, 2);
+  conv("c1", x, c1, 12, 3, 1, false, Activation::kRelu);
+  conv("b1", c1, b1, 12, 1, 0, true, Activation::kNone);
+  FixOp pool;
+  pool.kind = FixOpKind::kPool;
+  pool.name = "p1";
+  pool.inputs = {b1};
+  pool.output = p1;
+  g.ops.push_back(pool);
+  conv("d1", p1, d1, 33, 5, 0, false, Activation::kLeakyRelu);
+  conv("d2", d1, d2, 10, 1, 0, false, Activation::kNone);
+  g.inputs = {x};
+  g.outputs = {d2};
+  constexpr int kBatch = 5;
+  const auto input = MakeData(kBatch * 100, 0, rng, false);
+  auto ref = FixGraphExecutor::Create(g, kBatch, KernelPath::kReference);
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  std::vector<int8_t> want(kBatch * 10);
+  ref.value()->Run({input.data()}, {want.data()}, kBatch);
+  for (KernelPath path : OptimizedPaths()) {
+    auto ex = FixGraphExecutor::Create(g, kBatch, path);
+    ASSERT_TRUE(ex.ok()) << ex.status().ToString();
+    std::vector<int8_t> got(kBatch * 10, kPoison);
+    ex.value()->Run({input.data()}, {got.data()}, kBatch);
+    EXPECT_EQ(got, want) << KernelPathName(path);
+    for (size_t t = 0; t < g.tensors.size(); ++t) {
+      const int64_t n = g.tensors[t].per_image_size() * kBatch;
+      const std::vector<int8_t> a(ref.value()->TensorData(static_cast<int>(t)),
+                                  ref.value()->TensorData(static_cast<int>(t)) + n);
+      const std::vector<int8_t> b(ex.value()->TensorData(static_cast<int>(t)),
+                                  ex.value()->TensorData(static_cast<int>(t)) + n);
+      EXPECT_EQ(a, b) << KernelPathName(path) << " tensor " << g.tensors[t].name;
+    }
   }
 }
 
