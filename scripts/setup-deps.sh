@@ -21,7 +21,7 @@ PKGS=(
   # build-stage training (optional at run time; /usr/bin/python3 only)
   python3-torch python3-numpy python3-onnx
   # tooling used by tests and scripts
-  clang libclang-rt-14-dev xxd
+  clang libclang-rt-14-dev xxd time
   # cross builds (Debian arm64 sysroot + qemu; scripts/make-sysroot.sh, scripts/cross-test.sh)
   g++-aarch64-linux-gnu qemu-user mmdebstrap
 )
