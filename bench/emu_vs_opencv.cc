@@ -21,7 +21,7 @@
 // ONNX: $SIGNDPU_BENCH_ONNX, else models/signcnn_fashion.onnx, else
 // tests/data/onnx/*.onnx, else bench/make_tutorial_onnx.py writes one into the
 // build directory (needs /usr/bin/python3 with python3-torch). A candidate is
-// used only if OpenCV counts the expected FLOPs for [1,1,28,28] (+-25 %).
+// used only if its conv and dense weights have the tutorial CNN's sizes.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -251,14 +251,22 @@ void BM_Emulator(benchmark::State& state) {
 
 // ---- OpenCV DNN -------------------------------------------------------------
 
-bool FlopsLookRight(const std::string& path, std::string* why) {
+// True if the ONNX has the tutorial CNN's layers: OpenCV's Convolution and
+// InnerProduct weight blobs must hold 28*1*3*3, 64*28*3*3, 512*3136 and
+// 10*512 values (other test models have a smaller dense layer).
+bool IsTutorialCnn(const std::string& path, std::string* why) {
   try {
     cv::dnn::Net net = cv::dnn::readNetFromONNX(path);
-    const int64 flops = net.getFLOPS(cv::dnn::MatShape{1, 1, 28, 28});
-    const double want = 2.0 * kMacsPerImage;
-    if (std::abs(static_cast<double>(flops) - want) > 0.25 * want) {
-      *why = path + ": OpenCV counts " + std::to_string(flops) + " FLOPs, not the tutorial CNN's ~" +
-             std::to_string(static_cast<int64_t>(want));
+    std::vector<size_t> sizes;
+    for (const std::string& name : net.getLayerNames()) {
+      cv::Ptr<cv::dnn::Layer> layer = net.getLayer(name);
+      if ((layer->type == "Convolution" || layer->type == "InnerProduct") && !layer->blobs.empty())
+        sizes.push_back(layer->blobs[0].total());
+    }
+    std::sort(sizes.begin(), sizes.end());
+    const std::vector<size_t> want = {28 * 9, 10 * 512, 64 * 28 * 9, 512 * 3136};
+    if (sizes != want) {
+      *why = path + ": not the tutorial CNN (weight sizes differ)";
       return false;
     }
     return true;
@@ -283,7 +291,7 @@ const std::string& OnnxPath() {
     for (const auto& c : candidates) {
       if (!fs::exists(c)) continue;
       std::string why;
-      if (FlopsLookRight(c, &why)) return c;
+      if (IsTutorialCnn(c, &why)) return c;
       std::fprintf(stderr, "emu_vs_opencv: skipping %s\n", why.c_str());
     }
     const std::string out = (fs::path(SIGNDPU_BENCH_DIR) / "tutorial_cnn.onnx").string();
@@ -293,7 +301,7 @@ const std::string& OnnxPath() {
       if (std::system(cmd.c_str()) != 0 || !fs::exists(out)) return std::string();
     }
     std::string why;
-    if (!FlopsLookRight(out, &why)) {
+    if (!IsTutorialCnn(out, &why)) {
       std::fprintf(stderr, "emu_vs_opencv: %s\n", why.c_str());
       return std::string();
     }
