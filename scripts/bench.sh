@@ -17,7 +17,7 @@ bash scripts/setup-deps.sh >/dev/null
 bash scripts/prepare-data.sh >/dev/null
 GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
 cmake -S "$ROOT" -B "$BUILD_DIR" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DSIGNDPU_BUILD_TESTS=OFF >/dev/null
-cmake --build "$BUILD_DIR" -j "$(nproc)" --target signdpu signdpu-quantize vart-signdpu-emu-runner emu_vs_opencv csv_ingest >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)" --target signdpu signdpu-quantize signdpu_emu emu_vs_opencv csv_ingest >/dev/null
 B="$BUILD_DIR/bin"
 TEST_CSV=data/fashion_test.csv
 

@@ -18,7 +18,7 @@ bash scripts/setup-deps.sh
 bash scripts/prepare-data.sh
 GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
 cmake -S "$ROOT" -B "$BUILD_DIR" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DSIGNDPU_BUILD_TESTS=OFF >/dev/null
-cmake --build "$BUILD_DIR" -j "$(nproc)" --target signdpu signdpu-quantize vart-signdpu-emu-runner
+cmake --build "$BUILD_DIR" -j "$(nproc)" --target signdpu signdpu-quantize signdpu_emu
 
 echo "== quantise $MODEL (3,200 calibration images, float vs int8 on 10,000 test images)"
 "$BUILD_DIR/bin/signdpu-quantize" --model "$MODEL" --calib data/fashion_train.csv \

@@ -15,6 +15,7 @@
 #include <xir/graph/subgraph.hpp>
 #include <xir/tensor/tensor.hpp>
 
+#include "signdpu/emu/emu_runner.h"
 #include "signdpu/xmodel/xmodel_file.h"
 #include "signdpu/xmodel/xmodel_writer.h"
 
@@ -187,7 +188,7 @@ RunMode ResolveMode(RunMode requested, const Model& model, std::string* why) {
   return RunMode::kRef;
 }
 
-Result<std::unique_ptr<vart::Runner>> CreateRunner(const xir::Subgraph* subgraph, RunMode mode) {
+Result<std::unique_ptr<vart::Runner>> CreateRunner(const xir::Subgraph* subgraph, RunMode mode, int emu_batch) {
   try {
     if (mode == RunMode::kRun) {
       SIGNDPU_RETURN_IF_ERROR(ProbeRunInChild(subgraph));
@@ -195,8 +196,13 @@ Result<std::unique_ptr<vart::Runner>> CreateRunner(const xir::Subgraph* subgraph
       if (!r) return Internal("Xilinx's DPU runner returned no runner for subgraph " + subgraph->get_name());
       return r;
     }
+    // The plugin is linked into this program (same SONAME as the library
+    // libvart dlopen()s), so it is always found; probing first turns an
+    // unsupported op into a Status instead of a null runner.
+    SIGNDPU_RETURN_IF_ERROR(emu::ProbeSubgraph(subgraph));
     auto attrs = xir::Attrs::create();
     attrs->set_attr<std::string>("mode", "ref");
+    if (emu_batch > 0 && std::getenv("SIGNDPU_EMU_BATCH") == nullptr) attrs->set_attr<int>("signdpu_emu_batch", emu_batch);
     attrs->set_attr<std::map<std::string, std::string>>("lib", {{"DPU", xmodel::kEmulatorRunnerLibrary}});
     auto r = vart::Runner::create_runner_with_attrs(subgraph, attrs.get());
     if (!r) {

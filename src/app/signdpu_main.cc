@@ -111,6 +111,9 @@ int main(int argc, char** argv) {
   run->add_flag("--mjpg", mjpg, "request MJPG from the camera");
   run->add_flag("--display", display, "show frames with the prediction (needs a display)");
   run->add_option("--record", record, "write frames with the prediction to this video file");
+  int emu_batch = 8;
+  run->add_option("--emu-batch", emu_batch, "engine batch of the emulator in mode ref (the board's DPU runner has its own)")
+      ->check(CLI::Range(1, 1024));
   run->add_flag("--quiet", quiet, "no per-frame lines, summary only");
   run->add_flag("--no-progress", no_progress, "no progress line on a terminal");
 
@@ -208,6 +211,7 @@ int main(int argc, char** argv) {
   p.mode = signdpu::app::ResolveMode(*mode, **model, &why);
   std::fprintf(stderr, "signdpu: %s\n", why.c_str());
   p.threads = threads;
+  p.emu_batch = emu_batch;
   p.top_k = top_k;
   p.json = json;
   p.per_frame = !quiet;

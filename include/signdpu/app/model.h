@@ -79,7 +79,9 @@ RunMode ResolveMode(RunMode requested, const Model& model, std::string* why);
 // libvart (the `lib` override, so Xilinx-compiled xmodels work too); kRun
 // loads Xilinx's DPU runner. A kRun runner is probed in a child process first
 // so that a missing DPU or a fingerprint mismatch is an error, not an abort.
-Result<std::unique_ptr<vart::Runner>> CreateRunner(const xir::Subgraph* subgraph, RunMode mode);
+// `emu_batch` > 0 sets the emulator's engine batch (kRef only; the
+// SIGNDPU_EMU_BATCH environment variable wins when set).
+Result<std::unique_ptr<vart::Runner>> CreateRunner(const xir::Subgraph* subgraph, RunMode mode, int emu_batch = 0);
 
 TensorInfo DescribeTensor(const xir::Tensor* tensor);
 

@@ -25,6 +25,7 @@ namespace signdpu::app {
 struct PipelineOptions {
   RunMode mode = RunMode::kRef;   // resolved (not kAuto)
   int threads = 2;
+  int emu_batch = 8;               // engine batch of the emulator (mode ref)
   int top_k = 1;
   bool json = false;              // per-frame JSON lines
   bool per_frame = true;          // print per-frame results
