@@ -1,0 +1,106 @@
+#include "reference_eval.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "signdpu/kernels/reference/conv2d_fix.h"
+#include "signdpu/kernels/reference/eltwise_fix.h"
+#include "signdpu/kernels/reference/pool_fix.h"
+
+namespace signdpu::testing {
+
+namespace {
+
+Nhwc Dims(const Shape& s) {
+  Nhwc d;
+  d.n = 1;
+  d.h = s[1];
+  d.w = s[2];
+  d.c = s[3];
+  return d;
+}
+
+int8_t XilinxHardSigmoid(int q, int hsigmoid_in, int shift) {
+  const double v = std::min(std::pow(2.0, 32), std::max(0.0, q * 2731.0 + 3.0 * 2731 * std::pow(2.0, hsigmoid_in)));
+  return static_cast<int8_t>(std::clamp(std::floor(v / std::pow(2.0, shift) + 0.5), -128.0, 127.0));
+}
+
+}  // namespace
+
+std::vector<std::vector<int8_t>> EvalReference(const FixGraph& g, const std::vector<std::vector<int8_t>>& inputs,
+                                               int count) {
+  std::vector<std::vector<std::vector<int8_t>>> images(static_cast<size_t>(count));
+  for (int b = 0; b < count; ++b) {
+    std::vector<std::vector<int8_t>>& t = images[b];
+    t.resize(g.tensors.size());
+    for (size_t i = 0; i < g.inputs.size(); ++i) {
+      const int64_t n = g.tensors[g.inputs[i]].per_image_size();
+      t[g.inputs[i]].assign(inputs[i].begin() + b * n, inputs[i].begin() + (b + 1) * n);
+    }
+    for (const FixOp& op : g.ops) {
+      const FixTensor& in = g.tensors[op.inputs[0]];
+      const FixTensor& out = g.tensors[op.output];
+      std::vector<int8_t>& y = t[op.output];
+      y.assign(static_cast<size_t>(out.per_image_size()), 0x5A);
+      switch (op.kind) {
+        case FixOpKind::kConv2d:
+        case FixOpKind::kDepthwiseConv2d: {
+          ConvConfig c = op.conv;
+          c.input = Dims(in.shape);
+          c.fix_in = in.fix_point;
+          c.fix_out = out.fix_point;
+          c.depthwise = op.kind == FixOpKind::kDepthwiseConv2d;
+          auto p = MakeConvParams(c, op.name);
+          EXPECT_TRUE(p.ok()) << p.status().message();
+          if (!p.ok()) return {};
+          reference::Conv2dFix(*p, t[op.inputs[0]].data(), op.weights.data(), c.has_bias ? op.bias.data() : nullptr,
+                               y.data());
+          break;
+        }
+        case FixOpKind::kPool: {
+          PoolConfig c = op.pool;
+          c.input = Dims(in.shape);
+          c.fix_in = in.fix_point;
+          c.fix_out = out.fix_point;
+          auto p = MakePoolParams(c, op.name);
+          EXPECT_TRUE(p.ok()) << p.status().message();
+          if (!p.ok()) return {};
+          reference::PoolFix(*p, t[op.inputs[0]].data(), y.data());
+          break;
+        }
+        case FixOpKind::kEltwiseAdd: {
+          std::vector<int> fis;
+          std::vector<const int8_t*> ins;
+          for (int id : op.inputs) {
+            fis.push_back(g.tensors[id].fix_point);
+            ins.push_back(t[id].data());
+          }
+          auto p = MakeEltwiseParams(fis, out.fix_point, out.per_image_size(), op.eltwise_activation, op.name);
+          EXPECT_TRUE(p.ok()) << p.status().message();
+          if (!p.ok()) return {};
+          reference::EltwiseAddFix(*p, ins, y.data());
+          break;
+        }
+        case FixOpKind::kHardSigmoid:
+          for (size_t i = 0; i < y.size(); ++i)
+            y[i] = XilinxHardSigmoid(t[op.inputs[0]][i], op.hsigmoid_in, op.shift_hsigmoid);
+          break;
+        case FixOpKind::kCopy:
+          y = t[op.inputs[0]];
+          break;
+      }
+    }
+  }
+  std::vector<std::vector<int8_t>> outputs;
+  for (int id : g.outputs) {
+    std::vector<int8_t> all;
+    for (int b = 0; b < count; ++b) all.insert(all.end(), images[b][id].begin(), images[b][id].end());
+    outputs.push_back(std::move(all));
+  }
+  return outputs;
+}
+
+}  // namespace signdpu::testing
