@@ -169,6 +169,12 @@ Result<std::unique_ptr<FrameSource>> OpenCameraSource(const std::string& spec, c
   return std::unique_ptr<FrameSource>(std::move(src));
 }
 
+Result<std::unique_ptr<FrameSource>> OpenLiveFileSourceForTest(const std::string& path, const CameraOptions& options) {
+  auto src = std::make_unique<CaptureSource>(path, true, options);
+  SIGNDPU_RETURN_IF_ERROR(src->Open());
+  return std::unique_ptr<FrameSource>(std::move(src));
+}
+
 Result<std::unique_ptr<FrameSource>> OpenVideoSource(const std::string& spec) {
   const bool pipeline = spec.find('!') != std::string::npos;
   if (!pipeline && !std::filesystem::exists(spec)) return NotFound("video " + spec + ": no such file");

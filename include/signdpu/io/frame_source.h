@@ -50,6 +50,11 @@ Result<std::unique_ptr<FrameSource>> OpenCameraSource(const std::string& spec, c
 // A video file, or a GStreamer pipeline (text containing '!').
 Result<std::unique_ptr<FrameSource>> OpenVideoSource(const std::string& spec);
 
+// A video file read as if it were a live camera (it is reopened with
+// back-off when it ends, like a camera that disappeared): the camera path's
+// recovery logic, testable without a device.
+Result<std::unique_ptr<FrameSource>> OpenLiveFileSourceForTest(const std::string& path, const CameraOptions& options);
+
 // Every .png/.jpg/.jpeg/.bmp/.pgm/.tif in `dir`, sorted by name.
 Result<std::unique_ptr<FrameSource>> OpenImageDirSource(const std::string& dir, bool skip_bad);
 
