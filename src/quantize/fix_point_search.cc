@@ -96,6 +96,11 @@ void ActivationObserver::ObserveBatch(const float* data, int64_t size) {
   ++votes_[fp];
 }
 
+void ActivationObserver::Merge(const ActivationObserver& other) {
+  for (const auto& [fp, n] : other.votes_) votes_[fp] += n;
+  max_abs_ = std::max(max_abs_, other.max_abs_);
+}
+
 int ActivationObserver::FixPoint() const {
   int best = 0, best_votes = -1;
   for (const auto& [fp, n] : votes_) {  // ascending fp: ties keep the smaller

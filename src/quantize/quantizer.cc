@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <atomic>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -81,29 +82,59 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   // ---- calibration ----------------------------------------------------------
   std::map<std::string, std::vector<int>> by_source;  // source tensor -> our tensors
   for (size_t i = 0; i < dg.tensors.size(); ++i) by_source[dg.tensors[i].source_tensor].push_back(static_cast<int>(i));
-  std::vector<ActivationObserver> observers(dg.tensors.size(), ActivationObserver(o.method));
   const int64_t batch = o.calib_batch_size;
   SIGNDPU_ASSIGN_OR_RETURN(graph::FloatExecutor fx, graph::FloatExecutor::Create(g, batch));
   struct CalibObserver : graph::Observer {
-    std::map<std::string, std::vector<int>>* by_source;
-    std::vector<ActivationObserver>* observers;
+    const std::map<std::string, std::vector<int>>* by_source = nullptr;
+    std::vector<ActivationObserver> observers;
     void Feed(const std::string& n, const float* d, const Shape& s) {
       auto it = by_source->find(n);
       if (it == by_source->end()) return;
-      for (int id : it->second) (*observers)[id].ObserveBatch(d, NumElements(s));
+      for (int id : it->second) observers[id].ObserveBatch(d, NumElements(s));
     }
     void OnInput(const std::string& n, const float* d, const Shape& s) override { Feed(n, d, s); }
     void OnOutput(const graph::Node&, const std::string& n, const float* d, const Shape& s) override { Feed(n, d, s); }
-  } calib_obs;
-  calib_obs.by_source = &by_source;
-  calib_obs.observers = &observers;
-  std::vector<float> input;
-  for (size_t b = 0; b < calib.size(); b += static_cast<size_t>(batch)) {
-    const size_t n = std::min(calib.size() - b, static_cast<size_t>(batch));
-    SIGNDPU_RETURN_IF_ERROR(FillInput(calib, b, n, image_size, &input).WithContext(o.calib_csv));
-    SIGNDPU_RETURN_IF_ERROR(fx.Run({{dg.source_input, input.data()}}, static_cast<int64_t>(n), &calib_obs));
-    if (progress) progress("calibrate", static_cast<int64_t>(b + n), r.calib_images);
+  };
+  // Batches are independent votes: split them over threads, each with its
+  // own executor and observers, then add the votes up.
+  const int calib_threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(o.threads, (r.calib_images + batch - 1) / batch)));
+  std::vector<CalibObserver> calib_obs(static_cast<size_t>(calib_threads));
+  std::vector<Status> calib_status(static_cast<size_t>(calib_threads));
+  std::atomic<int64_t> calib_done{0};
+  auto calibrate = [&](int t, graph::FloatExecutor* ex) {
+    CalibObserver& obs = calib_obs[static_cast<size_t>(t)];
+    obs.by_source = &by_source;
+    obs.observers.assign(dg.tensors.size(), ActivationObserver(o.method));
+    std::vector<float> in;
+    for (size_t b = static_cast<size_t>(t * batch); b < calib.size(); b += static_cast<size_t>(calib_threads * batch)) {
+      const size_t n = std::min(calib.size() - b, static_cast<size_t>(batch));
+      Status s = FillInput(calib, b, n, image_size, &in).WithContext(o.calib_csv);
+      if (s.ok()) s = ex->Run({{dg.source_input, in.data()}}, static_cast<int64_t>(n), &obs);
+      if (!s.ok()) {
+        calib_status[static_cast<size_t>(t)] = s;
+        return;
+      }
+      const int64_t done = calib_done.fetch_add(static_cast<int64_t>(n)) + static_cast<int64_t>(n);
+      if (progress && t == 0) progress("calibrate", done, r.calib_images);
+    }
+  };
+  {
+    std::vector<graph::FloatExecutor> extra;
+    for (int t = 1; t < calib_threads; ++t) {
+      SIGNDPU_ASSIGN_OR_RETURN(graph::FloatExecutor e, graph::FloatExecutor::Create(g, batch));
+      extra.push_back(std::move(e));
+    }
+    std::vector<std::thread> pool;
+    for (int t = 1; t < calib_threads; ++t) pool.emplace_back(calibrate, t, &extra[static_cast<size_t>(t - 1)]);
+    calibrate(0, &fx);
+    for (auto& th : pool) th.join();
   }
+  for (const Status& s : calib_status) SIGNDPU_RETURN_IF_ERROR(s);
+  if (progress) progress("calibrate", r.calib_images, r.calib_images);
+  std::vector<ActivationObserver> observers = std::move(calib_obs[0].observers);
+  for (size_t t = 1; t < calib_obs.size(); ++t)
+    for (size_t i = 0; i < observers.size(); ++i) observers[i].Merge(calib_obs[t].observers[i]);
+  std::vector<float> input;
   std::vector<int> fps(dg.tensors.size(), 0);
   for (size_t i = 0; i < dg.tensors.size(); ++i) {
     if (observers[i].empty())

@@ -45,6 +45,8 @@ class ActivationObserver {
  public:
   explicit ActivationObserver(CalibMethod method = CalibMethod::kMinMse) : method_(method) {}
   void ObserveBatch(const float* data, int64_t size);
+  // Adds another observer's votes (batches observed on another thread).
+  void Merge(const ActivationObserver& other);
   bool empty() const { return votes_.empty(); }
   // The most common per-batch position; ties to the smaller one.
   int FixPoint() const;
