@@ -30,6 +30,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -201,8 +202,18 @@ KernelPath BenchPath() {
   return BestKernelPath();
 }
 
-void SetRate(benchmark::State& state, double images, double seconds) {
+// CPU time of the calling thread. With one thread (emulator worker 0 is the
+// caller; OpenCV with setNumThreads(1) runs in the caller) images per CPU
+// second is insensitive to other processes competing for the cores.
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+void SetRate(benchmark::State& state, double images, double seconds, double cpu_seconds, int threads) {
   state.counters["images_per_s"] = images / seconds;
+  if (threads == 1) state.counters["images_per_cpu_s"] = images / cpu_seconds;
 }
 
 // Emulator, `batch` images per request, `threads` executors.
@@ -243,9 +254,11 @@ void BM_Emulator(benchmark::State& state) {
   Team team(threads);
   team.Run(work);  // warm-up: scratch buffers, caches
   const auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = ThreadCpuSeconds();
   for (auto _ : state) team.Run(work);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  SetRate(state, static_cast<double>(state.iterations()) * images_per_iter, seconds);
+  SetRate(state, static_cast<double>(state.iterations()) * images_per_iter, seconds, ThreadCpuSeconds() - cpu0,
+          threads);
   state.SetLabel(KernelPathName(path));
 }
 
@@ -326,13 +339,14 @@ void BM_OpenCV(benchmark::State& state) {
   net.setInput(blob);
   net.forward();  // warm-up: allocation, layer fusion
   const auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = ThreadCpuSeconds();
   for (auto _ : state) {
     net.setInput(blob);
     cv::Mat out = net.forward();
     benchmark::DoNotOptimize(out.data);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  SetRate(state, static_cast<double>(state.iterations()) * batch, seconds);
+  SetRate(state, static_cast<double>(state.iterations()) * batch, seconds, ThreadCpuSeconds() - cpu0, threads);
   state.SetLabel(fs::path(OnnxPath()).filename().string());
 }
 
@@ -350,17 +364,19 @@ class Collector : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& r : runs) {
-      auto it = r.counters.find("images_per_s");
-      if (it == r.counters.end() || r.error_occurred) continue;
-      const std::string key = r.run_name.function_name + "/" + r.run_name.args;
-      if (r.run_type == Run::RT_Aggregate) {
-        if (r.aggregate_name == "median") median_[key] = it->second.value;
-      } else {
-        single_[key].push_back(it->second.value);
+      if (r.error_occurred) continue;
+      for (const auto& [counter, value] : r.counters) {
+        const std::string key = r.run_name.function_name + "/" + r.run_name.args + "#" + counter;
+        if (r.run_type == Run::RT_Aggregate) {
+          if (r.aggregate_name == "median") median_[key] = value.value;
+        } else {
+          single_[key].push_back(value.value);
+        }
       }
     }
     ConsoleReporter::ReportRuns(runs);
   }
+  // key: "BM_Name/batch:B/threads:T#counter"
   double Get(const std::string& key) const {
     auto m = median_.find(key);
     if (m != median_.end()) return m->second;
@@ -440,8 +456,8 @@ void PrintSummary(const Collector& c) {
   for (int threads : {2, 1}) {
     for (int batch : {1, 64}) {
       const std::string args = "batch:" + std::to_string(batch) + "/threads:" + std::to_string(threads);
-      const double emu = c.Get("BM_Emulator/" + args);
-      const double cv = c.Get("BM_OpenCV/" + args);
+      const double emu = c.Get("BM_Emulator/" + args + "#images_per_s");
+      const double cv = c.Get("BM_OpenCV/" + args + "#images_per_s");
       std::printf("batch %2d, %d thread%s: emulator %8.0f images/s, OpenCV %8.0f images/s", batch, threads,
                   threads > 1 ? "s" : " ", emu, cv);
       if (cv > 0 && emu > 0) {
@@ -457,6 +473,13 @@ void PrintSummary(const Collector& c) {
                     100.0 * gmacs / peak_gmacs, peak_gmacs);
       }
     }
+  }
+  for (int batch : {1, 64}) {
+    const std::string args = "batch:" + std::to_string(batch) + "/threads:1#images_per_cpu_s";
+    const double emu = c.Get("BM_Emulator/" + args), cv = c.Get("BM_OpenCV/" + args);
+    std::printf("batch %2d, 1 thread, per CPU second: emulator %8.0f, OpenCV %8.0f", batch, emu, cv);
+    if (emu > 0 && cv > 0) std::printf(", ratio %5.2fx", emu / cv);
+    std::printf("\n");
   }
   std::printf("peak assumption: %u cores x %.2f GHz (/proc/cpuinfo 'cpu MHz', no turbo) x %.0f MACs/cycle (%s)\n",
               cores, ghz, mpc, why.c_str());
