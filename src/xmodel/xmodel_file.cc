@@ -12,6 +12,7 @@
 #include <cctype>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -20,6 +21,7 @@
 #include <xir/graph/graph.hpp>
 #include <xir/graph/subgraph.hpp>
 
+#include "child_probe.h"
 #include "xir_attr.h"
 #include "xir_names.h"
 
@@ -364,8 +366,12 @@ Status ValidateXmodelBytes(const std::string& bytes, const std::string& what) {
   return GraphChecker(what).Check(*graph);
 }
 
-Result<std::unique_ptr<xir::Graph>> LoadXmodelFromBytes(const std::string& bytes, const std::string& what) {
+Result<std::unique_ptr<xir::Graph>> LoadXmodelFromBytes(const std::string& bytes, const std::string& what,
+                                                        const LoadOptions& options) {
   SIGNDPU_RETURN_IF_ERROR(ValidateXmodelBytes(bytes, what));
+  const char* env = std::getenv("SIGNDPU_XMODEL_PROBE");
+  const bool probe = options.probe_in_child_process && !(env != nullptr && std::strcmp(env, "0") == 0);
+  if (probe) SIGNDPU_RETURN_IF_ERROR(internal::ProbeDeserializeInChild(bytes, what, options.probe_timeout_ms));
   std::unique_ptr<xir::Graph> graph;
   try {
     graph = xir::Graph::deserialize_from_string(bytes);
@@ -378,7 +384,7 @@ Result<std::unique_ptr<xir::Graph>> LoadXmodelFromBytes(const std::string& bytes
   return graph;
 }
 
-Result<std::unique_ptr<xir::Graph>> LoadXmodel(const std::string& path) {
+Result<std::unique_ptr<xir::Graph>> LoadXmodel(const std::string& path, const LoadOptions& options) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     const int err = errno;
@@ -396,7 +402,7 @@ Result<std::unique_ptr<xir::Graph>> LoadXmodel(const std::string& path) {
   in.read(bytes.data(), st.st_size);
   if (in.gcount() != st.st_size)
     return IoError(path + ": read " + std::to_string(in.gcount()) + " of " + std::to_string(st.st_size) + " bytes");
-  return LoadXmodelFromBytes(bytes, path);
+  return LoadXmodelFromBytes(bytes, path, options);
 }
 
 std::string SubgraphDevice(const xir::Subgraph* subgraph) {

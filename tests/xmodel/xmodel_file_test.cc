@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <sstream>
 #include <xir/graph/graph.hpp>
@@ -120,7 +121,7 @@ TEST_F(CorruptFileTest, SingleByteCorruptionsNeverAbort) {
   // SIGNDPU_CORRUPTION_TRIALS=N (and SIGNDPU_CORRUPTION_SEED) run a longer
   // soak by hand.
   const char* env = std::getenv("SIGNDPU_CORRUPTION_TRIALS");
-  const int kTrials = env != nullptr ? std::atoi(env) : 300;
+  const int kTrials = env != nullptr ? std::atoi(env) : 100;
   for (int i = 0; i < kTrials; ++i) {
     std::string bytes = full;
     const size_t pos = rng() % bytes.size();
@@ -131,6 +132,31 @@ TEST_F(CorruptFileTest, SingleByteCorruptionsNeverAbort) {
   // Most bytes of this file are weights (any value is valid); structure bytes
   // are rarer. This only guards against "everything accepted".
   EXPECT_GT(rejected, 0);
+}
+
+// Well-formed protobuf, valid schema, but XIR's shape inference (which runs
+// while loading) aborts on the attributes: only the child-process probe can
+// catch this.
+TEST(LoadXmodel, ChildProbeCatchesXirAbortsOnAttributes) {
+  auto graph = LoadXmodel(kMnist);
+  ASSERT_TRUE(graph.ok());
+  (*graph)->get_op("quant_conv2d")->set_attr("pad", xir::any(std::vector<int>{0, 0, 0, -40}));
+  std::string bytes;
+  (*graph)->serialize_to_string(&bytes);
+  EXPECT_TRUE(ValidateXmodelBytes(bytes, "edited").ok()) << "the schema checks cannot see this";
+  auto loaded = LoadXmodelFromBytes(bytes, "edited.xmodel");
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.status().message().find("edited.xmodel"), std::string::npos) << loaded.status().message();
+  EXPECT_NE(loaded.status().message().find("XIR cannot load"), std::string::npos) << loaded.status().message();
+  std::cout << "    message: " << loaded.status().message() << "\n";
+}
+
+TEST(LoadXmodel, ProbeCanBeTurnedOff) {
+  LoadOptions options;
+  options.probe_in_child_process = false;
+  auto graph = LoadXmodel(kMnist, options);
+  ASSERT_TRUE(graph.ok()) << graph.status().message();
+  EXPECT_EQ(DpuSubgraphs(**graph).size(), 2u);
 }
 
 TEST(ValidateXmodelBytes, NamesWhatFailed) {

@@ -9,7 +9,9 @@
 // tensor names, every argument op defined earlier, attribute values set and of
 // the type the op definition declares, required attributes and arguments
 // present, a consistent subgraph tree). Only then is the graph handed to XIR,
-// and any exception XIR throws is caught here.
+// then (by default) XIR reads them once in a forked child process, which
+// catches the aborts no static check can foresee, and any exception XIR
+// throws is caught here.
 #pragma once
 
 #include <cstdint>
@@ -35,12 +37,24 @@ constexpr int64_t kMaxXmodelSizeBytes = int64_t{1} << 30;
 // aborting as far as this check knows (see the header comment).
 Status ValidateXmodelBytes(const std::string& bytes, const std::string& what);
 
+struct LoadOptions {
+  // After the schema checks, deserialize once in a forked child process: XIR
+  // also aborts on things only its own code knows (shape inference of
+  // built-in ops on corrupted attributes, found by fuzzing), and a dead child
+  // is a Status here instead of a dead application. Costs one fork and a
+  // second parse (milliseconds for models of this size). The environment
+  // variable SIGNDPU_XMODEL_PROBE=0 turns it off too.
+  bool probe_in_child_process = true;
+  int probe_timeout_ms = 60000;
+};
+
 // Reads, validates and deserializes `path`. Never aborts on bad input: every
 // problem is a Status whose message starts with the path.
-Result<std::unique_ptr<xir::Graph>> LoadXmodel(const std::string& path);
+Result<std::unique_ptr<xir::Graph>> LoadXmodel(const std::string& path, const LoadOptions& options = LoadOptions());
 
 // Same for bytes already in memory (e.g. received over a socket).
-Result<std::unique_ptr<xir::Graph>> LoadXmodelFromBytes(const std::string& bytes, const std::string& what);
+Result<std::unique_ptr<xir::Graph>> LoadXmodelFromBytes(const std::string& bytes, const std::string& what,
+                                                        const LoadOptions& options = LoadOptions());
 
 // The children of the root subgraph whose string attribute "device" is
 // "DPU", in XIR's topological order of the children. Empty when the graph has
