@@ -10,6 +10,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -494,6 +495,41 @@ TEST(OnnxImportErrors, BadTensorsAndAttributes) {
     same.Output("y");
     EXPECT_TRUE(same.Import().ok());
   }
+}
+
+TEST(OnnxImportErrors, NodeOrderAndCycles) {
+  // Nodes out of order are sorted; a cycle is an error naming a node.
+  TinyModel unsorted;
+  unsorted.Input("x", {-1, 4});
+  unsorted.Node("Relu", "second", {"a"}, "y");
+  unsorted.Node("Relu", "first", {"x"}, "a");
+  unsorted.Output("y");
+  auto g = ImportOnnxBytes(unsorted.Bytes(), "unsorted.onnx");
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  EXPECT_EQ(g->nodes()[0].name, "first");
+
+  TinyModel cycle;
+  cycle.Input("x", {-1, 4});
+  cycle.Node("Add", "a", {"x", "c"}, "b");
+  cycle.Node("Relu", "r", {"b"}, "c");
+  cycle.Output("c");
+  ExpectError(cycle.Import(), StatusCode::kInvalidArgument, {"part of a cycle"});
+
+  // A long chain imports quickly (the sort is not quadratic).
+  TinyModel chain;
+  chain.Input("x", {-1, 4});
+  constexpr int kNodes = 20000;
+  for (int i = kNodes - 1; i >= 0; --i) {  // reversed: worst case for a naive sort
+    chain.Node("Relu", "r" + std::to_string(i), {i == 0 ? "x" : "t" + std::to_string(i - 1)},
+               "t" + std::to_string(i));
+  }
+  chain.Output("t" + std::to_string(kNodes - 1));
+  const auto start = std::chrono::steady_clock::now();
+  auto long_graph = ImportOnnxBytes(chain.Bytes(), "chain.onnx");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(long_graph.ok()) << long_graph.status().message();
+  EXPECT_EQ(long_graph->nodes().size(), static_cast<size_t>(kNodes));
+  EXPECT_LT(seconds, 10.0);
 }
 
 TEST(OnnxImportErrors, ExecutorRefusesHugeTensors) {

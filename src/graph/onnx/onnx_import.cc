@@ -216,12 +216,18 @@ Result<Graph> FoldReluIntoRelu6(const Graph& in) {
     }
     return false;
   };
+  std::map<std::string, int> readers;
+  for (const Node& node : in.nodes()) {
+    for (const std::string& input : std::set<std::string>(node.inputs.begin(), node.inputs.end())) {
+      ++readers[input];
+    }
+  }
   std::set<std::string> folded;  // outputs of the Relu nodes that disappear
   for (const Node& node : in.nodes()) {
     if (node.type != OpType::kClip && node.type != OpType::kRelu6) continue;
     const Node* relu = in.FindProducer(node.inputs[0]);
     if (relu == nullptr || relu->type != OpType::kRelu || node.attrs.GetFloat("min") > 0.0f ||
-        node.attrs.GetFloat("max") != 6.0f || in.Consumers(node.inputs[0]).size() != 1 ||
+        node.attrs.GetFloat("max") != 6.0f || readers[node.inputs[0]] != 1 ||
         is_output(node.inputs[0])) {
       continue;
     }
@@ -364,40 +370,58 @@ Status Importer::ImportInputs(const onnx::GraphProto& g) {
 
 Result<std::vector<const NodeProto*>> Importer::SortNodes(const onnx::GraphProto& g) {
   // ONNX requires topological order, but sorting costs little and accepts
-  // hand-edited files; it also finds inputs nothing defines.
+  // hand-edited files; it also finds inputs nothing defines. Kahn's algorithm,
+  // lowest file index first, so an already sorted file keeps its order; O(n
+  // log n) so that a hostile file with many nodes cannot stall the import.
   std::set<std::string> available = {""};  // "" = an omitted optional input
   for (const auto& [name, t] : graph_.constants()) available.insert(name);
   for (const std::string& in : graph_.inputs()) available.insert(in);
-  std::vector<const NodeProto*> pending, order;
-  for (const NodeProto& n : g.node()) pending.push_back(&n);
-  bool progress = true;
-  while (!pending.empty() && progress) {
-    progress = false;
-    std::vector<const NodeProto*> still;
-    for (const NodeProto* n : pending) {
-      const bool ready = std::all_of(n->input().begin(), n->input().end(),
-                                     [&](const std::string& in) { return available.count(in) != 0; });
-      if (!ready) {
-        still.push_back(n);
-        continue;
-      }
-      for (const std::string& out : n->output()) available.insert(out);
-      order.push_back(n);
-      progress = true;
+  const int count = g.node_size();
+  std::vector<int> missing(count, 0);                    // inputs not yet available
+  std::map<std::string, std::vector<int>> waiting;       // tensor -> nodes reading it
+  std::set<int> ready;
+  for (int i = 0; i < count; ++i) {
+    std::set<std::string> unique(g.node(i).input().begin(), g.node(i).input().end());
+    for (const std::string& in : unique) {
+      if (available.count(in)) continue;
+      ++missing[i];
+      waiting[in].push_back(i);
     }
-    pending.swap(still);
+    if (missing[i] == 0) ready.insert(i);
   }
-  if (!pending.empty()) {
-    std::set<std::string> produced;
-    for (const NodeProto* n : pending) produced.insert(n->output().begin(), n->output().end());
-    const NodeProto* n = pending.front();
-    std::string desc = "node '" + n->name() + "' (" + n->op_type() + ", opset " + std::to_string(opset_) + ")";
-    for (const std::string& in : n->input()) {
-      if (available.count(in) || produced.count(in)) continue;
-      return NotFound(label_ + ": " + desc + ": input '" + in +
-                      "' is not a graph input, initializer or node output (missing initializer?)");
+  std::vector<const NodeProto*> order;
+  while (!ready.empty()) {
+    const int i = *ready.begin();
+    ready.erase(ready.begin());
+    order.push_back(&g.node(i));
+    for (const std::string& out : g.node(i).output()) {
+      if (out.empty() || !available.insert(out).second) continue;
+      auto it = waiting.find(out);
+      if (it == waiting.end()) continue;
+      for (int j : it->second) {
+        if (--missing[j] == 0) ready.insert(j);
+      }
     }
-    return InvalidArgument(label_ + ": " + desc + " is part of a cycle");
+  }
+  if (static_cast<int>(order.size()) < count) {
+    std::set<std::string> produced;
+    for (const NodeProto& n : g.node()) produced.insert(n.output().begin(), n.output().end());
+    for (int i = 0; i < count; ++i) {
+      if (missing[i] == 0) continue;
+      const NodeProto& n = g.node(i);
+      const std::string desc = "node '" + n.name() + "' (" + n.op_type() + ", opset " + std::to_string(opset_) + ")";
+      for (const std::string& in : n.input()) {
+        if (available.count(in) || produced.count(in)) continue;
+        return NotFound(label_ + ": " + desc + ": input '" + in +
+                        "' is not a graph input, initializer or node output (missing initializer?)");
+      }
+    }
+    for (int i = 0; i < count; ++i) {
+      if (missing[i] == 0) continue;
+      const NodeProto& n = g.node(i);
+      return InvalidArgument(label_ + ": node '" + n.name() + "' (" + n.op_type() + ", opset " +
+                             std::to_string(opset_) + ") is part of a cycle");
+    }
   }
   return order;
 }
