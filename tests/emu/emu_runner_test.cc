@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+#include <unistd.h>
+#include <xir/attrs/attrs.hpp>
 #include <vart/runner.hpp>
 #include <xir/graph/graph.hpp>
 #include <xir/graph/subgraph.hpp>
@@ -45,22 +47,15 @@ std::vector<std::vector<int8_t>> RandomInputs(const FixGraph& g, int count, uint
 
 TEST(EmuPlugin, ExecutableHasRpathToThePluginDirectory) {
   if (std::system("command -v readelf > /dev/null 2>&1") != 0) GTEST_SKIP() << "readelf not installed";
-  FILE* pipe = ::popen("readelf -d /proc/self/exe 2>&1", "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  ::pclose(pipe);
-  // readelf's /proc/self/exe is readelf itself: read our own file instead.
-  (void)out;
   char self[4096];
   const ssize_t len = ::readlink("/proc/self/exe", self, sizeof self - 1);
   ASSERT_GT(len, 0);
   self[len] = '\0';
-  pipe = ::popen((std::string("readelf -d '") + self + "' 2>&1").c_str(), "r");
+  FILE* pipe = ::popen((std::string("readelf -d '") + self + "' 2>&1").c_str(), "r");
   ASSERT_NE(pipe, nullptr);
-  out.clear();
+  std::string out;
+  char buf[4096];
+  size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
   ::pclose(pipe);
   EXPECT_NE(out.find("(RPATH)"), std::string::npos) << out;
@@ -144,6 +139,16 @@ TEST(EmuPlugin, BatchFromEnvironment) {
   ::unsetenv("SIGNDPU_EMU_BATCH");
   ASSERT_NE(two, nullptr);
   EXPECT_EQ(two->get_input_tensors()[0]->get_shape()[0], 2);
+}
+
+TEST(EmuPlugin, AbsoluteLibraryPathInTheLibOverride) {
+  auto xg = LoadMnist();
+  ASSERT_NE(xg, nullptr);
+  auto attrs = xir::Attrs::create();
+  attrs->set_attr<std::string>("mode", "ref");
+  attrs->set_attr<std::map<std::string, std::string>>(
+      "lib", {{"DPU", std::string(SIGNDPU_BINARY_DIR) + "/lib/libvart-signdpu-emu-runner.so"}});
+  EXPECT_NE(vart::Runner::create_runner_with_attrs(xmodel::DpuSubgraphs(*xg).at(0), attrs.get()), nullptr);
 }
 
 // ---- 2. our own host xmodel through the runner attribute, mode "ref" ------------
