@@ -567,7 +567,11 @@ Shape Graph::InputShape(const std::string& name) const {
 
 Result<ShapeMap> Graph::InferShapes(int64_t batch) const {
   if (batch < 1) return InvalidArgument(label_ + ": batch " + std::to_string(batch) + " < 1");
-  if (batch == 1 || !has_dynamic_batch_) return shapes_batch1_;
+  if (batch == 1 || !has_dynamic_batch_) {
+    ShapeMap shapes = shapes_batch1_;
+    for (const auto& [alias, target] : aliases_) shapes[alias] = shapes.at(target);
+    return shapes;
+  }
   ShapeMap shapes;
   for (const auto& [name, shape] : input_shapes_) {
     Shape s = shape;

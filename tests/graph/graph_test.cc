@@ -50,6 +50,8 @@ TEST(Graph, ShapesForBatch) {
   EXPECT_EQ(*g.ShapeOf("c1"), (Shape{1, 28, 28, 28}));
   EXPECT_EQ(*g.ShapeOf("p1", 32), (Shape{32, 28, 14, 14}));
   EXPECT_EQ(*g.ShapeOf("out", 32), (Shape{32, 5488}));
+  EXPECT_EQ(g.InferShapes(1)->at("out"), (Shape{1, 5488}));  // aliases included
+  EXPECT_EQ(g.InferShapes(4)->at("out"), (Shape{4, 5488}));
   EXPECT_EQ(g.InputShape("input"), (Shape{kDynamicDim, 1, 28, 28}));
   EXPECT_EQ(g.Resolve("out"), "flat");
   ASSERT_NE(g.FindProducer("out"), nullptr);

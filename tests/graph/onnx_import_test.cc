@@ -394,6 +394,9 @@ TEST(OnnxImportErrors, RandomBytesAndOtherFiles) {
   EXPECT_FALSE(ImportOnnxBytes("# signdpu\nnot a model\n", "text.onnx").ok());
   ExpectError(ImportOnnxFile("/nonexistent/model.onnx").status(), StatusCode::kNotFound,
               {"/nonexistent/model.onnx"});
+  ExpectError(ImportOnnxFile(SIGNDPU_SOURCE_DIR).status(), StatusCode::kInvalidArgument, {"is a directory"});
+  ExpectError(ReadOnnxTensorFile(kDataDir + "cnn_small_pytorch.onnx").status(), StatusCode::kInvalidArgument,
+              {"not a valid ONNX TensorProto"});
 }
 
 TEST(OnnxImportErrors, CorruptedBytesNeverCrash) {

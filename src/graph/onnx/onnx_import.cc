@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -60,12 +61,24 @@ bool ParseBytes(const std::string& bytes, google::protobuf::MessageLite* message
 }
 
 Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return NotFound(path + ": cannot open file");
-  std::ostringstream data;
-  data << file.rdbuf();
-  if (file.bad()) return IoError(path + ": read error");
-  return data.str();
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return InvalidArgument(path + ": is a directory");
+  const auto size = std::filesystem::file_size(path, ec);
+  // Protobuf cannot parse messages of 2 GiB or more; do not read them.
+  if (!ec && size >= static_cast<uintmax_t>(INT_MAX)) {
+    return Unsupported(path + ": " + std::to_string(size) + " bytes; ONNX files of 2 GiB or more "
+                       "(external data) are not supported");
+  }
+  try {
+    std::ifstream file(path, std::ios::binary);
+    if (!file) return NotFound(path + ": cannot open file");
+    std::ostringstream data;
+    data << file.rdbuf();
+    if (file.bad()) return IoError(path + ": read error");
+    return data.str();
+  } catch (const std::exception& e) {
+    return IoError(path + ": read failed: " + e.what());
+  }
 }
 
 // TensorProto -> Tensor (FLOAT -> float32; INT64/INT32/BOOL -> int64).
