@@ -65,6 +65,7 @@ TensorInfo DescribeTensor(const xir::Tensor* t) {
   TensorInfo info;
   info.name = t->get_name();
   info.shape = t->get_shape();
+  info.data_type = t->get_data_type().to_string();
   ReadAttr(t, "fix_point", &info.fix_point);
   ReadAttr(t, "bit_width", &info.bit_width);
   ReadAttr(t, "if_signed", &info.if_signed);

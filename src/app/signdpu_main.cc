@@ -60,8 +60,11 @@ void PrintInspect(const signdpu::app::Model& m) {
     auto tensor = [](const char* dir, const signdpu::app::TensorInfo& t) {
       std::string shape;
       for (size_t i = 0; i < t.shape.size(); ++i) shape += (i ? "x" : "") + std::to_string(t.shape[i]);
-      std::printf("  %s %s  shape %s  fix_point %d  %s%d\n", dir, t.name.c_str(), shape.c_str(), t.fix_point,
-                  t.if_signed ? "int" : "uint", t.bit_width);
+      if (t.data_type.rfind("FLOAT", 0) == 0)
+        std::printf("  %s %s  shape %s  %s\n", dir, t.name.c_str(), shape.c_str(), t.data_type.c_str());
+      else
+        std::printf("  %s %s  shape %s  fix_point %d  %s\n", dir, t.name.c_str(), shape.c_str(), t.fix_point,
+                    t.data_type.c_str());
     };
     for (const auto& t : s.inputs) tensor("input ", t);
     for (const auto& t : s.outputs) tensor("output", t);

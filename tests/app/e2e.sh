@@ -5,7 +5,7 @@
 set -uo pipefail
 CASE="$1"; BIN="$2"; SRC="$3"; WORK="$4"
 SAMPLE="$SRC/tests/data/fashion_sample.csv"
-MODEL="$SRC/models/signcnn_fashion.onnx"
+MODEL="${SIGNDPU_E2E_MODEL:-$SRC/models/signcnn_fashion.onnx}"
 LABELS="$SRC/models/fashion.labels.txt"
 Q="$WORK/q"
 XM="$Q/signcnn_fashion.xmodel"

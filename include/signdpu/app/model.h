@@ -31,6 +31,7 @@ struct TensorInfo {
   int fix_point = 0;
   int bit_width = 8;
   bool if_signed = true;
+  std::string data_type;       // XIR's name, e.g. XINT8, FLOAT32
   int64_t per_image_size() const;
 };
 
