@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <numeric>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -16,7 +15,11 @@ StatsCollector::StatsCollector(int classes, std::vector<std::string> labels)
 
 void StatsCollector::Add(const FrameResult& r) {
   ++frames_;
-  latencies_.push_back(r.latency_us);
+  const double us = std::max(1.0, r.latency_us);
+  const int b = std::min(kBuckets - 1, static_cast<int>(std::log2(us) * kBucketsPerOctave));
+  ++latency_hist_[static_cast<size_t>(b)];
+  latency_sum_us_ += r.latency_us;
+  latency_max_us_ = std::max(latency_max_us_, r.latency_us);
   if (r.label >= 0 && !r.top.empty()) {
     ++labelled_;
     const int pred = r.top[0].first;
@@ -35,13 +38,17 @@ Summary StatsCollector::Finish(double seconds_e2e, const std::vector<std::pair<d
   // Runners work concurrently: their throughputs add up.
   for (const auto& [secs, n] : dpu)
     if (secs > 0) s.fps_dpu += n / secs;
-  if (!latencies_.empty()) {
-    std::vector<double> v = latencies_;
-    std::sort(v.begin(), v.end());
-    s.latency_mean_us = std::accumulate(v.begin(), v.end(), 0.0) / v.size();
+  if (frames_ > 0) {
+    s.latency_mean_us = latency_sum_us_ / frames_;
+    // The percentile's bucket, reported at its geometric centre (capped by the maximum seen).
     auto pct = [&](double p) {
-      const size_t i = static_cast<size_t>(std::min<double>(v.size() - 1, std::ceil(p * v.size()) - 1));
-      return v[i];
+      const int64_t rank = std::max<int64_t>(1, static_cast<int64_t>(std::ceil(p * frames_)));
+      int64_t seen = 0;
+      for (int b = 0; b < kBuckets; ++b) {
+        seen += latency_hist_[static_cast<size_t>(b)];
+        if (seen >= rank) return std::min(latency_max_us_, std::exp2((b + 0.5) / kBucketsPerOctave));
+      }
+      return latency_max_us_;
     };
     s.latency_p50_us = pct(0.50);
     s.latency_p99_us = pct(0.99);
