@@ -19,6 +19,10 @@ function(signdpu_add_test name)
   cmake_parse_arguments(A "" "TIMEOUT" "SOURCES;DEPS;LABELS;ENV" ${ARGN})
   add_executable(${name} ${A_SOURCES})
   target_link_libraries(${name} PRIVATE ${A_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
+  # Modules loaded with dlopen (emulator plugin, media module) are found
+  # through DT_RPATH (not DT_RUNPATH) like in the programs.
+  set_target_properties(${name} PROPERTIES BUILD_RPATH "${CMAKE_BINARY_DIR}/lib")
+  target_link_options(${name} PRIVATE "-Wl,--disable-new-dtags")
   target_compile_definitions(${name} PRIVATE
     SIGNDPU_SOURCE_DIR="${SIGNDPU_SOURCE_DIR}"
     SIGNDPU_BINARY_DIR="${CMAKE_BINARY_DIR}")

@@ -8,9 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include <opencv2/highgui.hpp>
 #include <opencv2/imgproc.hpp>
-#include <opencv2/videoio.hpp>
 #include <vart/experimental/runner_helper.hpp>
 #include <vart/runner.hpp>
 #include <vart/tensor_buffer.hpp>
@@ -308,7 +306,20 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
   std::map<int64_t, Done> reorder;
   int64_t next = 0;
   bool ready_sent = false;
-  cv::VideoWriter writer;
+  std::unique_ptr<io::FrameSink> sink;
+  if (keep_images) {
+    auto opened = io::OpenFrameSink(o.display, o.record_path);
+    if (!opened.ok()) {
+      reader_stop = true;
+      failed = true;
+      queue.Close();
+      reader.join();
+      for (auto& w : workers) w.join();
+      return opened.status();
+    }
+    sink = std::move(opened).value();
+  }
+  Status sink_status;
   auto last_status = Clock::now();
   int64_t emitted = 0;
   std::vector<Done> got;
@@ -322,15 +333,7 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
       const std::string text = d.result.top.empty() ? "?" : LabelName(o.labels, d.result.top[0].first);
       cv::putText(shown, text, cv::Point(10, std::max(30, shown.rows / 8)), cv::FONT_HERSHEY_SIMPLEX,
                   std::max(1.0, shown.rows / 240.0), cv::Scalar(0, 255, 0), 2);
-      if (!o.record_path.empty()) {
-        if (!writer.isOpened())
-          writer.open(o.record_path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 15, shown.size());
-        if (writer.isOpened()) writer.write(shown);
-      }
-      if (o.display) {
-        cv::imshow("signdpu", shown);
-        cv::waitKey(1);
-      }
+      if (sink_status.ok()) sink_status = sink->Write(shown);
     }
   };
   if (o.notifier) {
@@ -362,6 +365,7 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
   if (o.progress) std::fprintf(stderr, "\r%s\r", std::string(40, ' ').c_str());
   (void)ready_sent;
   if (!reader_status.ok()) return reader_status;
+  SIGNDPU_RETURN_IF_ERROR(sink_status);
   for (const auto& ws : wstats) SIGNDPU_RETURN_IF_ERROR(ws.status);
   const double secs = std::chrono::duration<double>(Clock::now() - start).count();
   std::vector<std::pair<double, int64_t>> dpu;

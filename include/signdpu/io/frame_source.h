@@ -34,6 +34,17 @@ class FrameSource {
   virtual bool is_live() const { return false; }  // cameras: no natural end
 };
 
+// Shows and/or records annotated frames (--display, --record).
+class FrameSink {
+ public:
+  virtual ~FrameSink() = default;
+  virtual Status Write(const cv::Mat& frame) = 0;
+};
+
+// CSV frames need only the io library. Cameras, video, image folders and the
+// display/record sink live in the media module libsigndpu-media.so, loaded
+// on first use (io/media_api.h): a CSV or service run does not map Debian
+// OpenCV's codec and GUI stacks.
 Result<std::unique_ptr<FrameSource>> OpenCsvSource(const std::string& path, const CsvOptions& options);
 
 struct CameraOptions {
@@ -57,5 +68,7 @@ Result<std::unique_ptr<FrameSource>> OpenLiveFileSourceForTest(const std::string
 
 // Every .png/.jpg/.jpeg/.bmp/.pgm/.tif in `dir`, sorted by name.
 Result<std::unique_ptr<FrameSource>> OpenImageDirSource(const std::string& dir, bool skip_bad);
+
+Result<std::unique_ptr<FrameSink>> OpenFrameSink(bool display, const std::string& record_path);
 
 }  // namespace signdpu::io
