@@ -143,6 +143,24 @@ Result<Shape> BroadcastShapes(const Shape& a, const Shape& b) {
   return out;
 }
 
+// Tensors above this many elements are refused during shape inference, so a
+// hostile file cannot make the products of its dims overflow int64.
+constexpr int64_t kMaxShapeElements = int64_t{1} << 40;
+
+// Window attributes (kernel, stride, dilation, pad) above this are refused,
+// which keeps dilation * (kernel - 1) and friends far from overflow.
+constexpr int64_t kMaxWindowAttr = int64_t{1} << 24;
+
+bool ShapeTooLarge(const Shape& shape) {
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return true;
+    if (d > 0 && count > kMaxShapeElements / d) return true;
+    count *= d;
+  }
+  return false;
+}
+
 Status CheckInputCount(const Node& node, size_t min, size_t max) {
   if (node.inputs.size() < min || node.inputs.size() > max) {
     return NodeError(node, "has " + std::to_string(node.inputs.size()) + " inputs, expected " +
@@ -169,7 +187,9 @@ Result<Shape> WindowSpatialOut(const Node& node, const Shape& x) {
   Shape out(spatial);
   for (size_t i = 0; i < spatial; ++i) {
     if (kernel[i] < 1 || strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 ||
-        pads[i + spatial] < 0) {
+        pads[i + spatial] < 0 || kernel[i] > kMaxWindowAttr || strides[i] > kMaxWindowAttr ||
+        dilations[i] > kMaxWindowAttr || pads[i] > kMaxWindowAttr ||
+        pads[i + spatial] > kMaxWindowAttr) {
       return NodeError(node, "invalid window attributes " + node.attrs.ToString());
     }
     out[i] = WindowOutputSize(x[2 + i], kernel[i], strides[i], pads[i], pads[i + spatial],
@@ -193,7 +213,20 @@ Status CheckSpatialRank(const Node& node, const Shape& x) {
 
 }  // namespace
 
+static Result<Shape> InferNodeShapeUnchecked(const Node& node, const std::vector<Shape>& in);
+
 Result<Shape> InferNodeShape(const Node& node, const std::vector<Shape>& in) {
+  for (const Shape& s : in) {
+    if (ShapeTooLarge(s)) return NodeError(node, "input shape " + ShapeToString(s) + " is too large");
+  }
+  SIGNDPU_ASSIGN_OR_RETURN(Shape out, InferNodeShapeUnchecked(node, in));
+  if (ShapeTooLarge(out)) {
+    return NodeError(node, "output shape " + ShapeToString(out) + " is too large (over 2^40 elements)");
+  }
+  return out;
+}
+
+static Result<Shape> InferNodeShapeUnchecked(const Node& node, const std::vector<Shape>& in) {
   SIGNDPU_CHECK_EQ(in.size(), node.inputs.size());
   if (node.outputs.size() != 1) return NodeError(node, "must have exactly one output");
   switch (node.type) {
@@ -350,6 +383,7 @@ Result<Shape> InferNodeShape(const Node& node, const std::vector<Shape>& in) {
           continue;
         }
         if (spec[i] < -1) return NodeError(node, "shape " + ShapeToString(spec) + " has a dim < -1");
+        if (spec[i] > kMaxShapeElements) return NodeError(node, "shape " + ShapeToString(spec) + " is too large");
         if (spec[i] == 0 && !allowzero) {
           if (i >= in[0].size()) {
             return NodeError(node, "shape " + ShapeToString(spec) + " copies dim " +
@@ -359,6 +393,9 @@ Result<Shape> InferNodeShape(const Node& node, const std::vector<Shape>& in) {
           out[i] = in[0][i];
         } else {
           out[i] = spec[i];
+        }
+        if (out[i] > 0 && known > kMaxShapeElements / out[i]) {
+          return NodeError(node, "shape " + ShapeToString(spec) + " is too large");
         }
         known *= out[i];
       }
@@ -429,6 +466,11 @@ Status Graph::AddInput(const std::string& name, const Shape& shape) {
                          std::to_string(i) +
                          " is dynamic or empty; only the batch dimension (dim 0) may be dynamic");
     }
+  }
+  Shape batch1_check = shape;
+  if (!batch1_check.empty() && batch1_check[0] == kDynamicDim) batch1_check[0] = 1;
+  if (ShapeTooLarge(batch1_check)) {
+    return InvalidArgument(label_ + ": input '" + name + "' " + ShapeToString(shape) + " is too large");
   }
   if (!shape.empty() && shape[0] == kDynamicDim) has_dynamic_batch_ = true;
   inputs_.push_back(name);

@@ -535,6 +535,33 @@ TEST(OnnxImportErrors, NodeOrderAndCycles) {
   EXPECT_LT(seconds, 10.0);
 }
 
+TEST(OnnxImportErrors, ShapesThatWouldOverflow) {
+  TinyModel m;
+  m.Input("a", {int64_t{1} << 30, 1});
+  m.Input("b", {1, int64_t{1} << 30});
+  m.Node("MatMul", "mm", {"a", "b"}, "y");  // [2^30, 2^30] = 2^60 elements
+  m.Output("y");
+  ExpectError(m.Import(), StatusCode::kInvalidArgument, {"node 'mm' (MatMul, opset 13)", "too large"});
+  TinyModel window = ConvModel();
+  TinyModel::IntsAttr(window.graph()->mutable_node(0), "dilations", {int64_t{1} << 62, 1});
+  ExpectError(window.Import(), StatusCode::kInvalidArgument, {"node 'conv1'", "[1, 2^24]"});
+  TinyModel reshape;
+  reshape.Input("x", {1, 4});
+  auto* shape = reshape.graph()->add_initializer();
+  shape->set_name("shape");
+  shape->set_data_type(onnx::TensorProto::INT64);
+  shape->add_dims(3);
+  for (int64_t d : {int64_t{1} << 40, int64_t{1} << 40, int64_t{-1}}) shape->add_int64_data(d);
+  reshape.Node("Reshape", "reshape", {"x", "shape"}, "y");
+  reshape.Output("y");
+  ExpectError(reshape.Import(), StatusCode::kInvalidArgument, {"node 'reshape'", "too large"});
+  TinyModel big;
+  big.Input("x", {int64_t{1} << 32, int64_t{1} << 32});
+  big.Node("Relu", "r", {"x"}, "y");
+  big.Output("y");
+  ExpectError(big.Import(), StatusCode::kInvalidArgument, {"input 'x'", "too large"});
+}
+
 TEST(OnnxImportErrors, ExecutorRefusesHugeTensors) {
   TinyModel m;
   m.Input("x", {-1, 100000, 100000, 100});

@@ -523,10 +523,16 @@ Status Importer::Window(const NodeProto& proto, const AttrReader& attrs, Node* n
     return NodeError(*node, "kernel_shape/strides/pads/dilations lengths do not match " +
                                 std::to_string(spatial) + " spatial dims");
   }
+  // Bounded so that the pad and size arithmetic below cannot overflow.
+  constexpr int64_t kMaxWindowAttr = int64_t{1} << 24;
   for (size_t i = 0; i < spatial; ++i) {
-    if (kernel[i] < 1 || strides[i] < 1 || dilations[i] < 1) {
-      return NodeError(*node, "kernel_shape, strides and dilations must be >= 1");
+    if (kernel[i] < 1 || strides[i] < 1 || dilations[i] < 1 || kernel[i] > kMaxWindowAttr ||
+        strides[i] > kMaxWindowAttr || dilations[i] > kMaxWindowAttr) {
+      return NodeError(*node, "kernel_shape, strides and dilations must be in [1, 2^24]");
     }
+  }
+  for (int64_t p : pads) {
+    if (p < 0 || p > kMaxWindowAttr) return NodeError(*node, "pads must be in [0, 2^24]");
   }
   if (auto_pad == "VALID") {
     std::fill(pads.begin(), pads.end(), 0);
