@@ -153,6 +153,110 @@ inspect_dump)
     check "[[ $rc -eq 0 ]] && [[ \$(ls '$WORK/xdump'/*.bin | wc -l) -ge 2 ]]" "dump of both DPU subgraphs of the Xilinx-compiled xmodel"
   fi
   ;;
+notify)
+  # The app's sd_notify datagrams, received on a fake NOTIFY_SOCKET (what
+  # systemd does for Type=notify): READY=1, WATCHDOG=1 (rate-limited to
+  # WATCHDOG_USEC/2), STATUS=<fps>, STOPPING=1 last.
+  SOCKDIR=$(mktemp -d /tmp/signdpu-notify.XXXXXX)  # sun_path is 108 bytes: keep it short
+  trap 'rm -rf "$SOCKDIR"' EXIT
+  SOCK="$SOCKDIR/notify.sock"
+  lpid=
+  listen() {  # listen LOGFILE: binds $SOCK, one datagram per line (newlines shown as '\n')
+    rm -f "$SOCK" "$1" "$1.bound"
+    /usr/bin/python3 -c '
+import socket, sys
+path, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+s.settimeout(240)
+open(out + ".bound", "w").close()
+with open(out, "w") as f:
+    while True:
+        try:
+            d = s.recv(4096)
+        except socket.timeout:
+            break
+        f.write(d.decode("utf-8", "replace").replace("\n", "\\n") + "\n")
+        f.flush()
+        if d == b"STOPPING=1":
+            s.settimeout(1)  # collect anything sent after STOPPING=1, then quit
+' "$SOCK" "$1" &
+    lpid=$!
+    for _ in $(seq 100); do [[ -e "$1.bound" ]] && return 0; sleep 0.1; done
+    fail "notify listener did not bind $SOCK"
+  }
+  # unlisten [SECONDS]: wait (default 20 s) for the listener to quit after STOPPING=1, then stop it.
+  unlisten() {
+    for _ in $(seq $((${1:-20} * 10))); do kill -0 "$lpid" 2>/dev/null || break; sleep 0.1; done
+    kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null; lpid=
+  }
+  count() { grep -c -x -- "$2" "$1"; }
+  # A STATUS line as the frame loop writes it ("12.3 fps, 4567 frames") with FPS > 0.
+  fps_status() { grep -Ex 'STATUS=[0-9]+(\.[0-9]+)? fps, [0-9]+ frames' "$1" | awk -F'[= ]' '$2 + 0 > 0 { ok = 1 } END { exit !ok }'; }
+  # check_messages LOG NAME: the protocol as a service manager sees it.
+  check_messages() {
+    local log="$1" name="$2"
+    echo "--- $name: $(wc -l < "$log") datagrams: $(sort "$log" | uniq -c | sort -rn | head -n 6 | sed 's/^ *//' | paste -sd';')"
+    check "[[ \$(count '$log' 'READY=1') -eq 1 && \$(head -n1 '$log') == READY=1 ]]" "$name: READY=1 once, first"
+    check "[[ \$(count '$log' 'STOPPING=1') -eq 1 && \$(tail -n1 '$log') == STOPPING=1 ]]" "$name: STOPPING=1 once, last"
+    check "fps_status '$log'" "$name: STATUS=<fps> fps, <n> frames with FPS > 0"
+    check "! grep -Evx 'READY=1|STOPPING=1|WATCHDOG=1|STATUS=.*' '$log'" "$name: nothing but READY/WATCHDOG/STATUS/STOPPING"
+  }
+
+  # 1. A normal 3 s run. WATCHDOG_PID names the app itself, as systemd sets it
+  #    for the main process: exec keeps the subshell's pid.
+  listen "$WORK/notify1.log"
+  t0=$(date +%s%N)
+  (NOTIFY_SOCKET="$SOCK" WATCHDOG_USEC=200000 WATCHDOG_PID=$BASHPID \
+     exec "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref --bench 3 --quiet > "$WORK/notify1.txt" 2>&1)
+  rc=$?
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  unlisten
+  check "[[ $rc -eq 0 ]]" "run with NOTIFY_SOCKET: exit 0 (got $rc)"
+  check_messages "$WORK/notify1.log" "3 s run"
+  wd=$(count "$WORK/notify1.log" 'WATCHDOG=1')
+  check "[[ $wd -ge 1 ]]" "3 s run: WATCHDOG=1 sent ($wd times)"
+  # Rate limit WATCHDOG_USEC/2 = 100 ms: at most one ping per 100 ms of run time (+1 for the first).
+  check "[[ $wd -le $((ms / 100 + 1)) ]]" "3 s run: watchdog rate limit ($wd pings in $ms ms)"
+  check "[[ \$(grep -c '^STATUS=' '$WORK/notify1.log') -ge 2 ]]" "3 s run: STATUS about once a second"
+
+  # 2. WATCHDOG_PID naming another process: no WATCHDOG=1, the rest unchanged.
+  listen "$WORK/notify2.log"
+  NOTIFY_SOCKET="$SOCK" WATCHDOG_USEC=200000 WATCHDOG_PID=1 \
+    "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref --bench 2 --quiet > "$WORK/notify2.txt" 2>&1
+  rc=$?
+  unlisten
+  check "[[ $rc -eq 0 ]]" "WATCHDOG_PID of another process: exit 0 (got $rc)"
+  check_messages "$WORK/notify2.log" "WATCHDOG_PID=1"
+  check "[[ \$(count '$WORK/notify2.log' 'WATCHDOG=1') -eq 0 ]]" "WATCHDOG_PID=1: no watchdog pings"
+
+  # 3. SIGTERM (systemctl stop) during a long run; WATCHDOG_PID unset (means: for us).
+  listen "$WORK/notify3.log"
+  NOTIFY_SOCKET="$SOCK" WATCHDOG_USEC=200000 \
+    "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref --bench 120 --quiet > "$WORK/notify3.txt" 2>&1 &
+  pid=$!
+  t0=$(date +%s)
+  for _ in $(seq 600); do
+    grep -qx 'WATCHDOG=1' "$WORK/notify3.log" 2>/dev/null && grep -q '^STATUS=' "$WORK/notify3.log" && break
+    sleep 0.1
+  done
+  kill -TERM "$pid"
+  wait "$pid"; rc=$?
+  secs=$(($(date +%s) - t0))
+  unlisten
+  check "[[ $rc -eq 0 ]]" "SIGTERM: exit 0 (got $rc)"
+  check "[[ $secs -lt 100 ]]" "SIGTERM: stopped early (${secs} s of a 120 s run)"
+  check "grep -q '(interrupted)' '$WORK/notify3.txt'" "SIGTERM: summary says interrupted"
+  check_messages "$WORK/notify3.log" "SIGTERM"
+  check "[[ \$(count '$WORK/notify3.log' 'WATCHDOG=1') -ge 1 ]]" "SIGTERM: WATCHDOG=1 with WATCHDOG_PID unset"
+
+  # 4. Without NOTIFY_SOCKET nothing is sent and nothing fails (a shell run).
+  listen "$WORK/notify4.log"
+  env -u NOTIFY_SOCKET WATCHDOG_USEC=200000 "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref --limit 20 --quiet > /dev/null 2>&1
+  rc=$?
+  unlisten 1
+  check "[[ $rc -eq 0 && ! -s '$WORK/notify4.log' ]]" "no NOTIFY_SOCKET: exit 0, no datagrams"
+  ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 echo "$CASE: $fails failure(s)"
