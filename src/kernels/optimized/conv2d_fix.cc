@@ -211,12 +211,12 @@ class OptimizedConv2d final : public PreparedConv2d {
     int64_t k_pad = RoundUp(k_, k_step);
     const ConvConfig& c = params_.config;
     const int64_t run = int64_t{c.kernel_w} * c.input.c;  // one kernel row of OHWI depth
-    if (path_ == KernelPath::kAvx512Vnni && c.dilation_w == 1) {
+    if ((path_ == KernelPath::kAvx512Vnni || path_ == KernelPath::kAvx2) && c.dilation_w == 1) {
       // Direct mode (conv_internal.h GemmPlan::direct): depth [ky][run_pad].
       gemm_.direct = 1;
-      gemm_.run_pad = RoundUp(run, 4);
+      gemm_.run_pad = RoundUp(run, k_step);
       gemm_.padded_image_bytes = (c.pad_top + c.input.h + c.pad_bottom) * (c.pad_left + c.input.w + c.pad_right) *
-                                 c.input.c;
+                                 c.input.c * elem;
       k_pad = c.kernel_h * gemm_.run_pad;
     }
     if (path_ == KernelPath::kAvx512Vnni) {
@@ -243,7 +243,10 @@ class OptimizedConv2d final : public PreparedConv2d {
       for (int64_t o = 0; o < out_c; ++o) {
         const int64_t b = o / 16, l = o % 16;
         const int64_t nc = std::min<int64_t>(2, groups - 2 * b);
-        for (int64_t k = 0; k < k_; ++k) dst[b * 16 * k_pad + (k / 2) * (nc * 16) + l * 2 + k % 2] = WeightAt(o, k);
+        for (int64_t k = 0; k < k_; ++k) {
+          const int64_t kp = gemm_.direct ? (k / run) * gemm_.run_pad + k % run : k;
+          dst[b * 16 * k_pad + (kp / 2) * (nc * 16) + l * 2 + kp % 2] = WeightAt(o, k);
+        }
       }
     } else {
       // Portable and NEON: [o_pad4][k_pad] int8.
@@ -272,7 +275,8 @@ class OptimizedConv2d final : public PreparedConv2d {
   }
 
   void RunGemm(const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out) const {
-    void* scratch = Scratch(gemm_.direct ? static_cast<size_t>(batch * gemm_.padded_image_bytes + 64) : scratch_bytes_);
+    // Direct mode: the padded batch plus 64 elements (<= 128 bytes) of slack.
+    void* scratch = Scratch(gemm_.direct ? static_cast<size_t>(batch * gemm_.padded_image_bytes + 128) : scratch_bytes_);
     switch (path_) {
 #if defined(SIGNDPU_HAVE_X86_KERNELS)
       case KernelPath::kAvx2:

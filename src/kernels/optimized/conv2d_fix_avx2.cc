@@ -10,6 +10,8 @@
 //
 // Packed weights: blocks of up to 16 output channels (2 x 8 lanes); block b
 // starts at b * 16 * k_pad int16 and holds [k_pad / 2][nc * 8][2] int16.
+// Depth order: OHWI's k in im2col mode; [ky][run_pad] in direct mode
+// (GemmPlan::direct, dilation_w == 1).
 #include <immintrin.h>
 
 #include "conv_internal.h"
@@ -56,10 +58,12 @@ inline void StoreInt32(int32_t* out, __m256i v, int64_t lanes) {
   _mm256_maskstore_epi32(out, mask, v);
 }
 
+// P pixels x NC * 8 channels. Pixel p's activations for kernel row ky < kh
+// and depth pair kp < kpairs are at rows[p] + ky * ky_stride + 2 * kp.
 template <int P, int NC>
-void Kernel(const int16_t* a, int64_t a_stride, const int16_t* w, int64_t kpairs, const int32_t* init,
-            const int32_t* bias, const Epilogue& ep, int8_t* out, int32_t* acc_out, int64_t out_stride,
-            int64_t valid) {
+void Kernel(const int16_t* const* rows, int kh, int64_t ky_stride, int64_t kpairs, const int16_t* w,
+            const int32_t* init, const int32_t* bias, const Epilogue& ep, int8_t* out, int32_t* acc_out,
+            int64_t out_stride, int64_t valid) {
   __m256i acc[P][NC];
   #pragma GCC unroll 16
   for (int j = 0; j < NC; ++j) {
@@ -67,18 +71,22 @@ void Kernel(const int16_t* a, int64_t a_stride, const int16_t* w, int64_t kpairs
     #pragma GCC unroll 16
     for (int p = 0; p < P; ++p) acc[p][j] = i0;
   }
-  for (int64_t kp = 0; kp < kpairs; ++kp) {
-    __m256i wv[NC];
+  for (int ky = 0; ky < kh; ++ky) {
+    const int16_t* rp[P];
     #pragma GCC unroll 16
-    for (int j = 0; j < NC; ++j)
-      wv[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + (kp * NC + j) * 2 * kLanes));
-    #pragma GCC unroll 16
-    for (int p = 0; p < P; ++p) {
-      int32_t x;
-      memcpy(&x, a + p * a_stride + kp * 2, 4);
-      const __m256i av = _mm256_set1_epi32(x);
+    for (int p = 0; p < P; ++p) rp[p] = rows[p] + ky * ky_stride;
+    for (int64_t kp = 0; kp < kpairs; ++kp, w += NC * 2 * kLanes) {
+      __m256i wv[NC];
       #pragma GCC unroll 16
-      for (int j = 0; j < NC; ++j) acc[p][j] = _mm256_add_epi32(acc[p][j], _mm256_madd_epi16(av, wv[j]));
+      for (int j = 0; j < NC; ++j) wv[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + j * 2 * kLanes));
+      #pragma GCC unroll 16
+      for (int p = 0; p < P; ++p) {
+        int32_t x;
+        memcpy(&x, rp[p] + kp * 2, 4);
+        const __m256i av = _mm256_set1_epi32(x);
+        #pragma GCC unroll 16
+        for (int j = 0; j < NC; ++j) acc[p][j] = _mm256_add_epi32(acc[p][j], _mm256_madd_epi16(av, wv[j]));
+      }
     }
   }
   #pragma GCC unroll 16
@@ -96,28 +104,24 @@ void Kernel(const int16_t* a, int64_t a_stride, const int16_t* w, int64_t kpairs
   }
 }
 
-using KernelFn = void (*)(const int16_t*, int64_t, const int16_t*, int64_t, const int32_t*, const int32_t*,
-                          const Epilogue&, int8_t*, int32_t*, int64_t, int64_t);
+using KernelFn = void (*)(const int16_t* const*, int, int64_t, int64_t, const int16_t*, const int32_t*,
+                          const int32_t*, const Epilogue&, int8_t*, int32_t*, int64_t, int64_t);
 
 // 16 ymm registers: P * nc accumulators + nc weights + broadcast + product.
-constexpr int kMaxRows[kMaxGroups] = {8, 4};
+constexpr int kMaxRows[kMaxGroups] = {8, 6};
 constexpr KernelFn kKernels[kMaxGroups][8] = {
     {Kernel<1, 1>, Kernel<2, 1>, Kernel<3, 1>, Kernel<4, 1>, Kernel<5, 1>, Kernel<6, 1>, Kernel<7, 1>,
      Kernel<8, 1>},
-    {Kernel<1, 2>, Kernel<2, 2>, Kernel<3, 2>, Kernel<4, 2>, nullptr, nullptr, nullptr, nullptr},
+    {Kernel<1, 2>, Kernel<2, 2>, Kernel<3, 2>, Kernel<4, 2>, Kernel<5, 2>, Kernel<6, 2>, nullptr, nullptr},
 };
 
 }  // namespace
 
 void GemmConvAvx2(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out,
                   void* scratch) {
-  const ConvGeom& g = plan.g;
-  const int64_t m_total = batch * g.out_h * g.out_w;
-  const int64_t out_c = g.out_c;
+  const int64_t out_c = plan.g.out_c;
   const int64_t groups = (out_c + kLanes - 1) / kLanes;
-  const int64_t kpairs = plan.k_pad / 2;
   const int16_t* weights = static_cast<const int16_t*>(plan.weights);
-  int16_t* a = static_cast<int16_t*>(scratch);
 
   Epilogue ep;
   ep.e = _mm_cvtsi32_si128(plan.stage.scale_up);
@@ -131,23 +135,23 @@ void GemmConvAvx2(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t*
   ep.leaky = plan.stage.leaky;
   ep.acc_only = plan.acc_only;
 
-  for (int64_t m0 = 0; m0 < m_total; m0 += plan.rows_per_block) {
-    const int64_t rows = MinI64(plan.rows_per_block, m_total - m0);
-    PackRows<int16_t>(g, plan.k, plan.k_pad, in, m0, rows, a, LoopCopier<int16_t, ToInt16>{0, ToInt16()});
-    for (int64_t gb = 0; gb < groups; gb += kMaxGroups) {
-      const int nc = static_cast<int>(MinI64(kMaxGroups, groups - gb));
-      const int64_t ch0 = gb * kLanes;
-      const int16_t* w = weights + ch0 * plan.k_pad;
-      const int max_rows = kMaxRows[nc - 1];
-      for (int64_t p0 = 0; p0 < rows; p0 += max_rows) {
-        const int64_t pr = MinI64(max_rows, rows - p0);
-        const int64_t row = m0 + p0;
-        kKernels[nc - 1][pr - 1](a + p0 * plan.k_pad, plan.k_pad, w, kpairs, plan.acc_init + ch0,
-                                 plan.bias_term + ch0, ep, out + row * out_c + ch0,
-                                 acc_out != nullptr ? acc_out + row * out_c + ch0 : nullptr, out_c, out_c - ch0);
-      }
-    }
-  }
+  ForEachRowBlock<int16_t>(
+      plan, in, batch, scratch, LoopCopier<int16_t, ToInt16>{0, ToInt16()}, 2,
+      [&](const int16_t* const* rows, int64_t n_rows, int kh, int64_t ky_stride, int64_t kpairs, int64_t m0) {
+        for (int64_t gb = 0; gb < groups; gb += kMaxGroups) {
+          const int nc = static_cast<int>(MinI64(kMaxGroups, groups - gb));
+          const int64_t ch0 = gb * kLanes;
+          const int16_t* w = weights + ch0 * plan.k_pad;
+          const int max_rows = kMaxRows[nc - 1];
+          for (int64_t p0 = 0; p0 < n_rows; p0 += max_rows) {
+            const int64_t pr = MinI64(max_rows, n_rows - p0);
+            const int64_t row = m0 + p0;
+            kKernels[nc - 1][pr - 1](rows + p0, kh, ky_stride, kpairs, w, plan.acc_init + ch0, plan.bias_term + ch0,
+                                     ep, out + row * out_c + ch0,
+                                     acc_out != nullptr ? acc_out + row * out_c + ch0 : nullptr, out_c, out_c - ch0);
+          }
+        }
+      });
 }
 
 void DepthwiseAvx2(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,

@@ -137,9 +137,7 @@ struct VnniCopier {
 
 void GemmConvAvx512Vnni(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out,
                         int32_t* acc_out, void* scratch) {
-  const ConvGeom& g = plan.g;
-  const int64_t m_total = batch * g.out_h * g.out_w;
-  const int64_t out_c = g.out_c;
+  const int64_t out_c = plan.g.out_c;
   const int64_t groups = (out_c + kLanes - 1) / kLanes;
   const int8_t* weights = static_cast<const int8_t*>(plan.weights);
 
@@ -155,68 +153,23 @@ void GemmConvAvx512Vnni(const GemmPlan& plan, const int8_t* in, int64_t batch, i
   ep.leaky = plan.stage.leaky;
   ep.acc_only = plan.acc_only;
 
-  // Row pointers of one block; im2col mode: packed rows in scratch; direct
-  // mode: each pixel's window start in the padded batch.
-  constexpr int64_t kBlock = 960;
-  const uint8_t* row_ptr[kBlock];
-  const int64_t block = plan.direct ? kBlock : plan.rows_per_block;
-  const int kh = plan.direct ? g.kh : 1;
-  const int64_t kgroups = plan.direct ? plan.run_pad / 4 : plan.k_pad / 4;
-  const int64_t c = g.in_c;
-  const int64_t hp = g.pt + g.in_h + g.pb, wp = g.pl + g.in_w + g.pr;
-  const int64_t ky_stride = plan.direct ? int64_t{g.dh} * wp * c : 0;
-  uint8_t* a = static_cast<uint8_t*>(scratch);
-  if (plan.direct) {
-    // The padded batch (a + 128; padding 128 = activation 0) plus 64 bytes of
-    // slack for the run_pad over-read of the last pixel.
-    const VnniCopier cp;
-    uint8_t* d = a;
-    for (int64_t n = 0; n < batch; ++n) {
-      for (int64_t y = 0; y < hp; ++y, d += wp * c) {
-        const int64_t iy = y - g.pt;
-        if (iy < 0 || iy >= g.in_h) {
-          cp.Fill(d, wp * c);
-          continue;
-        }
-        cp.Fill(d, g.pl * c);
-        cp.Copy(d + g.pl * c, in + ((n * g.in_h) + iy) * g.in_w * c, g.in_w * c);
-        cp.Fill(d + (g.pl + g.in_w) * c, g.pr * c);
-      }
-    }
-    cp.Fill(d, 64);
-  }
-  int64_t n = 0, oy = 0, ox = 0;  // of row m0 (direct mode)
-  for (int64_t m0 = 0; m0 < m_total; m0 += block) {
-    const int64_t rows = MinI64(block, m_total - m0);
-    if (plan.direct) {
-      for (int64_t i = 0; i < rows; ++i) {
-        row_ptr[i] = a + ((n * hp + oy * g.sh) * wp + ox * g.sw) * c;
-        if (++ox == g.out_w) {
-          ox = 0;
-          if (++oy == g.out_h) {
-            oy = 0;
-            ++n;
+  ForEachRowBlock<uint8_t>(
+      plan, in, batch, scratch, VnniCopier(), 4,
+      [&](const uint8_t* const* rows, int64_t n_rows, int kh, int64_t ky_stride, int64_t kgroups, int64_t m0) {
+        for (int64_t gb = 0; gb < groups; gb += kMaxGroups) {
+          const int nc = static_cast<int>(MinI64(kMaxGroups, groups - gb));
+          const int64_t ch0 = gb * kLanes;
+          const int8_t* w = weights + ch0 * plan.k_pad;
+          const int max_rows = kMaxRows[nc - 1];
+          for (int64_t p0 = 0; p0 < n_rows; p0 += max_rows) {
+            const int64_t pr = MinI64(max_rows, n_rows - p0);
+            const int64_t row = m0 + p0;
+            kKernels[nc - 1][pr - 1](rows + p0, kh, ky_stride, kgroups, w, plan.acc_init + ch0, plan.bias_term + ch0,
+                                     ep, out + row * out_c + ch0,
+                                     acc_out != nullptr ? acc_out + row * out_c + ch0 : nullptr, out_c, out_c - ch0);
           }
         }
-      }
-    } else {
-      PackRows<uint8_t>(g, plan.k, plan.k_pad, in, m0, rows, a, VnniCopier());
-      for (int64_t i = 0; i < rows; ++i) row_ptr[i] = a + i * plan.k_pad;
-    }
-    for (int64_t gb = 0; gb < groups; gb += kMaxGroups) {
-      const int nc = static_cast<int>(MinI64(kMaxGroups, groups - gb));
-      const int64_t ch0 = gb * kLanes;
-      const int8_t* w = weights + ch0 * plan.k_pad;
-      const int max_rows = kMaxRows[nc - 1];
-      for (int64_t p0 = 0; p0 < rows; p0 += max_rows) {
-        const int64_t pr = MinI64(max_rows, rows - p0);
-        const int64_t row = m0 + p0;
-        kKernels[nc - 1][pr - 1](row_ptr + p0, kh, ky_stride, kgroups, w, plan.acc_init + ch0,
-                                 plan.bias_term + ch0, ep, out + row * out_c + ch0,
-                                 acc_out != nullptr ? acc_out + row * out_c + ch0 : nullptr, out_c, out_c - ch0);
-      }
-    }
-  }
+      });
 }
 
 void DepthwiseAvx512(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,

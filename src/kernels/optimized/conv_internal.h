@@ -53,13 +53,14 @@ struct GemmPlan {
   const int32_t* bias_term;  // [o_pad] bias[o] << max(0, shift_bias)
   Stage32 stage;
   int acc_only;  // 1: write raw int32 accumulators (the caller finishes in int64)
-  // AVX-512 VNNI only: direct (implicit-GEMM) mode for dilation_w == 1. The
-  // batch is copied once into a zero-padded uint8 image (a + 128) and each
-  // pixel's kernel row is read in place: depth order [ky][run_pad], run_pad =
-  // kw * in_c rounded up to 4 (the extra bytes meet zero weights).
+  // AVX-512 VNNI and AVX2: direct (implicit-GEMM) mode for dilation_w == 1.
+  // The batch is copied once into a padded image of the packed A type and
+  // each pixel's kernel rows are read in place: depth order [ky][run_pad],
+  // run_pad = kw * in_c rounded up to the depth step (the extra elements meet
+  // zero weights). See ForEachRowBlock.
   int direct;
   int64_t run_pad;
-  int64_t padded_image_bytes;  // (pt + in_h + pb) * (pl + in_w + pr) * in_c
+  int64_t padded_image_bytes;  // (pt + in_h + pb) * (pl + in_w + pr) * in_c * sizeof(A type)
 };
 
 // Depthwise (channel multiplier 1), direct loops over channels.
@@ -200,6 +201,67 @@ void PackRows(const ConvGeom& g, int64_t k, int64_t k_pad, const int8_t* in, int
         ++n;
       }
     }
+  }
+}
+
+// Splits the conv-as-GEMM rows into blocks and gives `block_fn` one row
+// pointer per pixel of a block:
+//   block_fn(rows, n_rows, kh, ky_stride, kgroups, m0)
+// where pixel i's activations for kernel row ky and depth group g start at
+// rows[i] + ky * ky_stride + g * group (in T elements).
+// im2col mode: the rows are packed into scratch (kh = 1).
+// Direct mode (plan.direct): the batch is copied once into scratch as a
+// padded image (padding = an activation of 0) plus 64 elements of slack for
+// the run_pad over-read, and rows point into it.
+template <typename T, typename Copier, typename BlockFn>
+void ForEachRowBlock(const GemmPlan& plan, const int8_t* in, int64_t batch, void* scratch, const Copier& cp,
+                     int64_t group, BlockFn block_fn) {
+  const ConvGeom& g = plan.g;
+  const int64_t m_total = batch * g.out_h * g.out_w;
+  constexpr int64_t kBlock = 960;  // >= GemmPlan::rows_per_block (conv2d_fix.cc caps it)
+  const T* row_ptr[kBlock];
+  const int64_t block = plan.direct ? kBlock : MinI64(kBlock, plan.rows_per_block);
+  const int kh = plan.direct ? g.kh : 1;
+  const int64_t kgroups = (plan.direct ? plan.run_pad : plan.k_pad) / group;
+  const int64_t c = g.in_c;
+  const int64_t hp = g.pt + g.in_h + g.pb, wp = g.pl + g.in_w + g.pr;
+  const int64_t ky_stride = plan.direct ? int64_t{g.dh} * wp * c : 0;
+  T* a = static_cast<T*>(scratch);
+  if (plan.direct) {
+    T* d = a;
+    for (int64_t n = 0; n < batch; ++n) {
+      for (int64_t y = 0; y < hp; ++y, d += wp * c) {
+        const int64_t iy = y - g.pt;
+        if (iy < 0 || iy >= g.in_h) {
+          cp.Fill(d, wp * c);
+          continue;
+        }
+        cp.Fill(d, g.pl * c);
+        cp.Copy(d + g.pl * c, in + (n * g.in_h + iy) * g.in_w * c, g.in_w * c);
+        cp.Fill(d + (g.pl + g.in_w) * c, g.pr * c);
+      }
+    }
+    cp.Fill(d, 64);
+  }
+  int64_t n = 0, oy = 0, ox = 0;  // pixel of row m0 (direct mode)
+  for (int64_t m0 = 0; m0 < m_total; m0 += block) {
+    const int64_t rows = MinI64(block, m_total - m0);
+    if (plan.direct) {
+      for (int64_t i = 0; i < rows; ++i) {
+        row_ptr[i] = a + ((n * hp + oy * g.sh) * wp + ox * g.sw) * c;
+        if (++ox == g.out_w) {
+          ox = 0;
+          if (++oy == g.out_h) {
+            oy = 0;
+            ++n;
+          }
+        }
+      }
+    } else {
+      PackRows<T>(g, plan.k, plan.k_pad, in, m0, rows, a, cp);
+      for (int64_t i = 0; i < rows; ++i) row_ptr[i] = a + i * plan.k_pad;
+    }
+    block_fn(static_cast<const T* const*>(row_ptr), rows, kh, ky_stride, kgroups, m0);
   }
 }
 
