@@ -15,6 +15,7 @@
 
 #include "signdpu/graph/onnx_import.h"
 #include "signdpu/quantize/quantizer.h"
+#include "signdpu/io/csv_reader.h"
 #include "signdpu/xmodel/xmodel_file.h"
 #include "signdpu/xmodel/xmodel_writer.h"
 
@@ -27,18 +28,6 @@ int Fail(const signdpu::Status& s) {
   return 1;
 }
 
-signdpu::Result<std::vector<std::string>> ReadLabels(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return signdpu::NotFound("--labels " + path + ": cannot open");
-  std::vector<std::string> labels;
-  std::string line;
-  while (std::getline(f, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    labels.push_back(line);
-  }
-  while (!labels.empty() && labels.back().empty()) labels.pop_back();
-  return labels;
-}
 
 }  // namespace
 
@@ -82,7 +71,7 @@ int main(int argc, char** argv) {
                                          (graph->outputs().empty() ? std::string() : graph->outputs()[0]) + "'"));
   std::vector<std::string> labels;
   if (!labels_path.empty()) {
-    auto l = ReadLabels(labels_path);
+    auto l = signdpu::io::ReadLabelsFile(labels_path);
     if (!l.ok()) return Fail(l.status());
     labels = *l;
   }

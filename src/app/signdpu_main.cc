@@ -17,6 +17,7 @@
 #include "signdpu/app/model.h"
 #include "signdpu/app/pipeline.h"
 #include "signdpu/io/service_notifier.h"
+#include "signdpu/io/csv_reader.h"
 #include "signdpu/xmodel/xmodel_file.h"
 
 namespace {
@@ -35,19 +36,6 @@ int Fail(const signdpu::Status& s) {
   return 1;
 }
 
-signdpu::Result<std::vector<std::string>> ReadLabels(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return signdpu::NotFound("--labels " + path + ": cannot open");
-  std::vector<std::string> labels;
-  std::string line;
-  while (std::getline(f, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    labels.push_back(line);
-  }
-  while (!labels.empty() && labels.back().empty()) labels.pop_back();
-  if (labels.empty()) return signdpu::InvalidArgument("--labels " + path + ": no labels");
-  return labels;
-}
 
 void PrintInspect(const signdpu::app::Model& m) {
   std::printf("model %s\n", m.path().c_str());
@@ -186,7 +174,7 @@ int main(int argc, char** argv) {
   if (!model.ok()) return Fail(model.status());
   std::vector<std::string> labels = (*model)->embedded_labels();
   if (!labels_path.empty()) {
-    auto l = ReadLabels(labels_path);
+    auto l = signdpu::io::ReadLabelsFile(labels_path);
     if (!l.ok()) return Fail(l.status());
     labels = *l;
   }

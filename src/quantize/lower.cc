@@ -10,6 +10,20 @@ namespace {
 using graph::Node;
 using graph::OpType;
 
+// ONNX's window attributes (kernel [h, w], strides [h, w], pads [top, left,
+// bottom, right]) into a ConvConfig or PoolConfig (same field names).
+template <typename Config>
+void SetWindow(Config* c, int64_t kh, int64_t kw, const std::vector<int64_t>& strides, const std::vector<int64_t>& pads) {
+  c->kernel_h = static_cast<int>(kh);
+  c->kernel_w = static_cast<int>(kw);
+  c->stride_h = static_cast<int>(strides[0]);
+  c->stride_w = static_cast<int>(strides[1]);
+  c->pad_top = static_cast<int>(pads[0]);
+  c->pad_left = static_cast<int>(pads[1]);
+  c->pad_bottom = static_cast<int>(pads[2]);
+  c->pad_right = static_cast<int>(pads[3]);
+}
+
 // What a source tensor is in our graph.
 struct Value {
   int tensor = -1;      // our tensor id ([1,H,W,C])
@@ -197,16 +211,9 @@ class Lowering {
     ConvConfig& c = op.conv;
     c.input = id;
     c.out_channels = m;
-    c.kernel_h = static_cast<int>(kh);
-    c.kernel_w = static_cast<int>(kw);
-    c.stride_h = static_cast<int>(strides[0]);
-    c.stride_w = static_cast<int>(strides[1]);
+    SetWindow(&c, kh, kw, strides, pads);
     c.dilation_h = static_cast<int>(dil[0]);
     c.dilation_w = static_cast<int>(dil[1]);
-    c.pad_top = static_cast<int>(pads[0]);
-    c.pad_left = static_cast<int>(pads[1]);
-    c.pad_bottom = static_cast<int>(pads[2]);
-    c.pad_right = static_cast<int>(pads[3]);
     if (group == 1) {
       if (cg != id.c) return Fail(n, "weights expect " + std::to_string(cg) + " input channels, input has " + std::to_string(id.c));
       op.kind = FixOpKind::kConv2d;
@@ -356,14 +363,7 @@ class Lowering {
       const auto dil = n.attrs.GetInts("dilations", {1, 1});
       if (k.size() != 2 || s.size() != 2 || pads.size() != 4) return Fail(n, "only 2-D pooling is supported");
       if (dil != std::vector<int64_t>{1, 1}) return Fail(n, "dilated pooling is not supported by pool-fix");
-      p.kernel_h = static_cast<int>(k[0]);
-      p.kernel_w = static_cast<int>(k[1]);
-      p.stride_h = static_cast<int>(s[0]);
-      p.stride_w = static_cast<int>(s[1]);
-      p.pad_top = static_cast<int>(pads[0]);
-      p.pad_left = static_cast<int>(pads[1]);
-      p.pad_bottom = static_cast<int>(pads[2]);
-      p.pad_right = static_cast<int>(pads[3]);
+      SetWindow(&p, k[0], k[1], s, pads);
       const bool padded = pads != std::vector<int64_t>{0, 0, 0, 0};
       if (p.type == PoolType::kAvg && padded && n.attrs.GetInt("count_include_pad", 0) == 0)
         return Fail(n, "AveragePool with padding and count_include_pad=0 is not supported: the DPU divides by the full window");

@@ -68,6 +68,10 @@ class CsvReader {
   bool has_pending_ = false;
 };
 
+// A labels file: one class name per line, line i = class i (CRLF accepted,
+// trailing empty lines dropped).
+Result<std::vector<std::string>> ReadLabelsFile(const std::string& path);
+
 // Reads every frame of a file (convenience for calibration and tests).
 Result<std::vector<CsvFrame>> ReadCsvFile(const std::string& path, const CsvOptions& options = {},
                                           int64_t limit = -1);
