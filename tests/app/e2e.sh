@@ -46,6 +46,18 @@ quantize)
   check "json '$Q/report.json' 'd[\"int8_accuracy\"] >= d[\"float_accuracy\"] - 0.03' | grep -q True" "int8 accuracy within 3 points of float on 200 rows"
   check "grep -q 'accuracy on 200 images' '$WORK/quantize.txt'" "human summary printed"
   ;;
+second_cnn)
+  # A different CNN (valid padding, 3 convs, strided conv, 3x3 max pool, dense, softmax).
+  Q2="$WORK/q2"; rm -rf "$Q2"
+  "$BIN/signdpu-quantize" --model "$SRC/tests/data/onnx/second_cnn.onnx" --calib "$SAMPLE" --calib_iter 6 \
+    --eval "$SAMPLE" --output_dir "$Q2" --no-progress > "$WORK/q2.txt"; rc=$?
+  cat "$WORK/q2.txt"
+  check "[[ $rc -eq 0 ]]" "second CNN quantises"
+  check "json '$Q2/report.json' 'len(d[\"layers\"]) == 6 and d[\"top1_agreement\"] >= 0.9' | grep -q True" "6 DPU layers, top-1 agreement >= 0.9"
+  "$BIN/signdpu" run --model "$Q2/second_cnn.xmodel" --csv "$SAMPLE" --mode ref --quiet --summary-json "$WORK/s2.json" >/dev/null 2>&1
+  want=$(json "$Q2/report.json" 'd["int8_accuracy"]'); got=$(json "$WORK/s2.json" 'd["accuracy"]')
+  check "[[ '$want' == '$got' ]]" "run accuracy ($got) equals the report's int8 accuracy ($want)"
+  ;;
 run_csv)
   "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref --threads 2 --quiet --summary-json "$WORK/s.json" > "$WORK/run.txt" 2> "$WORK/run.err"
   rc=$?
