@@ -391,6 +391,10 @@ Result<std::unique_ptr<vart::Runner>> CreateRunner(const xir::Subgraph* subgraph
     return InvalidArgument("delay_ms " + std::to_string(options.delay_ms));
   try {
     SIGNDPU_ASSIGN_OR_RETURN(std::unique_ptr<EmuRunner> runner, EmuRunner::Create(subgraph, options));
+    // GLOG_vmodule=emu_runner=1 (with GLOG_logtostderr=1) shows which kernels a
+    // run really used; scripts/cross-test.sh checks "kernels neon" on aarch64.
+    VLOG(1) << "signdpu-emu: subgraph " << subgraph->get_name() << ": kernels " << KernelPathName(options.kernel_path)
+            << ", batch " << options.batch << ", threads " << options.num_threads;
     return std::unique_ptr<vart::Runner>(std::move(runner));
   } catch (const std::exception& e) {
     return Internal("subgraph " + (subgraph ? subgraph->get_name() : std::string("(null)")) + ": " + e.what());
