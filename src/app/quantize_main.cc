@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
   app.add_option("--labels", labels_path, "class names to embed in the host xmodel");
   app.add_option("--threads", o.threads, "threads for the int8 evaluation")->check(CLI::Range(1, 64));
   app.add_flag("--no-progress", no_progress, "no progress on the terminal");
+  app.add_flag("--equalize", o.equalize, "cross-layer equalisation of conv + BatchNorm-as-depthwise pairs (experimental)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -122,3 +122,19 @@ Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std
 }
 
 }  // namespace signdpu::quantize
+
+namespace signdpu::quantize {
+
+void DpuFloatTensor::ScaleSource(const float* source, int64_t n, std::vector<float>* out) const {
+  const int64_t per = NumElements(shape);
+  out->assign(source, source + n * per);
+  if (channel_scale.empty()) return;
+  const int64_t c = shape.back();
+  const int64_t spatial = per / c;
+  for (int64_t i = 0; i < n * per; ++i) {
+    const int64_t ch = source_layout == Layout::kNchw ? (i / spatial) % c : i % c;
+    (*out)[i] *= channel_scale[static_cast<size_t>(ch)];
+  }
+}
+
+}  // namespace signdpu::quantize

@@ -79,6 +79,35 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> calib, io::ReadCsvFile(o.calib_csv, csv, want));
   r.calib_images = static_cast<int64_t>(calib.size());
 
+  // ---- cross-layer equalisation (lower.h) from a few calibration batches ----
+  if (o.equalize) {
+    const std::vector<EqualizePair> pairs = FindEqualizePairs(r.dpu_float);
+    if (!pairs.empty()) {
+      const int64_t pre_n = std::min<int64_t>(r.calib_images, 8 * int64_t{o.calib_batch_size});
+      SIGNDPU_ASSIGN_OR_RETURN(graph::FloatExecutor pre, graph::FloatExecutor::Create(g, o.calib_batch_size));
+      std::vector<std::vector<float>> maxes(pairs.size());
+      std::vector<float> in;
+      for (int64_t b = 0; b < pre_n; b += o.calib_batch_size) {
+        const int64_t n = std::min<int64_t>(o.calib_batch_size, pre_n - b);
+        SIGNDPU_RETURN_IF_ERROR(FillInput(calib, static_cast<size_t>(b), static_cast<size_t>(n), image_size, &in));
+        SIGNDPU_RETURN_IF_ERROR(pre.Run({{r.dpu_float.source_input, in.data()}}, n));
+        for (size_t p = 0; p < pairs.size(); ++p) {
+          const DpuFloatTensor& t = r.dpu_float.tensors[static_cast<size_t>(r.dpu_float.ops[pairs[p].conv_op].output)];
+          const float* src = pre.Output(t.source_tensor);
+          if (src == nullptr) return Internal("equalisation: no float values for " + t.source_tensor);
+          const int64_t c = t.shape[3], spatial = t.shape[1] * t.shape[2];
+          maxes[p].resize(static_cast<size_t>(c), 0.0f);
+          for (int64_t i = 0; i < n * c * spatial; ++i) {
+            const int64_t ch = t.source_layout == DpuFloatTensor::Layout::kNchw ? (i / spatial) % c : i % c;
+            maxes[p][static_cast<size_t>(ch)] = std::max(maxes[p][static_cast<size_t>(ch)], std::fabs(src[i]));
+          }
+        }
+      }
+      for (size_t p = 0; p < pairs.size(); ++p) ApplyEqualization(&r.dpu_float, pairs[p], maxes[p]);
+      r.notes = r.dpu_float.notes;
+    }
+  }
+
   // ---- calibration ----------------------------------------------------------
   std::map<std::string, std::vector<int>> by_source;  // source tensor -> our tensors
   for (size_t i = 0; i < dg.tensors.size(); ++i) by_source[dg.tensors[i].source_tensor].push_back(static_cast<int>(i));
@@ -86,11 +115,21 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   SIGNDPU_ASSIGN_OR_RETURN(graph::FloatExecutor fx, graph::FloatExecutor::Create(g, batch));
   struct CalibObserver : graph::Observer {
     const std::map<std::string, std::vector<int>>* by_source = nullptr;
+    const DpuFloatGraph* graph = nullptr;
     std::vector<ActivationObserver> observers;
+    std::vector<float> scaled;
     void Feed(const std::string& n, const float* d, const Shape& s) {
       auto it = by_source->find(n);
       if (it == by_source->end()) return;
-      for (int id : it->second) observers[id].ObserveBatch(d, NumElements(s));
+      for (int id : it->second) {
+        const DpuFloatTensor& t = graph->tensors[static_cast<size_t>(id)];
+        if (t.channel_scale.empty()) {
+          observers[id].ObserveBatch(d, NumElements(s));
+        } else {
+          t.ScaleSource(d, s.empty() ? 1 : s[0], &scaled);
+          observers[id].ObserveBatch(scaled.data(), static_cast<int64_t>(scaled.size()));
+        }
+      }
     }
     void OnInput(const std::string& n, const float* d, const Shape& s) override { Feed(n, d, s); }
     void OnOutput(const graph::Node&, const std::string& n, const float* d, const Shape& s) override { Feed(n, d, s); }
@@ -104,6 +143,7 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   auto calibrate = [&](int t, graph::FloatExecutor* ex) {
     CalibObserver& obs = calib_obs[static_cast<size_t>(t)];
     obs.by_source = &by_source;
+    obs.graph = &dg;
     obs.observers.assign(dg.tensors.size(), ActivationObserver(o.method));
     std::vector<float> in;
     for (size_t b = static_cast<size_t>(t * batch); b < calib.size(); b += static_cast<size_t>(calib_threads * batch)) {
@@ -174,6 +214,11 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
         if (src == nullptr) src = dt.source_tensor == dg.source_input ? input.data() : nullptr;
         if (src == nullptr) continue;
         const int64_t per = NumElements(dt.shape);
+        std::vector<float> scaled;
+        if (!dt.channel_scale.empty()) {
+          dt.ScaleSource(src, static_cast<int64_t>(take), &scaled);
+          src = scaled.data();
+        }
         std::vector<float>& dst = float_acts[t];
         const size_t off = dst.size();
         dst.resize(off + take * per);
@@ -259,6 +304,7 @@ std::string ReportJson(const QuantizeResult& r, const std::string& model_path, c
   j["model"] = model_path;
   j["name"] = r.fix.name;
   j["method"] = CalibMethodName(o.method);
+  j["equalize"] = o.equalize;
   j["calib_images"] = r.calib_images;
   j["calib_iter"] = o.calib_iter;
   j["calib_batch_size"] = o.calib_batch_size;

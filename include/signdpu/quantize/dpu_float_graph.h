@@ -21,6 +21,11 @@ struct DpuFloatTensor {
   // Layout of source_tensor relative to ours: kSame (NHWC or [1,C]),
   // kNchw (source is NCHW: transpose to compare element-wise).
   enum class Layout { kSame, kNchw } source_layout = Layout::kSame;
+  // Per-channel factors: our values = channel_scale[c] * source values
+  // (after cross-layer equalisation); empty means 1.
+  std::vector<float> channel_scale;
+  // The source values of `n` images mapped to ours (layout kept), into `out`.
+  void ScaleSource(const float* source, int64_t n, std::vector<float>* out) const;
 };
 
 struct DpuFloatOp {

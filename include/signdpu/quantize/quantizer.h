@@ -24,6 +24,9 @@ struct QuantizeOptions {
   int64_t eval_limit = -1;
   int threads = 2;             // int8 evaluation threads
   int sqnr_images = 512;       // images used for the per-layer SQNR
+  // Cross-layer equalisation of conv + depthwise pairs (lower.h). Off by
+  // default: on the bundled model it lowered int8 accuracy (docs/quantization.md).
+  bool equalize = false;
 };
 
 struct QuantizeResult {
