@@ -309,7 +309,8 @@ const std::string& OnnxPath() {
     }
     const std::string out = (fs::path(SIGNDPU_BENCH_DIR) / "tutorial_cnn.onnx").string();
     if (!fs::exists(out)) {
-      const std::string cmd = "/usr/bin/python3 '" + (src / "bench" / "make_tutorial_onnx.py").string() + "' '" + out + "'";
+      const std::string script = (src / "bench" / "make_tutorial_onnx.py").string();
+      const std::string cmd = "/usr/bin/python3 '" + script + "' '" + out + "'";
       std::fprintf(stderr, "emu_vs_opencv: generating %s\n", out.c_str());
       if (std::system(cmd.c_str()) != 0 || !fs::exists(out)) return std::string();
     }
@@ -464,7 +465,8 @@ void PrintSummary(const Collector& c) {
         const double ratio = emu / cv;
         std::printf(", ratio %5.2fx", ratio);
         if (threads == 2)
-          std::printf(" (target >= 2x: %s, goal 3x: %s)", ratio >= 2 ? "met" : "NOT met", ratio >= 3 ? "met" : "not met");
+          std::printf(" (target >= 2x: %s, goal 3x: %s)", ratio >= 2 ? "met" : "NOT met",
+                      ratio >= 3 ? "met" : "not met");
       }
       std::printf("\n");
       if (emu > 0 && peak_gmacs > 0 && threads == 2) {

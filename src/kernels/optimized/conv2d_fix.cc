@@ -276,7 +276,9 @@ class OptimizedConv2d final : public PreparedConv2d {
 
   void RunGemm(const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out) const {
     // Direct mode: the padded batch plus 64 elements (<= 128 bytes) of slack.
-    void* scratch = Scratch(gemm_.direct ? static_cast<size_t>(batch * gemm_.padded_image_bytes + 128) : scratch_bytes_);
+    const size_t bytes =
+        gemm_.direct ? static_cast<size_t>(batch * gemm_.padded_image_bytes + 128) : scratch_bytes_;
+    void* scratch = Scratch(bytes);
     switch (path_) {
 #if defined(SIGNDPU_HAVE_X86_KERNELS)
       case KernelPath::kAvx2:
