@@ -35,7 +35,10 @@ struct Value {
 
 class Lowering {
  public:
-  Lowering(const graph::Graph& g, const std::string& name) : g_(g) { out_.name = name; }
+  Lowering(const graph::Graph& g, const std::string& name, bool split_batchnorm)
+      : g_(g), split_batchnorm_(split_batchnorm) {
+    out_.name = name;
+  }
 
   Result<DpuFloatGraph> Run() {
     if (g_.inputs().size() != 1)
@@ -288,16 +291,60 @@ class Lowering {
         return Status::Ok();
       }
     }
+    // Scales spanning more than 8x lose bits in one per-tensor weight fix
+    // point (the tutorial CNN's first BatchNorm spans 4.2..301). Split
+    // s_c = p_c * m_c: a first depthwise 1x1 multiplies by the power of two
+    // p_c = 2^floor(log2(s_c / s_min)) (exact in int8 when the span is below
+    // 2^7), a second by the mantissa m_c in [s_min, 2 s_min) plus the bias.
+    // Exact in real arithmetic; the intermediate x_c * p_c ~ (y_c - b_c) / m_c
+    // has balanced channel ranges because BatchNorm normalises y.
+    float s_min = 1e30f, s_max = 0;
+    for (float v : scale) {
+      if (v == 0) continue;
+      s_min = std::min(s_min, std::fabs(v));
+      s_max = std::max(s_max, std::fabs(v));
+    }
+    int in_tensor = in.tensor;
+    if (split_batchnorm_ && s_max > 8 * s_min && s_max < 128 * s_min) {
+      std::vector<float> pow2(scale.size(), 1.0f);
+      for (size_t c = 0; c < scale.size(); ++c) {
+        if (scale[c] == 0) continue;
+        pow2[c] = std::exp2(std::floor(std::log2(std::fabs(scale[c]) / s_min)));
+        scale[c] /= pow2[c];
+      }
+      DpuFloatOp a;
+      a.kind = FixOpKind::kDepthwiseConv2d;
+      a.name = n.name + "_pow2";
+      a.inputs = {in.tensor};
+      a.conv.input = d;
+      a.conv.out_channels = d.c;
+      a.conv.depthwise = true;
+      a.weights = pow2;
+      a.bias.assign(pow2.size(), 0.0f);
+      a.transform_note = "BatchNormalization scale, power-of-two part";
+      const bool nchw = in.kind == Value::Kind::kNchw && d.c > 1;
+      const int t = AddTensor(a.name, {1, d.h, d.w, d.c}, out_.tensors[in.tensor].source_tensor, nchw);
+      out_.tensors[t].source_layout = out_.tensors[in.tensor].source_layout;
+      out_.tensors[t].channel_scale = pow2;
+      a.output = t;
+      AddOp(std::move(a));
+      in_tensor = t;
+      char note[200];
+      std::snprintf(note, sizeof note, "BatchNormalization %s scales span %.3g..%.3g: split into a power-of-two and a mantissa depthwise 1x1",
+                    n.name.c_str(), s_min, s_max);
+      out_.notes.push_back(note);
+    }
     DpuFloatOp op;
     op.kind = FixOpKind::kDepthwiseConv2d;
     op.name = n.name;
-    op.inputs = {in.tensor};
+    op.inputs = {in_tensor};
     op.conv.input = d;
     op.conv.out_channels = d.c;
     op.conv.depthwise = true;
     op.weights = scale;
     op.bias = shift;
-    op.transform_note = "BatchNormalization (not foldable) -> depthwise 1x1 scale";
+    op.transform_note = in_tensor == in.tensor ? "BatchNormalization (not foldable) -> depthwise 1x1 scale"
+                                               : "BatchNormalization (not foldable) -> depthwise 1x1 mantissa + bias";
     out_.notes.push_back("BatchNormalization " + n.name + " -> depthwise-conv2d-fix 1x1 (cannot fold: input is not a bare conv output)");
     Produce(n, std::move(op), {1, d.h, d.w, d.c}, in.kind);
     return Status::Ok();
@@ -517,6 +564,7 @@ class Lowering {
   }
 
   const graph::Graph& g_;
+  bool split_batchnorm_ = true;
   DpuFloatGraph out_;
   std::map<std::string, Value> values_;
   Value last_;
@@ -580,8 +628,8 @@ void ApplyEqualization(DpuFloatGraph* g, const EqualizePair& pair, const std::ve
   dw.transform_note += "; equalised with " + cv.name;
 }
 
-Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name) {
-  return Lowering(graph, name).Run();
+Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name, bool split_batchnorm) {
+  return Lowering(graph, name, split_batchnorm).Run();
 }
 
 }  // namespace signdpu::quantize

@@ -66,7 +66,7 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
     return InvalidArgument("--calib_iter and --calib_batch_size must be positive");
   QuantizeResult r;
   const auto t0 = Clock::now();
-  SIGNDPU_ASSIGN_OR_RETURN(r.dpu_float, LowerToDpu(g, name));
+  SIGNDPU_ASSIGN_OR_RETURN(r.dpu_float, LowerToDpu(g, name, o.split_batchnorm));
   const DpuFloatGraph& dg = r.dpu_float;
   r.notes = dg.notes;
   const Shape& in_shape = dg.tensors[dg.input].shape;
@@ -305,6 +305,7 @@ std::string ReportJson(const QuantizeResult& r, const std::string& model_path, c
   j["name"] = r.fix.name;
   j["method"] = CalibMethodName(o.method);
   j["equalize"] = o.equalize;
+  j["split_batchnorm"] = o.split_batchnorm;
   j["calib_images"] = r.calib_images;
   j["calib_iter"] = o.calib_iter;
   j["calib_batch_size"] = o.calib_batch_size;

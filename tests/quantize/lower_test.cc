@@ -275,3 +275,56 @@ TEST(Equalization, KeepsTheFunctionAndRecordsChannelScales) {
 
 }  // namespace
 }  // namespace signdpu::quantize
+
+namespace signdpu::quantize {
+namespace {
+
+TEST(LowerToDpu, WideBatchNormScalesSplitIntoPowerOfTwoAndMantissa) {
+  std::mt19937 rng(31);
+  graph::Graph g("wide_bn");
+  ASSERT_TRUE(g.AddInput("x", {graph::kDynamicDim, 1, 6, 6}).ok());
+  graph::Attributes conv;
+  conv.Set("kernel_shape", std::vector<int64_t>{3, 3});
+  conv.Set("strides", std::vector<int64_t>{1, 1});
+  conv.Set("pads", std::vector<int64_t>{1, 1, 1, 1});
+  conv.Set("dilations", std::vector<int64_t>{1, 1});
+  conv.Set("group", int64_t{1});
+  AddConst(g, "w", {4, 1, 3, 3}, Random(36, rng));
+  AddConst(g, "b", {4}, Random(4, rng));
+  AddNode(g, "conv", OpType::kConv, {"x", "w", "b"}, "c", conv);
+  AddNode(g, "relu", OpType::kRelu, {"c"}, "r");
+  // scale = gamma / sqrt(var + eps): 4.2, 30, 150, 290 (span 69x)
+  AddConst(g, "g", {4}, {4.2f, 30.0f, 150.0f, 290.0f});
+  AddConst(g, "beta", {4}, {0.1f, -0.2f, 0.3f, -0.4f});
+  AddConst(g, "m", {4}, {0.01f, 0.02f, 0.0f, 0.005f});
+  AddConst(g, "v", {4}, {1.0f - 1e-5f, 1.0f - 1e-5f, 1.0f - 1e-5f, 1.0f - 1e-5f});
+  graph::Attributes bn;
+  bn.Set("epsilon", 1e-5f);
+  AddNode(g, "bn", OpType::kBatchNorm, {"r", "g", "beta", "m", "v"}, "n", bn);
+  graph::Attributes flat;
+  flat.Set("axis", int64_t{1});
+  AddNode(g, "flatten", OpType::kFlatten, {"n"}, "f", flat);
+  AddConst(g, "wd", {5, 144}, Random(720, rng, 0.05f));
+  AddConst(g, "bd", {5}, Random(5, rng));
+  graph::Attributes gemm;
+  gemm.Set("alpha", 1.0f);
+  gemm.Set("beta", 1.0f);
+  gemm.Set("transA", int64_t{0});
+  gemm.Set("transB", int64_t{1});
+  AddNode(g, "fc", OpType::kGemm, {"f", "wd", "bd"}, "logits", gemm);
+  ASSERT_TRUE(g.AddOutput("logits").ok());
+  auto d = LowerToDpu(g, "wide_bn");
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_EQ(d->ops[1].name, "bn_pow2");
+  EXPECT_EQ(d->ops[1].weights, (std::vector<float>{1, 4, 32, 64}));  // 2^floor(log2(s / 4.2))
+  EXPECT_EQ(d->ops[2].name, "bn");
+  for (float m : d->ops[2].weights) EXPECT_TRUE(m >= 4.19f && m < 8.41f) << m;  // mantissas in [s_min, 2 s_min)
+  EXPECT_EQ(d->tensors[d->ops[1].output].channel_scale, d->ops[1].weights);
+  ExpectSameFunction(g, *d, rng, 6, 6);
+  auto unsplit = LowerToDpu(g, "wide_bn", /*split_batchnorm=*/false);
+  ASSERT_TRUE(unsplit.ok());
+  EXPECT_EQ(unsplit->ops.size() + 1, d->ops.size());
+}
+
+}  // namespace
+}  // namespace signdpu::quantize

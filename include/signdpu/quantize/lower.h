@@ -26,7 +26,8 @@
 
 namespace signdpu::quantize {
 
-Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name);
+// split_batchnorm: see the comment in LowerBatchNorm (lower.cc).
+Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name, bool split_batchnorm = true);
 
 // Cross-layer equalisation for a conv whose output feeds only a depthwise
 // 1x1 (a BatchNorm that could not fold, as after ReLU). With alpha_c > 0,
