@@ -52,7 +52,18 @@ if ((SANITIZE)); then
   run_suite "${BUILD_DIR}-asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNDPU_SANITIZE=address -DSIGNDPU_BUILD_BENCH=OFF
 fi
 if ((TSAN)); then
-  run_suite "${BUILD_DIR}-tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNDPU_SANITIZE=thread -DSIGNDPU_BUILD_BENCH=OFF
+  # ThreadSanitizer on the multi-threaded code: the emulator plugin (through
+  # real libvart), the optimised kernels shared across threads, the quantiser's
+  # calibration/evaluation threads and the runner's pipeline (e2e run_csv).
+  dir="${BUILD_DIR}-tsan"
+  step "configure $dir (TSan)"
+  cmake -S "$ROOT" -B "$dir" "${GEN[@]}" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNDPU_SANITIZE=thread -DSIGNDPU_BUILD_BENCH=OFF
+  step "build $dir (TSan targets)"
+  cmake --build "$dir" -j "$JOBS" --target emu_runner_test conv2d_fix_optimized_test pool_fix_optimized_test \
+    signdpu signdpu-quantize signdpu_emu signdpu_media make_test_media
+  step "ctest $dir (TSan)"
+  (cd "$dir" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ctest --output-on-failure --timeout 900 \
+    -R '^(emu_runner_test|conv2d_fix_optimized_test|pool_fix_optimized_test|e2e_quantize|e2e_run_csv)$')
 fi
 if ((CROSS)) && [[ -x scripts/cross-test.sh ]]; then
   step "aarch64 cross build under qemu"
