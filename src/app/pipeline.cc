@@ -297,6 +297,13 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
       }
       if (!failed) finish(1 - k);
       if (!failed) finish(k);
+      // Never free buffers a runner may still be writing into: after a
+      // failure elsewhere, wait for this worker's jobs in flight first.
+      for (int slot = 0; slot < 2; ++slot) {
+        if (pending[slot].empty()) continue;
+        (void)runner->wait(static_cast<int>(job[slot].first), -1);
+        pending[slot].clear();
+      }
       results.WorkerDone();
     });
   }
