@@ -67,6 +67,6 @@ if ((TSAN)); then
 fi
 if ((CROSS)) && [[ -x scripts/cross-test.sh ]]; then
   step "aarch64 cross build under qemu"
-  bash scripts/cross-test.sh
+  SIGNDPU_HOST_BUILD_DIR="$BUILD_DIR" bash scripts/cross-test.sh
 fi
 step "all tests passed"

@@ -70,7 +70,9 @@ inline __attribute__((always_inline)) void MicroKernelRows(int rows, int64_t kc,
   MicroKernel<MR>(kc, a, lda, b, ldb, c, ldc, load_c);
 }
 
-#if defined(__x86_64__) && defined(__has_attribute)
+// ThreadSanitizer builds skip the clones: GCC instruments the ifunc resolver,
+// which the dynamic loader runs before the TSan runtime is initialised (crash).
+#if defined(__x86_64__) && defined(__has_attribute) && !defined(SIGNDPU_NO_IFUNC)
 #if __has_attribute(target_clones)
 #define SIGNDPU_GEMM_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #endif
