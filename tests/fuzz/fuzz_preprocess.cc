@@ -28,7 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (channels > 0 && rows > 0) {
     img = cv::Mat(rows, cols, CV_8UC(channels));
     const size_t n = img.total() * img.elemSize();
-    for (size_t i = 0; i < n; ++i) img.data[i] = data[8 + i % (size - 8 > 0 ? size - 8 : 1)];
+    const size_t tail = size - 8;  // pixel bytes after the 8 header bytes (may be 0)
+    for (size_t i = 0; i < n; ++i) img.data[i] = tail ? data[8 + i % tail] : 0;
   }
   std::vector<int8_t> out(static_cast<size_t>(std::max(0, c.height) * c.width) + 1);
   (void)signdpu::io::PreprocessImage(img, c, out.data());
