@@ -19,7 +19,9 @@ for t in "${TARGETS[@]}"; do
   cmake --build "$BUILD" --target "fuzz_$t" -j "$(nproc)"
   mkdir -p "$BUILD/corpus/$t" "$BUILD/crashes/$t"
   echo "== fuzz_$t for ${SECONDS_EACH}s"
-  if ! "$BUILD/bin/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+  max_len=65536
+  [[ "$t" == xmodel ]] && max_len=262144  # the seed xmodels are ~66 KB
+  if ! "$BUILD/bin/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len="$max_len" -timeout=10 -rss_limit_mb=2048 \
       -artifact_prefix="$BUILD/crashes/$t/" "$BUILD/corpus/$t" "$ROOT/tests/fuzz/corpus/$t"; then
     status=1
     for c in "$BUILD/crashes/$t"/*; do
