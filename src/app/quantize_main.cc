@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
   app.add_option("--labels", labels_path, "class names to embed in the host xmodel");
   app.add_option("--threads", o.threads, "threads for the int8 evaluation")->check(CLI::Range(1, 64));
   app.add_flag("--no-progress", no_progress, "no progress on the terminal");
+  bool no_bias_correction = false;
+  app.add_flag("--no-bias-correction", no_bias_correction, "do not correct conv biases for the mean shift of weight rounding");
   bool no_split = false;
   app.add_flag("--no-split-batchnorm", no_split, "keep a wide-range BatchNorm as one depthwise conv (see docs/quantization.md)");
   app.add_flag("--equalize", o.equalize, "cross-layer equalisation of conv + BatchNorm-as-depthwise pairs (experimental)");
@@ -64,6 +66,7 @@ int main(int argc, char** argv) {
     return Fail(signdpu::InvalidArgument("--method '" + method_text + "': expected min-mse or non-overflow"));
   if (name.empty()) name = fs::path(model_path).stem().string();
   o.split_batchnorm = !no_split;
+  o.bias_correction = !no_bias_correction;
 
   auto graph = signdpu::graph::ImportOnnxFile(model_path);
   if (!graph.ok()) return Fail(graph.status());

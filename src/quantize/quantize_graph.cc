@@ -6,7 +6,8 @@
 
 namespace signdpu::quantize {
 
-Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std::vector<LayerReport>* report) {
+Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std::vector<LayerReport>* report,
+                               const std::vector<std::vector<double>>* channel_means) {
   if (fps.size() != g.tensors.size())
     return Internal("QuantizeGraph: " + std::to_string(fps.size()) + " fix points for " +
                     std::to_string(g.tensors.size()) + " tensors");
@@ -54,8 +55,31 @@ Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std
         r.weights_sqnr_db = w.sqnr_db;
         r.has_weights = true;
         r.shift_cut = shift_cut;
-        if (!op.bias.empty()) {
-          QuantizedTensor b = QuantizeWeights(op.bias);
+        std::vector<float> bias = op.bias;
+        const std::vector<double>* mean =
+            channel_means ? &(*channel_means)[static_cast<size_t>(op.inputs[0])] : nullptr;
+        if (!bias.empty() && mean && static_cast<int64_t>(mean->size()) == op.conv.input.c) {
+          // Bias correction (Nagel et al. 2019): the weights' rounding error
+          // shifts output o by sum_k (Wq - W)[o,k] * E[x_k] on average; take it
+          // out of the float bias before the bias is quantised. E[x] per input
+          // channel from calibration (border padding ignored: an estimate).
+          const int64_t ic = op.conv.input.c, oc = op.conv.out_channels;
+          const double inv_w = std::ldexp(1.0, -w.fix_point);
+          for (int64_t o = 0; o < oc; ++o) {
+            double shift = 0;
+            if (op.kind == FixOpKind::kDepthwiseConv2d) {
+              for (size_t k = static_cast<size_t>(o); k < op.weights.size(); k += static_cast<size_t>(oc))
+                shift += (w.q[k] * inv_w - op.weights[k]) * (*mean)[static_cast<size_t>(o)];
+            } else {
+              const int64_t per = static_cast<int64_t>(op.weights.size()) / oc;
+              for (int64_t k = 0; k < per; ++k)
+                shift += (w.q[o * per + k] * inv_w - op.weights[o * per + k]) * (*mean)[static_cast<size_t>(k % ic)];
+            }
+            bias[o] -= static_cast<float>(shift);
+          }
+        }
+        if (!bias.empty()) {
+          QuantizedTensor b = QuantizeWeights(bias);
           // (4.2) min(0, shift_cut - 16) <= shift_bias = fi + fw - fb <= 16 (>= 0 with LEAKYRELU)
           const int lo = op.conv.activation == Activation::kLeakyRelu ? 0 : std::min(0, shift_cut - 16);
           const int fb_min = fi + w.fix_point - 16, fb_max = fi + w.fix_point - lo;
@@ -63,7 +87,7 @@ Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std
           if (fb != b.fix_point) {
             r.adjustments.push_back("bias fix_point " + std::to_string(b.fix_point) + " -> " + std::to_string(fb) +
                                     " so that shift_bias is in [" + std::to_string(lo) + ", 16]");
-            b = QuantizeWeightsAt(op.bias, fb);
+            b = QuantizeWeightsAt(bias, fb);
           }
           f.bias = b.q;
           f.conv.has_bias = true;

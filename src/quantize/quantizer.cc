@@ -117,18 +117,30 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
     const std::map<std::string, std::vector<int>>* by_source = nullptr;
     const DpuFloatGraph* graph = nullptr;
     std::vector<ActivationObserver> observers;
+    std::vector<std::vector<double>> channel_sum;
+    std::vector<int64_t> channel_count;
     std::vector<float> scaled;
     void Feed(const std::string& n, const float* d, const Shape& s) {
       auto it = by_source->find(n);
       if (it == by_source->end()) return;
       for (int id : it->second) {
         const DpuFloatTensor& t = graph->tensors[static_cast<size_t>(id)];
-        if (t.channel_scale.empty()) {
-          observers[id].ObserveBatch(d, NumElements(s));
-        } else {
+        const float* v = d;
+        int64_t n = NumElements(s);
+        if (!t.channel_scale.empty()) {
           t.ScaleSource(d, s.empty() ? 1 : s[0], &scaled);
-          observers[id].ObserveBatch(scaled.data(), static_cast<int64_t>(scaled.size()));
+          v = scaled.data();
+          n = static_cast<int64_t>(scaled.size());
         }
+        observers[id].ObserveBatch(v, n);
+        // Per-channel sums for bias correction (channel = last dim of ours).
+        const int64_t c = t.shape.back();
+        const int64_t spatial = NumElements(t.shape) / c;
+        std::vector<double>& sum = channel_sum[static_cast<size_t>(id)];
+        sum.resize(static_cast<size_t>(c), 0.0);
+        const bool nchw = t.source_layout == DpuFloatTensor::Layout::kNchw;
+        for (int64_t i = 0; i < n; ++i) sum[static_cast<size_t>(nchw ? (i / spatial) % c : i % c)] += v[i];
+        channel_count[static_cast<size_t>(id)] += n / c;
       }
     }
     void OnInput(const std::string& n, const float* d, const Shape& s) override { Feed(n, d, s); }
@@ -145,6 +157,8 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
     obs.by_source = &by_source;
     obs.graph = &dg;
     obs.observers.assign(dg.tensors.size(), ActivationObserver(o.method));
+    obs.channel_sum.assign(dg.tensors.size(), {});
+    obs.channel_count.assign(dg.tensors.size(), 0);
     std::vector<float> in;
     for (size_t b = static_cast<size_t>(t * batch); b < calib.size(); b += static_cast<size_t>(calib_threads * batch)) {
       const size_t n = std::min(calib.size() - b, static_cast<size_t>(batch));
@@ -181,7 +195,17 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
       return Internal("calibration never saw tensor " + dg.tensors[i].name + " (source " + dg.tensors[i].source_tensor + ")");
     fps[i] = observers[i].FixPoint();
   }
-  SIGNDPU_ASSIGN_OR_RETURN(r.fix, QuantizeGraph(dg, fps, &r.layers));
+  std::vector<std::vector<double>> channel_means(dg.tensors.size());
+  for (size_t i = 0; i < dg.tensors.size(); ++i) {
+    int64_t count = 0;
+    for (const auto& ob : calib_obs) {
+      count += ob.channel_count[i];
+      if (channel_means[i].size() < ob.channel_sum[i].size()) channel_means[i].resize(ob.channel_sum[i].size(), 0.0);
+      for (size_t c = 0; c < ob.channel_sum[i].size(); ++c) channel_means[i][c] += ob.channel_sum[i][c];
+    }
+    for (double& m : channel_means[i]) m = count > 0 ? m / count : 0.0;
+  }
+  SIGNDPU_ASSIGN_OR_RETURN(r.fix, QuantizeGraph(dg, fps, &r.layers, o.bias_correction ? &channel_means : nullptr));
   r.input_fix_point = r.fix.tensors[r.fix.inputs[0]].fix_point;
   r.calib_seconds = Seconds(t0);
 
@@ -306,6 +330,7 @@ std::string ReportJson(const QuantizeResult& r, const std::string& model_path, c
   j["method"] = CalibMethodName(o.method);
   j["equalize"] = o.equalize;
   j["split_batchnorm"] = o.split_batchnorm;
+  j["bias_correction"] = o.bias_correction;
   j["calib_images"] = r.calib_images;
   j["calib_iter"] = o.calib_iter;
   j["calib_batch_size"] = o.calib_batch_size;

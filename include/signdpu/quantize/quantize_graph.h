@@ -27,7 +27,10 @@ struct LayerReport {
 // `activation_fix_points[i]` is the calibrated position of tensor i (the
 // input tensor's included). Positions of MAX pool and copy outputs are taken
 // from their inputs (a max or a copy cannot leave the input's range).
+// `channel_means` (optional): per tensor, the calibrated mean of each channel
+// (our layout); when given, conv biases get bias correction.
 Result<FixGraph> QuantizeGraph(const DpuFloatGraph& graph, std::vector<int> activation_fix_points,
-                               std::vector<LayerReport>* report);
+                               std::vector<LayerReport>* report,
+                               const std::vector<std::vector<double>>* channel_means = nullptr);
 
 }  // namespace signdpu::quantize
