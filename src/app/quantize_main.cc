@@ -51,6 +51,8 @@ int main(int argc, char** argv) {
   app.add_option("--labels", labels_path, "class names to embed in the host xmodel");
   app.add_option("--threads", o.threads, "threads for the int8 evaluation")->check(CLI::Range(1, 64));
   app.add_flag("--no-progress", no_progress, "no progress on the terminal");
+  app.add_option("--tune_images", o.tune_images, "calibration images for the fix-point refinement (0 = off; default 1024)")
+      ->check(CLI::NonNegativeNumber);
   bool no_bias_correction = false;
   app.add_flag("--no-bias-correction", no_bias_correction, "do not correct conv biases for the mean shift of weight rounding");
   bool no_split = false;

@@ -7,7 +7,7 @@
 namespace signdpu::quantize {
 
 Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std::vector<LayerReport>* report,
-                               const std::vector<std::vector<double>>* channel_means) {
+                               const std::vector<std::vector<double>>* channel_means, WeightCache* cache) {
   if (fps.size() != g.tensors.size())
     return Internal("QuantizeGraph: " + std::to_string(fps.size()) + " fix points for " +
                     std::to_string(g.tensors.size()) + " tensors");
@@ -33,14 +33,25 @@ Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std
       case FixOpKind::kConv2d:
       case FixOpKind::kDepthwiseConv2d: {
         f.conv = op.conv;
-        QuantizedTensor w = QuantizeWeights(op.weights);
+        // Weight quantisation does not depend on the activation fix points
+        // (unless a constraint moves fw): memoise it for repeated calls.
+        const int op_index = static_cast<int>(&op - g.ops.data());
+        auto quantize_at = [&](int fp) -> QuantizedTensor {
+          if (cache == nullptr) return fp == kBestFixPoint ? QuantizeWeights(op.weights) : QuantizeWeightsAt(op.weights, fp);
+          auto key = std::make_pair(op_index, fp);
+          auto it = cache->find(key);
+          if (it == cache->end())
+            it = cache->emplace(key, fp == kBestFixPoint ? QuantizeWeights(op.weights) : QuantizeWeightsAt(op.weights, fp)).first;
+          return it->second;
+        };
+        QuantizedTensor w = quantize_at(kBestFixPoint);
         int fo = fps[op.output];
         // (4.1) 0 <= shift_cut = fi + fw - fo <= 16
         if (fi + w.fix_point - fo > 16) {
           const int fw = fo - fi + 16;
           r.adjustments.push_back("weights fix_point " + std::to_string(w.fix_point) + " -> " + std::to_string(fw) +
                                   " so that shift_cut <= 16");
-          w = QuantizeWeightsAt(op.weights, fw);
+          w = quantize_at(fw);
         }
         if (fi + w.fix_point - fo < 0) {
           r.adjustments.push_back("output fix_point " + std::to_string(fo) + " -> " + std::to_string(fi + w.fix_point) +

@@ -205,7 +205,118 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
     }
     for (double& m : channel_means[i]) m = count > 0 ? m / count : 0.0;
   }
-  SIGNDPU_ASSIGN_OR_RETURN(r.fix, QuantizeGraph(dg, fps, &r.layers, o.bias_correction ? &channel_means : nullptr));
+  const std::vector<std::vector<double>>* means = o.bias_correction ? &channel_means : nullptr;
+  WeightCache weight_cache;
+  SIGNDPU_ASSIGN_OR_RETURN(r.fix, QuantizeGraph(dg, fps, &r.layers, means, &weight_cache));
+
+  // ---- fix-point refinement on calibration images (no labels) ---------------
+  // Greedy coordinate search: for each activation tensor try its fix point
+  // +-1 and keep the change when the int8 logits get closer (squared error)
+  // to the float model's logits on the first `tune_images` calibration
+  // images. Calibration picks each position from its own tensor's error;
+  // this looks at what the classifier finally outputs.
+  if (o.tune_images > 0 && !dg.source_logits.empty()) {
+    const int64_t tn = std::min<int64_t>(o.tune_images, r.calib_images);
+    const int64_t classes = NumElements(dg.tensors[dg.output].shape);
+    std::vector<float> ref_logits(static_cast<size_t>(tn * classes));
+    io::PreprocessConfig tpre;
+    tpre.height = static_cast<int>(in_shape[1]);
+    tpre.width = static_cast<int>(in_shape[2]);
+    std::vector<float> tin;
+    for (int64_t b = 0; b < tn; b += batch) {
+      const int64_t n = std::min<int64_t>(batch, tn - b);
+      SIGNDPU_RETURN_IF_ERROR(FillInput(calib, static_cast<size_t>(b), static_cast<size_t>(n), image_size, &tin));
+      SIGNDPU_RETURN_IF_ERROR(fx.Run({{dg.source_input, tin.data()}}, n));
+      const float* lg = fx.Output(dg.source_logits);
+      if (lg == nullptr) return Internal("no float logits " + dg.source_logits);
+      std::copy(lg, lg + n * classes, ref_logits.begin() + b * classes);
+    }
+    const int qb = 64;
+    auto score = [&](const FixGraph& f, double* err) -> Status {
+      SIGNDPU_ASSIGN_OR_RETURN(auto ex, FixGraphExecutor::Create(f, qb));
+      io::PreprocessConfig pc = tpre;  // per call: trials run on two threads
+      pc.fix_point = f.tensors[f.inputs[0]].fix_point;
+      std::vector<int8_t> tune_q(static_cast<size_t>(tn * image_size));
+      for (int64_t i = 0; i < tn; ++i)
+        SIGNDPU_RETURN_IF_ERROR(io::PreprocessPixels(calib[static_cast<size_t>(i)].pixels, pc, tune_q.data() + i * image_size));
+      const double scale = Pow2(-f.tensors[f.outputs[0]].fix_point);
+      std::vector<int8_t> out(static_cast<size_t>(qb * classes));
+      double e = 0;
+      for (int64_t b = 0; b < tn; b += qb) {
+        const int n = static_cast<int>(std::min<int64_t>(qb, tn - b));
+        ex->Run({tune_q.data() + b * image_size}, {out.data()}, n);
+        // KL(p_float || p_int8) of the softmax outputs: what the classifier
+        // reports, insensitive to saturating logits that do not matter.
+        for (int i = 0; i < n; ++i) {
+          const float* rf = ref_logits.data() + (b + i) * classes;
+          const int8_t* qi = out.data() + static_cast<int64_t>(i) * classes;
+          double mf = rf[0], mq = qi[0] * scale;
+          for (int64_t c = 1; c < classes; ++c) {
+            mf = std::max<double>(mf, rf[c]);
+            mq = std::max<double>(mq, qi[c] * scale);
+          }
+          double zf = 0, zq = 0;
+          for (int64_t c = 0; c < classes; ++c) {
+            zf += std::exp(rf[c] - mf);
+            zq += std::exp(qi[c] * scale - mq);
+          }
+          for (int64_t c = 0; c < classes; ++c) {
+            const double lpf = rf[c] - mf - std::log(zf), lpq = qi[c] * scale - mq - std::log(zq);
+            e += std::exp(lpf) * (lpf - lpq);
+          }
+        }
+      }
+      *err = e;
+      return Status::Ok();
+    };
+    double best = 0;
+    SIGNDPU_RETURN_IF_ERROR(score(r.fix, &best));
+    const double start = best;
+    int changes = 0;
+    // Tensors whose position QuantizeGraph derives (MAX pool and copy
+    // outputs keep their input's) are not searched.
+    std::vector<bool> derived(fps.size(), false);
+    for (const DpuFloatOp& op : dg.ops)
+      if (op.kind == FixOpKind::kCopy || (op.kind == FixOpKind::kPool && op.pool.type == PoolType::kMax))
+        derived[static_cast<size_t>(op.output)] = true;
+    for (int round = 0; round < 2; ++round) {
+      bool improved = false;
+      for (size_t id = 0; id < fps.size(); ++id) {
+        if (derived[id]) continue;
+        // Both neighbours at once, one per thread.
+        std::vector<int> trial[2] = {fps, fps};
+        trial[0][id] -= 1;
+        trial[1][id] += 1;
+        Result<FixGraph> f[2] = {Internal("not run"), Internal("not run")};
+        std::vector<LayerReport> rep[2];
+        double e[2] = {1e300, 1e300};
+        Status st[2];
+        for (int k = 0; k < 2; ++k) f[k] = QuantizeGraph(dg, trial[k], &rep[k], means, &weight_cache);
+        auto eval = [&](int k) {
+          if (f[k].ok()) st[k] = score(*f[k], &e[k]);
+        };
+        std::thread other(eval, 1);
+        eval(0);
+        other.join();
+        for (int k = 0; k < 2; ++k) SIGNDPU_RETURN_IF_ERROR(st[k]);
+        const int k = e[0] <= e[1] ? 0 : 1;
+        if (f[k].ok() && e[k] < best * 0.999) {
+          best = e[k];
+          fps = trial[k];
+          r.fix = std::move(f[k]).value();
+          r.layers = std::move(rep[k]);
+          improved = true;
+          ++changes;
+        }
+      }
+      if (progress) progress("refine", round + 1, 2);
+      if (!improved) break;
+    }
+    char note[200];
+    std::snprintf(note, sizeof note, "fix-point refinement on %lld calibration images: %d change(s), KL(float || int8) per image %.4g -> %.4g",
+                  static_cast<long long>(tn), changes, start / tn, best / tn);
+    r.notes.push_back(note);
+  }
   r.input_fix_point = r.fix.tensors[r.fix.inputs[0]].fix_point;
   r.calib_seconds = Seconds(t0);
 
@@ -331,6 +442,7 @@ std::string ReportJson(const QuantizeResult& r, const std::string& model_path, c
   j["equalize"] = o.equalize;
   j["split_batchnorm"] = o.split_batchnorm;
   j["bias_correction"] = o.bias_correction;
+  j["tune_images"] = o.tune_images;
   j["calib_images"] = r.calib_images;
   j["calib_iter"] = o.calib_iter;
   j["calib_batch_size"] = o.calib_batch_size;

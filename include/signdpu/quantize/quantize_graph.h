@@ -3,12 +3,15 @@
 // forces a fix point to move, the layer's report says which and why.
 #pragma once
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "signdpu/core/status.h"
 #include "signdpu/kernels/fix_graph.h"
 #include "signdpu/quantize/dpu_float_graph.h"
+#include "signdpu/quantize/fix_point_search.h"
 
 namespace signdpu::quantize {
 
@@ -29,8 +32,12 @@ struct LayerReport {
 // from their inputs (a max or a copy cannot leave the input's range).
 // `channel_means` (optional): per tensor, the calibrated mean of each channel
 // (our layout); when given, conv biases get bias correction.
+// `cache` (optional) memoises weight quantisation across calls on one graph.
+using WeightCache = std::map<std::pair<int, int>, QuantizedTensor>;  // (op, fix point) -> weights
+constexpr int kBestFixPoint = -1000;  // cache key for "the min-MSE position"
 Result<FixGraph> QuantizeGraph(const DpuFloatGraph& graph, std::vector<int> activation_fix_points,
                                std::vector<LayerReport>* report,
-                               const std::vector<std::vector<double>>* channel_means = nullptr);
+                               const std::vector<std::vector<double>>* channel_means = nullptr,
+                               WeightCache* cache = nullptr);
 
 }  // namespace signdpu::quantize
