@@ -137,8 +137,41 @@ Result<bool> CsvReader::ReadLine(std::string* line) {
 }
 
 Status CsvReader::ParseRow(const std::string& line, CsvFrame* frame) const {
-  const std::string where = path_ + ":" + std::to_string(frame->line);
   frame->pixels.resize(static_cast<size_t>(options_.pixels));
+  // Fast path for the common case (plain digits and commas, every value in
+  // range): one pass, no per-cell searches. Anything else falls through to
+  // the checked parser below, which produces the error message.
+  {
+    const char* p = line.data();
+    const char* end = p + line.size();
+    uint8_t* px = frame->pixels.data();
+    const int first_pixel_col = has_label_ ? 1 : 0;
+    int col = 0;
+    unsigned v = 0;
+    bool digits = false, ok = true;
+    int label = -1;
+    for (; p <= end; ++p) {
+      if (p == end || *p == ',') {
+        if (!digits || col >= columns_) { ok = false; break; }
+        if (col < first_pixel_col) label = static_cast<int>(v);
+        else px[col - first_pixel_col] = static_cast<uint8_t>(v);
+        ++col;
+        v = 0;
+        digits = false;
+        continue;
+      }
+      const unsigned d = static_cast<unsigned char>(*p) - '0';
+      if (d > 9) { ok = false; break; }
+      v = v * 10 + d;
+      if (v > 255) { ok = false; break; }
+      digits = true;
+    }
+    if (ok && col == columns_) {
+      frame->label = has_label_ ? label : -1;
+      return Status::Ok();
+    }
+  }
+  const std::string where = path_ + ":" + std::to_string(frame->line);
   const char* p = line.data();
   const char* end = p + line.size();
   int col = 0;
