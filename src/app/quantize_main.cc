@@ -57,7 +57,6 @@ int main(int argc, char** argv) {
   app.add_flag("--no-bias-correction", no_bias_correction, "do not correct conv biases for the mean shift of weight rounding");
   bool no_split = false;
   app.add_flag("--no-split-batchnorm", no_split, "keep a wide-range BatchNorm as one depthwise conv (see docs/quantization.md)");
-  app.add_flag("--equalize", o.equalize, "cross-layer equalisation of conv + BatchNorm-as-depthwise pairs (experimental)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

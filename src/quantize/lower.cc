@@ -572,62 +572,6 @@ class Lowering {
 
 }  // namespace
 
-std::vector<EqualizePair> FindEqualizePairs(const DpuFloatGraph& g) {
-  std::vector<EqualizePair> pairs;
-  for (size_t i = 0; i < g.ops.size(); ++i) {
-    const DpuFloatOp& dw = g.ops[i];
-    if (dw.kind != FixOpKind::kDepthwiseConv2d || dw.conv.kernel_h != 1 || dw.conv.kernel_w != 1) continue;
-    const int in_t = dw.inputs[0];
-    int producer = -1, readers = 0;
-    for (size_t j = 0; j < g.ops.size(); ++j) {
-      if (g.ops[j].output == in_t) producer = static_cast<int>(j);
-      for (int x : g.ops[j].inputs) readers += x == in_t;
-    }
-    if (producer < 0 || readers != 1 || in_t == g.output) continue;
-    const DpuFloatOp& cv = g.ops[static_cast<size_t>(producer)];
-    if (cv.kind != FixOpKind::kConv2d && cv.kind != FixOpKind::kDepthwiseConv2d) continue;
-    const Activation a = cv.conv.activation;
-    if (a != Activation::kNone && a != Activation::kRelu && a != Activation::kLeakyRelu) continue;
-    if (static_cast<int64_t>(dw.weights.size()) != cv.conv.out_channels) continue;
-    pairs.push_back({producer, static_cast<int>(i)});
-  }
-  return pairs;
-}
-
-void ApplyEqualization(DpuFloatGraph* g, const EqualizePair& pair, const std::vector<float>& channel_max) {
-  DpuFloatOp& cv = g->ops[static_cast<size_t>(pair.conv_op)];
-  DpuFloatOp& dw = g->ops[static_cast<size_t>(pair.depthwise_op)];
-  const int64_t oc = cv.conv.out_channels;
-  float reference = 0;
-  for (float m : channel_max) reference = std::max(reference, m);
-  if (reference <= 0 || static_cast<int64_t>(channel_max.size()) != oc) return;
-  std::vector<float> alphas(static_cast<size_t>(oc), 1.0f);
-  const int64_t per = static_cast<int64_t>(cv.weights.size()) / oc;
-  float lo = 1e30f, hi = 0;
-  for (int64_t c = 0; c < oc; ++c) {
-    const float m = channel_max[static_cast<size_t>(c)];
-    if (m <= 0) continue;  // a dead channel stays as it is
-    const float alpha = reference / m;
-    if (cv.kind == FixOpKind::kDepthwiseConv2d) {
-      for (size_t k = static_cast<size_t>(c); k < cv.weights.size(); k += static_cast<size_t>(oc)) cv.weights[k] *= alpha;
-    } else {
-      for (int64_t k = 0; k < per; ++k) cv.weights[c * per + k] *= alpha;
-    }
-    cv.bias[c] *= alpha;
-    dw.weights[c] /= alpha;
-    alphas[static_cast<size_t>(c)] = alpha;
-    lo = std::min(lo, alpha);
-    hi = std::max(hi, alpha);
-  }
-  g->tensors[static_cast<size_t>(cv.output)].channel_scale = alphas;
-  char note[240];
-  std::snprintf(note, sizeof note, "cross-layer equalisation of %s and %s: channel c of %s scaled by max/max_c (%.3g..%.3g)",
-                cv.name.c_str(), dw.name.c_str(), cv.name.c_str(), lo, hi);
-  g->notes.push_back(note);
-  cv.transform_note += (cv.transform_note.empty() ? "" : "; ") + std::string("equalised with ") + dw.name;
-  dw.transform_note += "; equalised with " + cv.name;
-}
-
 Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name, bool split_batchnorm) {
   return Lowering(graph, name, split_batchnorm).Run();
 }

@@ -164,12 +164,7 @@ void DpuFloatTensor::ScaleSource(const float* source, int64_t n, std::vector<flo
   const int64_t per = NumElements(shape);
   out->assign(source, source + n * per);
   if (channel_scale.empty()) return;
-  const int64_t c = shape.back();
-  const int64_t spatial = per / c;
-  for (int64_t i = 0; i < n * per; ++i) {
-    const int64_t ch = source_layout == Layout::kNchw ? (i / spatial) % c : i % c;
-    (*out)[i] *= channel_scale[static_cast<size_t>(ch)];
-  }
+  for (int64_t i = 0; i < n * per; ++i) (*out)[i] *= channel_scale[static_cast<size_t>(SourceChannel(i))];
 }
 
 }  // namespace signdpu::quantize

@@ -79,35 +79,6 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> calib, io::ReadCsvFile(o.calib_csv, csv, want));
   r.calib_images = static_cast<int64_t>(calib.size());
 
-  // ---- cross-layer equalisation (lower.h) from a few calibration batches ----
-  if (o.equalize) {
-    const std::vector<EqualizePair> pairs = FindEqualizePairs(r.dpu_float);
-    if (!pairs.empty()) {
-      const int64_t pre_n = std::min<int64_t>(r.calib_images, 8 * int64_t{o.calib_batch_size});
-      SIGNDPU_ASSIGN_OR_RETURN(graph::FloatExecutor pre, graph::FloatExecutor::Create(g, o.calib_batch_size));
-      std::vector<std::vector<float>> maxes(pairs.size());
-      std::vector<float> in;
-      for (int64_t b = 0; b < pre_n; b += o.calib_batch_size) {
-        const int64_t n = std::min<int64_t>(o.calib_batch_size, pre_n - b);
-        SIGNDPU_RETURN_IF_ERROR(FillInput(calib, static_cast<size_t>(b), static_cast<size_t>(n), image_size, &in));
-        SIGNDPU_RETURN_IF_ERROR(pre.Run({{r.dpu_float.source_input, in.data()}}, n));
-        for (size_t p = 0; p < pairs.size(); ++p) {
-          const DpuFloatTensor& t = r.dpu_float.tensors[static_cast<size_t>(r.dpu_float.ops[pairs[p].conv_op].output)];
-          const float* src = pre.Output(t.source_tensor);
-          if (src == nullptr) return Internal("equalisation: no float values for " + t.source_tensor);
-          const int64_t c = t.shape[3], spatial = t.shape[1] * t.shape[2];
-          maxes[p].resize(static_cast<size_t>(c), 0.0f);
-          for (int64_t i = 0; i < n * c * spatial; ++i) {
-            const int64_t ch = t.source_layout == DpuFloatTensor::Layout::kNchw ? (i / spatial) % c : i % c;
-            maxes[p][static_cast<size_t>(ch)] = std::max(maxes[p][static_cast<size_t>(ch)], std::fabs(src[i]));
-          }
-        }
-      }
-      for (size_t p = 0; p < pairs.size(); ++p) ApplyEqualization(&r.dpu_float, pairs[p], maxes[p]);
-      r.notes = r.dpu_float.notes;
-    }
-  }
-
   // ---- calibration ----------------------------------------------------------
   std::map<std::string, std::vector<int>> by_source;  // source tensor -> our tensors
   for (size_t i = 0; i < dg.tensors.size(); ++i) by_source[dg.tensors[i].source_tensor].push_back(static_cast<int>(i));
@@ -120,7 +91,17 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
     std::vector<std::vector<double>> channel_sum;
     std::vector<int64_t> channel_count;
     std::vector<float> scaled;
+    // The float logits of the first `tune_n` images, kept for the
+    // refinement below (each thread writes its own batches' rows).
+    const std::string* logits_name = nullptr;
+    std::vector<float>* ref_logits = nullptr;
+    int64_t tune_n = 0, batch_start = 0;
     void Feed(const std::string& n, const float* d, const Shape& s) {
+      if (ref_logits != nullptr && batch_start < tune_n && n == *logits_name) {
+        const int64_t per = NumElements(s) / (s.empty() ? 1 : s[0]);
+        const int64_t rows = std::min<int64_t>(s.empty() ? 1 : s[0], tune_n - batch_start);
+        std::copy(d, d + rows * per, ref_logits->begin() + batch_start * per);
+      }
       auto it = by_source->find(n);
       if (it == by_source->end()) return;
       for (int id : it->second) {
@@ -135,11 +116,9 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
         observers[id].ObserveBatch(v, n);
         // Per-channel sums for bias correction (channel = last dim of ours).
         const int64_t c = t.shape.back();
-        const int64_t spatial = NumElements(t.shape) / c;
         std::vector<double>& sum = channel_sum[static_cast<size_t>(id)];
         sum.resize(static_cast<size_t>(c), 0.0);
-        const bool nchw = t.source_layout == DpuFloatTensor::Layout::kNchw;
-        for (int64_t i = 0; i < n; ++i) sum[static_cast<size_t>(nchw ? (i / spatial) % c : i % c)] += v[i];
+        for (int64_t i = 0; i < n; ++i) sum[static_cast<size_t>(t.SourceChannel(i))] += v[i];
         channel_count[static_cast<size_t>(id)] += n / c;
       }
     }
@@ -152,6 +131,10 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   std::vector<CalibObserver> calib_obs(static_cast<size_t>(calib_threads));
   std::vector<Status> calib_status(static_cast<size_t>(calib_threads));
   std::atomic<int64_t> calib_done{0};
+  const int64_t classes = NumElements(dg.tensors[dg.output].shape);
+  const int64_t tune_n =
+      (o.tune_images > 0 && !dg.source_logits.empty()) ? std::min<int64_t>(o.tune_images, r.calib_images) : 0;
+  std::vector<float> ref_logits(static_cast<size_t>(tune_n * classes));
   auto calibrate = [&](int t, graph::FloatExecutor* ex) {
     CalibObserver& obs = calib_obs[static_cast<size_t>(t)];
     obs.by_source = &by_source;
@@ -159,10 +142,14 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
     obs.observers.assign(dg.tensors.size(), ActivationObserver(o.method));
     obs.channel_sum.assign(dg.tensors.size(), {});
     obs.channel_count.assign(dg.tensors.size(), 0);
+    obs.logits_name = &dg.source_logits;
+    obs.ref_logits = &ref_logits;
+    obs.tune_n = tune_n;
     std::vector<float> in;
     for (size_t b = static_cast<size_t>(t * batch); b < calib.size(); b += static_cast<size_t>(calib_threads * batch)) {
       const size_t n = std::min(calib.size() - b, static_cast<size_t>(batch));
       Status s = FillInput(calib, b, n, image_size, &in).WithContext(o.calib_csv);
+      obs.batch_start = static_cast<int64_t>(b);
       if (s.ok()) s = ex->Run({{dg.source_input, in.data()}}, static_cast<int64_t>(n), &obs);
       if (!s.ok()) {
         calib_status[static_cast<size_t>(t)] = s;
@@ -215,22 +202,11 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   // to the float model's logits on the first `tune_images` calibration
   // images. Calibration picks each position from its own tensor's error;
   // this looks at what the classifier finally outputs.
-  if (o.tune_images > 0 && !dg.source_logits.empty()) {
-    const int64_t tn = std::min<int64_t>(o.tune_images, r.calib_images);
-    const int64_t classes = NumElements(dg.tensors[dg.output].shape);
-    std::vector<float> ref_logits(static_cast<size_t>(tn * classes));
+  if (tune_n > 0) {
+    const int64_t tn = tune_n;
     io::PreprocessConfig tpre;
     tpre.height = static_cast<int>(in_shape[1]);
     tpre.width = static_cast<int>(in_shape[2]);
-    std::vector<float> tin;
-    for (int64_t b = 0; b < tn; b += batch) {
-      const int64_t n = std::min<int64_t>(batch, tn - b);
-      SIGNDPU_RETURN_IF_ERROR(FillInput(calib, static_cast<size_t>(b), static_cast<size_t>(n), image_size, &tin));
-      SIGNDPU_RETURN_IF_ERROR(fx.Run({{dg.source_input, tin.data()}}, n));
-      const float* lg = fx.Output(dg.source_logits);
-      if (lg == nullptr) return Internal("no float logits " + dg.source_logits);
-      std::copy(lg, lg + n * classes, ref_logits.begin() + b * classes);
-    }
     const int qb = 64;
     auto score = [&](const FixGraph& f, double* err) -> Status {
       SIGNDPU_ASSIGN_OR_RETURN(auto ex, FixGraphExecutor::Create(f, qb));
@@ -327,7 +303,6 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   for (const auto& f : eval)
     if (f.label < 0) return InvalidArgument(o.eval_csv + ": --eval needs a label column (line " + std::to_string(f.line) + ")");
   r.eval_images = static_cast<int64_t>(eval.size());
-  const int64_t classes = NumElements(r.fix.tensors[r.fix.outputs[0]].shape);
   std::vector<int> float_pred(eval.size()), int8_pred(eval.size());
 
   // Float predictions (the source graph's own output), and float activations
@@ -439,7 +414,6 @@ std::string ReportJson(const QuantizeResult& r, const std::string& model_path, c
   j["model"] = model_path;
   j["name"] = r.fix.name;
   j["method"] = CalibMethodName(o.method);
-  j["equalize"] = o.equalize;
   j["split_batchnorm"] = o.split_batchnorm;
   j["bias_correction"] = o.bias_correction;
   j["tune_images"] = o.tune_images;

@@ -258,27 +258,6 @@ TEST(LowerToDpu, Tf2OnnxStyleNhwcFlattenOrder) {
 namespace signdpu::quantize {
 namespace {
 
-TEST(Equalization, KeepsTheFunctionAndRecordsChannelScales) {
-  std::mt19937 rng(21);
-  graph::Graph g = TorchStyle(rng);
-  auto d = LowerToDpu(g, "eq");
-  ASSERT_TRUE(d.ok());
-  const auto pairs = FindEqualizePairs(*d);
-  ASSERT_EQ(pairs.size(), 1u);  // conv1 (RELU) -> bn1 as depthwise; bn2 folded
-  EXPECT_EQ(pairs[0].conv_op, 0);
-  EXPECT_EQ(pairs[0].depthwise_op, 1);
-  ApplyEqualization(&*d, pairs[0], {0.5f, 2.0f, 0.0f, 4.0f});
-  const auto& scale = d->tensors[d->ops[0].output].channel_scale;
-  EXPECT_EQ(scale, (std::vector<float>{8.0f, 2.0f, 1.0f, 1.0f}));  // max 4 / m_c; dead channel 1
-  ExpectSameFunction(g, *d, rng, 8, 8);
-}
-
-}  // namespace
-}  // namespace signdpu::quantize
-
-namespace signdpu::quantize {
-namespace {
-
 TEST(LowerToDpu, WideBatchNormScalesSplitIntoPowerOfTwoAndMantissa) {
   std::mt19937 rng(31);
   graph::Graph g("wide_bn");

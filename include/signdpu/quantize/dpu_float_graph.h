@@ -24,6 +24,11 @@ struct DpuFloatTensor {
   // Per-channel factors: our values = channel_scale[c] * source values
   // (after cross-layer equalisation); empty means 1.
   std::vector<float> channel_scale;
+  // Our channel of element i of the source data (any number of images).
+  int64_t SourceChannel(int64_t i) const {
+    const int64_t c = shape.back();
+    return source_layout == Layout::kNchw ? (i / (NumElements(shape) / c)) % c : i % c;
+  }
   // The source values of `n` images mapped to ours (layout kept), into `out`.
   void ScaleSource(const float* source, int64_t n, std::vector<float>* out) const;
 };

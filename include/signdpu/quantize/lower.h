@@ -29,24 +29,4 @@ namespace signdpu::quantize {
 // split_batchnorm: see the comment in LowerBatchNorm (lower.cc).
 Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name, bool split_batchnorm = true);
 
-// Cross-layer equalisation for a conv whose output feeds only a depthwise
-// 1x1 (a BatchNorm that could not fold, as after ReLU). With alpha_c > 0,
-// act(alpha_c * z) = alpha_c * act(z) for NONE, RELU and LEAKYRELU, so scaling
-// the conv's output channel c by alpha_c and the depthwise weight c by
-// 1 / alpha_c computes the same function (Nagel et al. 2019, "Data-Free
-// Quantization Through Weight Equalization and Bias Correction"; we choose
-// alpha from calibration data). alpha_c = max_k m_k / m_c, with m_c the
-// calibrated max |activation| of channel c, gives every channel of the
-// conv's output the same range, and since BatchNorm's scale is about
-// 1 / (spread of its input channel), it also narrows the depthwise weights'
-// range: both then fit one power-of-two fix point per tensor.
-struct EqualizePair {
-  int conv_op = -1;
-  int depthwise_op = -1;
-};
-std::vector<EqualizePair> FindEqualizePairs(const DpuFloatGraph& graph);
-// `channel_max[c]`: max |value| of channel c of the conv's output (source
-// values). Records the scales in the output tensor's channel_scale.
-void ApplyEqualization(DpuFloatGraph* graph, const EqualizePair& pair, const std::vector<float>& channel_max);
-
 }  // namespace signdpu::quantize

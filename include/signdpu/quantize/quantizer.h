@@ -24,9 +24,6 @@ struct QuantizeOptions {
   int64_t eval_limit = -1;
   int threads = 2;             // int8 evaluation threads
   int sqnr_images = 512;       // images used for the per-layer SQNR
-  // Cross-layer equalisation of conv + depthwise pairs (lower.h). Off by
-  // default: on the bundled model it lowered int8 accuracy (docs/quantization.md).
-  bool equalize = false;
   int tune_images = 1024;       // fix-point refinement against float logits (0 = off)
   bool bias_correction = true;  // remove the mean output shift of weight rounding (quantize_graph.cc)
   bool split_batchnorm = true;  // wide BatchNorm scales -> power-of-two + mantissa depthwise (lower.cc)
