@@ -16,25 +16,20 @@
 #include <xir/tensor/tensor.hpp>
 
 #include "signdpu/emu/emu_runner.h"
+#include "signdpu/xmodel/xir_attr.h"
 #include "signdpu/xmodel/xmodel_file.h"
 #include "signdpu/xmodel/xmodel_writer.h"
 
 namespace signdpu::app {
 namespace {
 
-// XIR's get_attr<T> aborts on a missing key and throws on a wrong type: read
-// through std::any and check both.
+// Present with type T -> *out; anything else leaves *out alone (XIR's own
+// get_attr<T> aborts on a missing key and throws on a wrong type).
 template <typename T, typename Owner>
 bool ReadAttr(const Owner* owner, const std::string& key, T* out) {
-  if (!owner->has_attr(key)) return false;
-  try {
-    std::any v = owner->get_attr(key);
-    if (v.type() != typeid(T)) return false;
-    *out = std::any_cast<T>(v);
-    return true;
-  } catch (const std::exception&) {
-    return false;
-  }
+  auto v = xmodel::GetAttr<T>(owner, key, "");
+  if (v.ok()) *out = std::move(v).value();
+  return v.ok();
 }
 
 }  // namespace

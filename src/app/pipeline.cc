@@ -312,7 +312,6 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
   StatsCollector stats(static_cast<int>(classes), o.labels);
   std::map<int64_t, Done> reorder;
   int64_t next = 0;
-  bool ready_sent = false;
   std::unique_ptr<io::FrameSink> sink;
   if (keep_images) {
     auto opened = io::OpenFrameSink(o.display, o.record_path);
@@ -343,10 +342,7 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
       if (sink_status.ok()) sink_status = sink->Write(shown);
     }
   };
-  if (o.notifier) {
-    (void)o.notifier->Ready();  // runners created, input open
-    ready_sent = true;
-  }
+  if (o.notifier) (void)o.notifier->Ready();  // runners created, input open
   while (results.Pop(&got, threads)) {
     for (auto& d : got) reorder.emplace(d.result.index, std::move(d));
     for (auto it = reorder.find(next); it != reorder.end(); it = reorder.find(next)) {
@@ -370,7 +366,6 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
   reader.join();
   for (auto& w : workers) w.join();
   if (o.progress) std::fprintf(stderr, "\r%s\r", std::string(40, ' ').c_str());
-  (void)ready_sent;
   if (!reader_status.ok()) return reader_status;
   SIGNDPU_RETURN_IF_ERROR(sink_status);
   for (const auto& ws : wstats) SIGNDPU_RETURN_IF_ERROR(ws.status);

@@ -12,15 +12,13 @@
 #include <xir/op/op.hpp>
 #include <xir/tensor/tensor.hpp>
 
-#include "xir_attr.h"
+#include "signdpu/xmodel/xir_attr.h"
 #include "xir_names.h"
 
 namespace signdpu::xmodel {
 
 namespace {
 
-using internal::GetAttr;
-using internal::GetAttrOr;
 using ParamMap = std::map<std::string, std::vector<char>>;
 
 // Sanity bounds for window attributes (the DPU's own limits are narrower:

@@ -9,7 +9,7 @@
 #include <set>
 
 #include "signdpu/xmodel/xmodel_file.h"
-#include "xir_attr.h"
+#include "signdpu/xmodel/xir_attr.h"
 #include "xir_names.h"
 
 namespace signdpu::xmodel {
@@ -183,8 +183,7 @@ Status WriteGraphAtomically(const xir::Graph& graph, const std::string& path) {
 std::string QuantizerXmodelFileName(const std::string& model_name) { return model_name + "_int.xmodel"; }
 
 Result<HostModelInfo> ReadHostModelInfo(const xir::Graph& graph) {
-  using internal::GetAttrOr;
-  HostModelInfo info;
+    HostModelInfo info;
   const std::string where = "graph " + graph.get_name();
   info.model_name = graph.get_name();
   SIGNDPU_ASSIGN_OR_RETURN(info.input.mean,

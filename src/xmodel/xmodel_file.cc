@@ -22,7 +22,7 @@
 #include <xir/graph/subgraph.hpp>
 
 #include "child_probe.h"
-#include "xir_attr.h"
+#include "signdpu/xmodel/xir_attr.h"
 #include "xir_names.h"
 
 namespace signdpu::xmodel {
@@ -407,7 +407,7 @@ Result<std::unique_ptr<xir::Graph>> LoadXmodel(const std::string& path, const Lo
 
 std::string SubgraphDevice(const xir::Subgraph* subgraph) {
   if (subgraph == nullptr) return "";
-  auto device = internal::GetAttr<std::string>(subgraph, names::kDevice, "");
+  auto device = xmodel::GetAttr<std::string>(subgraph, names::kDevice, "");
   return device.ok() ? *device : std::string();
 }
 

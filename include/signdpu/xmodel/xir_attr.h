@@ -14,7 +14,7 @@
 
 #include "signdpu/core/status.h"
 
-namespace signdpu::xmodel::internal {
+namespace signdpu::xmodel {
 
 inline std::string TypeName(const std::type_info& type) {
   int status = 0;
@@ -56,4 +56,4 @@ bool HasAttrOfType(const Owner* owner, const std::string& key) {
   }
 }
 
-}  // namespace signdpu::xmodel::internal
+}  // namespace signdpu::xmodel
