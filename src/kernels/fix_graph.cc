@@ -17,6 +17,7 @@ const char* FixOpKindName(FixOpKind kind) {
     case FixOpKind::kEltwiseAdd: return "eltwise-fix";
     case FixOpKind::kCopy: return "reshape-fix";
     case FixOpKind::kHardSigmoid: return "hard-sigmoid-fix";
+    case FixOpKind::kConcat: return "concat-fix";
   }
   return "?";
 }
@@ -58,6 +59,39 @@ PoolConfig EffectivePool(const FixGraph& g, const FixOp& op, int batch) {
   c.fix_in = in.fix_point;
   c.fix_out = g.tensors[op.output].fix_point;
   return c;
+}
+
+// kConcat: channel (last-axis) concatenation; checks axis, shapes and fix
+// points, names the op and the offending tensor.
+Status ValidateConcat(const FixGraph& g, const FixOp& op, const std::string& where) {
+  const FixTensor& out = g.tensors[op.output];
+  const int rank = static_cast<int>(out.shape.size());
+  const int axis = op.concat_axis < 0 ? op.concat_axis + rank : op.concat_axis;
+  if (axis < 0 || axis >= rank)
+    return InvalidArgument(where + ": concat axis " + std::to_string(op.concat_axis) + " is out of range for output " +
+                           out.name + " of rank " + std::to_string(rank));
+  if (rank < 2 || axis != rank - 1)
+    return Unsupported(where + ": concat axis " + std::to_string(op.concat_axis) + " of output " + out.name + " " +
+                       ShapeToString(out.shape) + " (only the last axis, channels, is supported)");
+  int64_t channels = 0;
+  for (int id : op.inputs) {
+    const FixTensor& in = g.tensors[id];
+    bool same = in.shape.size() == out.shape.size();
+    for (int d = 0; same && d < rank - 1; ++d) same = in.shape[d] == out.shape[d];
+    if (!same)
+      return InvalidArgument(where + ": input " + in.name + " has shape " + ShapeToString(in.shape) +
+                             ", incompatible with output " + out.name + " " + ShapeToString(out.shape) +
+                             " (all dims but the concat axis must be equal)");
+    if (in.fix_point != out.fix_point)
+      return Unsupported(where + ": input " + in.name + " has fix_point " + std::to_string(in.fix_point) +
+                         ", output " + out.name + " has " + std::to_string(out.fix_point) +
+                         " (concat-fix inputs must share the output's fix_point)");
+    channels += in.shape[rank - 1];
+  }
+  if (channels != out.shape[rank - 1])
+    return InvalidArgument(where + ": inputs have " + std::to_string(channels) + " channels in all, output " +
+                           out.name + " has " + std::to_string(out.shape[rank - 1]));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -146,6 +180,9 @@ Status FixGraph::Validate() const {
             MakeHardSigmoidParams(op.hsigmoid_in, op.shift_hsigmoid, out.per_image_size(), where).status());
         break;
       }
+      case FixOpKind::kConcat:
+        SIGNDPU_RETURN_IF_ERROR(ValidateConcat(*this, op, where));
+        break;
     }
   }
   for (int id : outputs) {
@@ -162,6 +199,8 @@ struct FixGraphExecutor::Step {
   std::unique_ptr<optimized::PreparedPool> pool_kernel;
   EltwiseParams eltwise;
   HardSigmoidParams hard_sigmoid;
+  std::vector<int64_t> concat_channels;  // per input
+  int64_t concat_pixels = 0;             // per image: out_size / output channels
   std::vector<int> inputs;
   int output = -1;
   int64_t in_size = 0;   // per image
@@ -216,6 +255,12 @@ Result<std::unique_ptr<FixGraphExecutor>> FixGraphExecutor::Create(const FixGrap
                                  MakeHardSigmoidParams(op.hsigmoid_in, op.shift_hsigmoid, step->out_size, op.name));
         break;
       }
+      case FixOpKind::kConcat: {
+        // Validated: same rank, concat along the last axis.
+        for (int id : op.inputs) step->concat_channels.push_back(g.tensors[id].shape.back());
+        step->concat_pixels = step->out_size / g.tensors[op.output].shape.back();
+        break;
+      }
     }
     ex->steps_.push_back(std::move(step));
   }
@@ -257,6 +302,13 @@ void FixGraphExecutor::Run(const std::vector<const int8_t*>& inputs, const std::
         HardSigmoidParams p = s->hard_sigmoid;
         p.size = s->out_size * count;
         reference::HardSigmoidFix(p, buffers_[s->inputs[0]].data(), out);
+        break;
+      }
+      case FixOpKind::kConcat: {
+        // Bit-exact by construction (no arithmetic): one code path for every KernelPath.
+        std::vector<const int8_t*> ins;
+        for (int id : s->inputs) ins.push_back(buffers_[id].data());
+        reference::ConcatChannelsFix(ins, s->concat_channels, s->concat_pixels * count, out);
         break;
       }
     }

@@ -272,6 +272,8 @@ class Reader {
       SIGNDPU_RETURN_IF_ERROR(ReadPool(op, where, &f));
     } else if (type == names::kEltwiseFix) {
       SIGNDPU_RETURN_IF_ERROR(ReadEltwise(op, where, &f));
+    } else if (type == names::kConcatFix) {
+      SIGNDPU_RETURN_IF_ERROR(ReadConcat(op, where, &f));
     } else if (type == names::kHardSigmoidFix) {
       f.kind = FixOpKind::kHardSigmoid;
       SIGNDPU_RETURN_IF_ERROR(CheckArgNames(op, {names::kArgInput}, where));
@@ -302,6 +304,16 @@ class Reader {
       f.pool.input = ToNhwc(in.shape);
       f.pool.fix_in = in.fix_point;
       f.pool.fix_out = out.fix_point;
+    } else if (f.kind == FixOpKind::kConcat) {
+      // The DPU concatenates bytes: the compiler gives all inputs the
+      // output's fix point (vai_q puts one fix after a concat, none before).
+      for (int id : f.inputs) {
+        const FixTensor& t = graph_.tensors[id];
+        if (t.fix_point != out.fix_point)
+          return Unsupported(where + ": input " + t.name + " has fix_point " + std::to_string(t.fix_point) +
+                             ", output " + out.name + " has " + std::to_string(out.fix_point) +
+                             " (concat-fix with different fix points is not supported)");
+      }
     }
     graph_.ops.push_back(std::move(f));
     return Status::Ok();
@@ -430,6 +442,30 @@ class Reader {
     if (!ParseActivation(nonlinear, &f->eltwise_activation) ||
         (f->eltwise_activation != Activation::kNone && f->eltwise_activation != Activation::kRelu))
       return Unsupported(where + ": eltwise nonlinear " + nonlinear + " (supported: NONE, RELU)");
+    return Status::Ok();
+  }
+
+  // concat-fix: `axis` (int, negative counts from the end) indexes the XIR
+  // tensor shape, which is our per-image shape dim for dim; only the last
+  // axis (channels of NHWC, or of [1, C]) is supported.
+  Status ReadConcat(const xir::Op* op, const std::string& where, FixOp* f) {
+    f->kind = FixOpKind::kConcat;
+    SIGNDPU_RETURN_IF_ERROR(CheckArgNames(op, {names::kArgInput}, where));
+    SIGNDPU_ASSIGN_OR_RETURN(auto inputs, ArgOps(op, names::kArgInput, 1, 64, where));
+    for (const xir::Op* in : inputs) {
+      SIGNDPU_ASSIGN_OR_RETURN(int id, ActivationId(in, where));
+      f->inputs.push_back(id);
+    }
+    SIGNDPU_ASSIGN_OR_RETURN(int axis, GetAttr<int>(op, names::kAxis, where));
+    const int rank = static_cast<int>(op->get_output_tensor()->get_shape().size());
+    const int normalised = axis < 0 ? axis + rank : axis;
+    if (normalised < 0 || normalised >= rank)
+      return InvalidArgument(where + ": axis " + std::to_string(axis) + " is out of range for rank " +
+                             std::to_string(rank));
+    if (rank < 2 || normalised != rank - 1)
+      return Unsupported(where + ": concat axis " + std::to_string(axis) + " of a rank-" + std::to_string(rank) +
+                         " tensor (only the last axis, channels, is supported)");
+    f->concat_axis = normalised;
     return Status::Ok();
   }
 

@@ -93,6 +93,14 @@ xir::Op* AddFixOp(xir::Graph* graph, const FixGraph& g, const FixOp& f, const st
       attrs->set_attr<int>(names::kHsigmoidIn, f.hsigmoid_in);
       attrs->set_attr<int>(names::kShiftHsigmoid, f.shift_hsigmoid);
       break;
+    case FixOpKind::kConcat: {
+      type = names::kConcatFix;
+      // Validated: the last axis. Written non-negative (3 for NHWC, 1 for [1, C]),
+      // as vai_q writes it (voxelnet_quantized.xmodel: concat axis 3).
+      const int rank = static_cast<int>(g.tensors[f.output].shape.size());
+      attrs->set_attr<int>(names::kAxis, f.concat_axis < 0 ? f.concat_axis + rank : f.concat_axis);
+      break;
+    }
     case FixOpKind::kCopy:
       type = names::kReshapeFix;
       attrs->set_attr<std::vector<int>>(names::kShape, ToIntVector(g.tensors[f.output].shape));

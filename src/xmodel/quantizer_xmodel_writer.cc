@@ -5,6 +5,8 @@
 // export (flatten, then matmul with transpose_b = true [source:
 // vai_q_pytorch xir exporter, `dense`]). Float constants are q * 2^-fix_point,
 // exactly on the fix-point grid, so re-quantising them is lossless.
+// A concat takes its inputs' float values (no fix op in between) and gets one
+// fix after it, as the RPN concat of voxelnet_quantized.xmodel does.
 // vai_c_xir acceptance is UNVERIFIED (docs/xmodel.md).
 #include <cmath>
 #include <cstring>
@@ -54,6 +56,22 @@ std::vector<bool> FindDense(const FixGraph& g) {
   return dense;
 }
 
+// tensor id -> true when the tensor is computed by an op, is not a graph
+// output and every user is a concat: vai_q gives it no fix op of its own
+// (the concat's fix quantises it).
+std::vector<bool> FindConcatOnly(const FixGraph& g) {
+  std::vector<bool> produced(g.tensors.size(), false), other_use(g.tensors.size(), false),
+      concat_use(g.tensors.size(), false);
+  for (const FixOp& op : g.ops) {
+    produced[op.output] = true;
+    for (int id : op.inputs) (op.kind == FixOpKind::kConcat ? concat_use : other_use)[id] = true;
+  }
+  for (int id : g.outputs) other_use[id] = true;
+  std::vector<bool> concat_only(g.tensors.size(), false);
+  for (size_t i = 0; i < g.tensors.size(); ++i) concat_only[i] = produced[i] && concat_use[i] && !other_use[i];
+  return concat_only;
+}
+
 std::vector<char> FloatBytes(const std::vector<int8_t>& q, int fix_point) {
   std::vector<float> f(q.size());
   for (size_t i = 0; i < q.size(); ++i) f[i] = Dequantize(q[i], fix_point);
@@ -69,6 +87,7 @@ class QuantizerGraphBuilder {
   Result<std::unique_ptr<xir::Graph>> Build() {
     const std::string& model = info_.model_name;
     dense_ = FindDense(g_);
+    concat_only_ = FindConcatOnly(g_);
     // Plan and check names without touching XIR.
     plan_only_ = true;
     SIGNDPU_RETURN_IF_ERROR(Emit(nullptr));
@@ -133,16 +152,25 @@ class QuantizerGraphBuilder {
     return input;
   }
 
+  // The float op computing tensor `tensor_id` -> its fix op, unless only
+  // concats use the tensor (they take the float value).
   Status Finish(xir::Graph* graph, xir::Op* value, int tensor_id) {
     const FixTensor& t = g_.tensors[tensor_id];
-    xir::Op* fix = AddFix(graph, FixName(t), value, t.fix_point);
-    fix_of_[tensor_id] = fix;
-    if (!plan_only_) return CheckShape(fix, t.shape, info_.model_name);
+    float_of_[tensor_id] = value;
+    xir::Op* last = value;
+    if (!concat_only_[tensor_id]) {
+      last = AddFix(graph, FixName(t), value, t.fix_point);
+      fix_of_[tensor_id] = last;
+    }
+    if (!plan_only_) return CheckShape(last, t.shape, info_.model_name);
     return Status::Ok();
   }
 
   Status Emit(xir::Graph* graph) {
     fix_of_.assign(g_.tensors.size(), nullptr);
+    float_of_.assign(g_.tensors.size(), nullptr);
+    std::vector<bool> is_input(g_.tensors.size(), false);
+    for (int id : g_.inputs) is_input[id] = true;
     return_ops_.clear();
     for (int id : g_.inputs) {
       const FixTensor& t = g_.tensors[id];
@@ -199,6 +227,20 @@ class QuantizerGraphBuilder {
           xir::Op* hs = Add(graph, f.name, names::kHardSigmoid, NewAttrs(), {{names::kArgInput, ins}},
                             names::kFloat32Upper);
           SIGNDPU_RETURN_IF_ERROR(Finish(graph, hs, f.output));
+          break;
+        }
+        case FixOpKind::kConcat: {
+          // Inputs computed by ops enter as floats (no fix in between); a
+          // graph input enters through its data -> fix [inferred: vai_q
+          // always quantises a data op].
+          std::vector<xir::Op*> values;
+          for (int id : f.inputs) values.push_back(is_input[id] ? fix_of_[id] : float_of_[id]);
+          const int rank = static_cast<int>(g_.tensors[f.output].shape.size());
+          auto attrs = NewAttrs();
+          attrs->set_attr<int>(names::kAxis, f.concat_axis < 0 ? f.concat_axis + rank : f.concat_axis);
+          xir::Op* concat =
+              Add(graph, f.name, names::kConcat, std::move(attrs), {{names::kArgInput, values}}, names::kFloat32Upper);
+          SIGNDPU_RETURN_IF_ERROR(Finish(graph, concat, f.output));
           break;
         }
         case FixOpKind::kCopy: {
@@ -277,9 +319,11 @@ class QuantizerGraphBuilder {
   const FixGraph& g_;
   const HostModelInfo& info_;
   std::vector<bool> dense_;
+  std::vector<bool> concat_only_;
   bool plan_only_ = false;
   std::vector<PlannedOp> plan_;
-  std::vector<xir::Op*> fix_of_;
+  std::vector<xir::Op*> fix_of_;    // tensor id -> its fix op (null if only concats use it)
+  std::vector<xir::Op*> float_of_;  // tensor id -> the float op computing it (ops' outputs)
   std::vector<std::string> return_ops_;
 };
 

@@ -14,6 +14,7 @@ inline constexpr const char* kPoolFix = "pool-fix";
 inline constexpr const char* kEltwiseFix = "eltwise-fix";
 inline constexpr const char* kReshapeFix = "reshape-fix";
 inline constexpr const char* kHardSigmoidFix = "hard-sigmoid-fix";
+inline constexpr const char* kConcatFix = "concat-fix";
 inline constexpr const char* kUpload = "upload";
 inline constexpr const char* kDownload = "download";
 inline constexpr const char* kFix2Float = "fix2float";
@@ -34,6 +35,7 @@ inline constexpr const char* kHardSigmoid = "hard-sigmoid";
 inline constexpr const char* kFlatten = "flatten";
 inline constexpr const char* kMatmul = "matmul";
 inline constexpr const char* kReshape = "reshape";
+inline constexpr const char* kConcat = "concat";
 
 // op argument names
 inline constexpr const char* kArgInput = "input";

@@ -188,6 +188,30 @@ TEST(EmuPlugin, AllOpKindsThroughTheRunner) {
   EXPECT_EQ(RunJob(runner.get(), inputs, 1), EvalReference(fg, inputs, 1));
 }
 
+TEST(EmuPlugin, ConcatFixThroughTheRunner) {
+  // Two convs of one input at the same output fix point -> concat-fix -> conv.
+  const FixGraph fg = ConcatGraph(23);
+  const std::string path = MakeTempDir("emu_concat") + "/concat.xmodel";
+  Status s = xmodel::WriteHostXmodel(fg, InfoFor("concat"), path);
+  ASSERT_TRUE(s.ok()) << s.message();
+  auto xg = xmodel::LoadXmodel(path);
+  ASSERT_TRUE(xg.ok()) << xg.status().message();
+  const xir::Subgraph* sg = xmodel::DpuSubgraphs(**xg).at(0);
+  auto runner = vart::Runner::create_runner(sg, "ref");
+  ASSERT_NE(runner, nullptr);
+  for (uint32_t seed = 1; seed <= 3; ++seed) {
+    const auto inputs = RandomInputs(fg, 1, 40 + seed);
+    EXPECT_EQ(RunJob(runner.get(), inputs, 1), EvalReference(fg, inputs, 1)) << "seed " << seed;
+  }
+  // Engine batch 3 (attribute), jobs of 3 and 2 images.
+  auto batched = CreateEmuRunner(sg, {{"signdpu_emu_batch", 3}});
+  ASSERT_NE(batched, nullptr);
+  for (int count : {3, 2}) {
+    const auto inputs = RandomInputs(fg, count, 60 + count);
+    EXPECT_EQ(RunJob(batched.get(), inputs, count), EvalReference(fg, inputs, count)) << "count " << count;
+  }
+}
+
 // ---- 3. thread safety ------------------------------------------------------------
 
 struct Case {

@@ -91,6 +91,22 @@ std::vector<std::vector<int8_t>> EvalReference(const FixGraph& g, const std::vec
         case FixOpKind::kCopy:
           y = t[op.inputs[0]];
           break;
+        case FixOpKind::kConcat: {
+          // Last axis, equal fix points (FixGraph::Validate): element
+          // (pixel, channel offset_i + c) of the output is (pixel, c) of input i.
+          const int64_t out_c = out.shape.back();
+          int64_t offset = 0;
+          for (int id : op.inputs) {
+            const int64_t c_in = g.tensors[id].shape.back();
+            const std::vector<int8_t>& x = t[id];
+            for (size_t i = 0; i < x.size(); ++i) {
+              const int64_t pixel = static_cast<int64_t>(i) / c_in, c = static_cast<int64_t>(i) % c_in;
+              y[static_cast<size_t>(pixel * out_c + offset + c)] = x[i];
+            }
+            offset += c_in;
+          }
+          break;
+        }
       }
     }
   }

@@ -27,6 +27,16 @@ TEST(Fix2Float, NegativeFixPoint) {
   EXPECT_EQ(x, (std::vector<float>{3.0f / 16, -8.0f, 127.0f / 16}));
 }
 
+TEST(ConcatChannelsFix, SlicesPerPixelInInputOrder) {
+  // 3 pixels; inputs with 1 and 2 channels.
+  const std::vector<int8_t> a = {1, 2, 3}, b = {10, 11, 20, 21, 30, 31};
+  std::vector<int8_t> out(9, 0x5A);
+  ConcatChannelsFix({a.data(), b.data()}, {1, 2}, 3, out.data());
+  EXPECT_EQ(out, (std::vector<int8_t>{1, 10, 11, 2, 20, 21, 3, 30, 31}));
+  ConcatChannelsFix({b.data(), a.data()}, {2, 1}, 3, out.data());
+  EXPECT_EQ(out, (std::vector<int8_t>{10, 11, 1, 20, 21, 2, 30, 31, 3}));
+}
+
 TEST(Softmax, SumsToOneAndIsShiftInvariant) {
   const std::vector<float> a = {1, 2, 3, 1000, 1001, 1002};
   std::vector<float> y(6);

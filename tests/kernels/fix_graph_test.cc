@@ -6,6 +6,8 @@
 
 #include <random>
 
+#include "signdpu/kernels/reference/convert_fix.h"
+
 namespace signdpu {
 namespace {
 
@@ -132,6 +134,203 @@ TEST(FixGraph, ValidationNamesTheOp) {
   EXPECT_FALSE(g.Validate().ok());
 
   EXPECT_FALSE(FixGraphExecutor::Create(SmallGraph(2), 0).ok());
+}
+
+// ---- concat-fix --------------------------------------------------------------
+
+std::vector<int8_t> RandomBytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<int8_t> v(n);
+  for (auto& x : v) x = static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng));
+  return v;
+}
+
+// input [1,5,5,3] fp 6 -> a: conv 3x3 pad 1, 4 ch, RELU, weights fp 7
+//                      -> b: conv 1x1, 3 ch, weights fp 5, bias fp 4
+// both output fp 4 -> cat: concat-fix (axis 3) [1,5,5,7] fp 4
+FixGraph ConcatConvGraph(uint32_t seed) {
+  FixGraph g;
+  g.name = "concat";
+  g.tensors = {{"input", {1, 5, 5, 3}, 6}, {"a", {1, 5, 5, 4}, 4}, {"b", {1, 5, 5, 3}, 4}, {"cat", {1, 5, 5, 7}, 4}};
+  g.inputs = {0};
+  FixOp a;
+  a.kind = FixOpKind::kConv2d;
+  a.name = "a";
+  a.inputs = {0};
+  a.output = 1;
+  a.conv.out_channels = 4;
+  a.conv.kernel_h = a.conv.kernel_w = 3;
+  a.conv.pad_left = a.conv.pad_right = a.conv.pad_top = a.conv.pad_bottom = 1;
+  a.conv.fix_weights = 7;
+  a.conv.fix_bias = 7;
+  a.conv.activation = Activation::kRelu;
+  a.weights = RandomBytes(4 * 9 * 3, seed);
+  a.bias = RandomBytes(4, seed + 1);
+  FixOp b;
+  b.kind = FixOpKind::kConv2d;
+  b.name = "b";
+  b.inputs = {0};
+  b.output = 2;
+  b.conv.out_channels = 3;
+  b.conv.fix_weights = 5;
+  b.conv.fix_bias = 4;
+  b.weights = RandomBytes(3 * 3, seed + 2);
+  b.bias = RandomBytes(3, seed + 3);
+  FixOp cat;
+  cat.kind = FixOpKind::kConcat;
+  cat.name = "cat";
+  cat.inputs = {1, 2};
+  cat.output = 3;
+  cat.concat_axis = 3;
+  g.ops = {a, b, cat};
+  g.outputs = {3};
+  return g;
+}
+
+// One conv of ConcatConvGraph on one image with the reference kernel.
+std::vector<int8_t> ReferenceConv(const FixGraph& g, const FixOp& op, const int8_t* image) {
+  ConvConfig c = op.conv;
+  c.input = {1, 5, 5, 3};
+  c.fix_in = g.tensors[op.inputs[0]].fix_point;
+  c.fix_out = g.tensors[op.output].fix_point;
+  auto p = MakeConvParams(c);
+  EXPECT_TRUE(p.ok()) << p.status().message();
+  if (!p.ok()) return {};
+  std::vector<int8_t> y(static_cast<size_t>(p->output.size()));
+  reference::Conv2dFix(*p, image, op.weights.data(), op.bias.data(), y.data());
+  return y;
+}
+
+TEST(FixGraphConcat, TwoConvsConcatenatedAtTheirChannelOffsetsOnEveryPath) {
+  const FixGraph g = ConcatConvGraph(31);
+  ASSERT_TRUE(g.Validate().ok()) << g.Validate().message();
+  EXPECT_STREQ(FixOpKindName(FixOpKind::kConcat), "concat-fix");
+  constexpr int kPixels = 25, kInC = 3, kOutC = 7;
+  for (int batch : {1, 3}) {
+    const std::vector<int8_t> in = RandomBytes(static_cast<size_t>(kPixels * kInC * batch), 100 + batch);
+    // Expected: conv a's channels at offset 0, conv b's at offset 4, per pixel.
+    std::vector<int8_t> want(static_cast<size_t>(kPixels * kOutC * batch), 0x5A);
+    for (int n = 0; n < batch; ++n) {
+      const std::vector<int8_t> ya = ReferenceConv(g, g.ops[0], in.data() + n * kPixels * kInC);
+      const std::vector<int8_t> yb = ReferenceConv(g, g.ops[1], in.data() + n * kPixels * kInC);
+      ASSERT_EQ(ya.size(), static_cast<size_t>(kPixels * 4));
+      ASSERT_EQ(yb.size(), static_cast<size_t>(kPixels * 3));
+      for (int p = 0; p < kPixels; ++p) {
+        for (int c = 0; c < 4; ++c) want[(n * kPixels + p) * kOutC + c] = ya[p * 4 + c];
+        for (int c = 0; c < 3; ++c) want[(n * kPixels + p) * kOutC + 4 + c] = yb[p * 3 + c];
+      }
+    }
+    for (KernelPath path : AvailableKernelPaths()) {
+      auto ex = FixGraphExecutor::Create(g, batch, path);
+      ASSERT_TRUE(ex.ok()) << ex.status().message();
+      std::vector<int8_t> got(want.size(), 0x11);
+      (*ex)->Run({in.data()}, {got.data()}, batch);
+      for (size_t i = 0; i < want.size(); ++i)
+        ASSERT_EQ(got[i], want[i]) << KernelPathName(path) << " batch " << batch << " image "
+                                   << i / (kPixels * kOutC) << " pixel " << (i / kOutC) % kPixels << " channel "
+                                   << i % kOutC;
+    }
+  }
+  // Fewer images than the executor's batch: only `count` images are written.
+  auto ex = FixGraphExecutor::Create(g, 4, BestKernelPath());
+  ASSERT_TRUE(ex.ok());
+  const std::vector<int8_t> in = RandomBytes(kPixels * kInC * 2, 7);
+  std::vector<int8_t> got(kPixels * kOutC * 4, 0x11);
+  (*ex)->Run({in.data()}, {got.data()}, 2);
+  for (size_t i = kPixels * kOutC * 2; i < got.size(); ++i) ASSERT_EQ(got[i], 0x11) << i;
+}
+
+TEST(FixGraphConcat, TwoDimensionalInputsAndNegativeAxis) {
+  FixGraph g;
+  g.name = "concat2d";
+  g.tensors = {{"x", {1, 3}, 5}, {"y", {1, 2}, 5}, {"xy", {1, 5}, 5}};
+  g.inputs = {0, 1};
+  FixOp cat;
+  cat.kind = FixOpKind::kConcat;
+  cat.name = "xy";
+  cat.inputs = {0, 1};
+  cat.output = 2;
+  for (int axis : {1, -1}) {
+    cat.concat_axis = axis;
+    g.ops = {cat};
+    g.outputs = {2};
+    auto ex = FixGraphExecutor::Create(g, 2, KernelPath::kReference);
+    ASSERT_TRUE(ex.ok()) << ex.status().message();
+    const std::vector<int8_t> x = {1, 2, 3, -1, -2, -3}, y = {10, 20, -10, -20};
+    std::vector<int8_t> out(10, 0);
+    (*ex)->Run({x.data(), y.data()}, {out.data()}, 2);
+    EXPECT_EQ(out, (std::vector<int8_t>{1, 2, 3, 10, 20, -1, -2, -3, -10, -20})) << "axis " << axis;
+  }
+  // One input: a degenerate concat is a copy.
+  cat.inputs = {0};
+  cat.concat_axis = 1;
+  g.tensors[2].shape = {1, 3};
+  g.ops = {cat};
+  EXPECT_TRUE(g.Validate().ok()) << g.Validate().message();
+}
+
+// Validate's message for `g`; "" when valid.
+std::string ValidateMessage(const FixGraph& g) {
+  Status s = g.Validate();
+  return s.ok() ? "" : s.message();
+}
+
+TEST(FixGraphConcat, ValidationRejectsFixPointShapeAndAxisProblemsNamingTheOp) {
+  ASSERT_EQ(ValidateMessage(ConcatConvGraph(1)), "");
+
+  FixGraph g = ConcatConvGraph(1);
+  g.tensors[2].fix_point = 3;  // b: 6 + 5 - 3 = 8 is a valid conv shift, but cat needs 4
+  Status s = g.Validate();
+  EXPECT_EQ(s.code(), StatusCode::kUnsupported) << s.message();
+  EXPECT_NE(s.message().find("cat (concat-fix): input b has fix_point 3, output cat has 4"), std::string::npos)
+      << s.message();
+
+  g = ConcatConvGraph(1);
+  g.tensors[3].fix_point = 3;  // the output differs from both inputs
+  EXPECT_NE(ValidateMessage(g).find("cat (concat-fix): input a has fix_point 4, output cat has 3"), std::string::npos)
+      << ValidateMessage(g);
+
+  g = ConcatConvGraph(1);
+  g.tensors[3].shape = {1, 5, 5, 8};  // channels do not add up
+  s = g.Validate();
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.message();
+  EXPECT_NE(s.message().find("cat (concat-fix): inputs have 7 channels in all, output cat has 8"), std::string::npos)
+      << s.message();
+
+  g = ConcatConvGraph(1);
+  g.tensors[3].shape = {1, 5, 4, 7};  // spatial dims differ
+  EXPECT_NE(ValidateMessage(g).find("cat (concat-fix): input a has shape [1,5,5,4]"), std::string::npos)
+      << ValidateMessage(g);
+
+  g = ConcatConvGraph(1);
+  g.tensors[3].shape = {1, 25, 7};  // rank differs
+  g.ops[2].concat_axis = -1;
+  EXPECT_NE(ValidateMessage(g).find("cat (concat-fix): input a has shape"), std::string::npos) << ValidateMessage(g);
+
+  for (int axis : {0, 1, 2, -2, -4}) {
+    g = ConcatConvGraph(1);
+    g.ops[2].concat_axis = axis;
+    s = g.Validate();
+    EXPECT_EQ(s.code(), StatusCode::kUnsupported) << "axis " << axis << ": " << s.message();
+    EXPECT_NE(s.message().find("cat (concat-fix): concat axis " + std::to_string(axis)), std::string::npos)
+        << s.message();
+    EXPECT_NE(s.message().find("only the last axis"), std::string::npos) << s.message();
+  }
+  for (int axis : {4, -5}) {
+    g = ConcatConvGraph(1);
+    g.ops[2].concat_axis = axis;
+    s = g.Validate();
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << "axis " << axis << ": " << s.message();
+    EXPECT_NE(s.message().find("cat (concat-fix): concat axis " + std::to_string(axis) + " is out of range"),
+              std::string::npos)
+        << s.message();
+  }
+  g = ConcatConvGraph(1);
+  g.ops[2].concat_axis = -1;  // the last axis, counted from the end
+  EXPECT_EQ(ValidateMessage(g), "");
+  g = ConcatConvGraph(1);
+  g.tensors[1].fix_point = 5;
+  EXPECT_FALSE(FixGraphExecutor::Create(g, 1).ok()) << "the executor validates too";
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <xir/graph/graph.hpp>
 #include <xir/graph/subgraph.hpp>
 #include <xir/op/op.hpp>
@@ -220,6 +221,61 @@ TEST(ReadDpuSubgraph, UnsupportedOpTypeIsNamed) {
   EXPECT_EQ(g.status().code(), StatusCode::kUnsupported) << g.status().message();
   EXPECT_NE(g.status().message().find("pool1_up"), std::string::npos) << g.status().message();
   EXPECT_NE(g.status().message().find("upsample-fix"), std::string::npos) << g.status().message();
+}
+
+// concat-fix in our own host xmodel, edited after building: the axis is read
+// (negative from the end) and only the channel axis with equal fix points is
+// accepted.
+TEST(ReadDpuSubgraph, ConcatFixAxisAndFixPoints) {
+  const FixGraph fg = signdpu::testing::ConcatGraph(3);
+  auto build = [&]() -> std::unique_ptr<xir::Graph> {
+    auto built = BuildHostGraph(fg, signdpu::testing::InfoFor("concat"));
+    EXPECT_TRUE(built.ok()) << built.status().message();
+    return built.ok() ? std::move(built).value() : nullptr;
+  };
+  auto xg = build();
+  ASSERT_NE(xg, nullptr);
+  auto g = ReadDpuSubgraph(DpuSubgraphs(*xg).at(0));
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  EXPECT_EQ(CountKind(*g, FixOpKind::kConcat), 1);
+  const FixOp& cat = Op(*g, "cat");
+  EXPECT_EQ(cat.concat_axis, 3);
+  ASSERT_EQ(cat.inputs.size(), 2u);
+  EXPECT_EQ(g->tensors[cat.inputs[0]].name, "left");
+  EXPECT_EQ(g->tensors[cat.inputs[1]].name, "right");
+  EXPECT_EQ(g->tensors[cat.output].fix_point, 4);
+
+  xg->get_op("cat")->set_attr("axis", xir::any(-1));
+  g = ReadDpuSubgraph(DpuSubgraphs(*xg).at(0));
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  EXPECT_EQ(Op(*g, "cat").concat_axis, 3) << "stored non-negative";
+
+  auto expect_rejected = [&](const std::function<void(xir::Graph*)>& edit, StatusCode code,
+                             const std::string& expect_in_message) {
+    auto edited = build();
+    ASSERT_NE(edited, nullptr);
+    edit(edited.get());
+    const xir::Subgraph* dpu = DpuSubgraphs(*edited).at(0);
+    auto r = ReadDpuSubgraph(dpu);
+    ASSERT_FALSE(r.ok()) << expect_in_message;
+    EXPECT_EQ(r.status().code(), code) << r.status().message();
+    const std::string& m = r.status().message();
+    EXPECT_NE(m.find(dpu->get_name() + ": op cat (concat-fix)"), std::string::npos) << m;
+    EXPECT_NE(m.find(expect_in_message), std::string::npos) << m;
+  };
+  for (int axis : {0, 1, 2, -2})
+    expect_rejected([&](xir::Graph* x) { x->get_op("cat")->set_attr("axis", xir::any(axis)); },
+                    StatusCode::kUnsupported, "concat axis " + std::to_string(axis) + " of a rank-4 tensor");
+  expect_rejected([](xir::Graph* x) { x->get_op("cat")->set_attr("axis", xir::any(4)); },
+                  StatusCode::kInvalidArgument, "axis 4 is out of range");
+  expect_rejected([](xir::Graph* x) { x->get_op("cat")->set_attr("axis", xir::any(std::string("C"))); },
+                  StatusCode::kInvalidArgument, "'axis' has type");
+  // An input whose fix point differs from the output's (the conv that makes
+  // it stays valid: shift_cut 5 + 6 - 3 = 8).
+  expect_rejected([](xir::Graph* x) { x->get_op("right")->get_output_tensor()->set_attr("fix_point", xir::any(3)); },
+                  StatusCode::kUnsupported, "input right has fix_point 3, output cat has 4");
+  expect_rejected([](xir::Graph* x) { x->get_op("cat")->get_output_tensor()->set_attr("fix_point", xir::any(5)); },
+                  StatusCode::kUnsupported, "input left has fix_point 4, output cat has 5");
 }
 
 }  // namespace

@@ -118,6 +118,26 @@ FixGraph AllOpsGraph(uint32_t seed) {
   return g;
 }
 
+FixGraph ConcatGraph(uint32_t seed) {
+  FixGraph g;
+  g.name = "concat";
+  g.tensors = {{"in", {1, 6, 6, 3}, 5},    {"left", {1, 6, 6, 4}, 4}, {"right", {1, 6, 6, 2}, 4},
+               {"cat", {1, 6, 6, 6}, 4},   {"head", {1, 6, 6, 3}, 3}};
+  g.inputs = {0};
+  FixOp cat;
+  cat.kind = FixOpKind::kConcat;
+  cat.name = "cat";
+  cat.inputs = {1, 2};
+  cat.output = 3;
+  cat.concat_axis = 3;
+  g.ops = {Conv("left", 0, 1, 4, 3, 3, 1, 7, 7, Activation::kRelu, seed),
+           Conv("right", 0, 2, 2, 3, 1, 0, 6, 6, Activation::kRelu, seed + 1),
+           cat,
+           Conv("head", 3, 4, 3, 6, 1, 0, 7, 6, Activation::kNone, seed + 2)};
+  g.outputs = {4};
+  return g;
+}
+
 xmodel::HostModelInfo InfoFor(const std::string& model_name) {
   xmodel::HostModelInfo info;
   info.model_name = model_name;
@@ -198,6 +218,8 @@ std::string DiffFixGraphs(const FixGraph& e, const FixGraph& a) {
       if (Differ(os, w + " hsigmoid_in", x.hsigmoid_in, y.hsigmoid_in) ||
           Differ(os, w + " shift_hsigmoid", x.shift_hsigmoid, y.shift_hsigmoid))
         return os.str();
+    } else if (x.kind == FixOpKind::kConcat) {
+      if (Differ(os, w + " concat_axis", x.concat_axis, y.concat_axis)) return os.str();
     }
   }
   return "";

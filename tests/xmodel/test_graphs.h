@@ -21,6 +21,12 @@ FixGraph TinyClassifier(uint32_t seed);
 // reshape.
 FixGraph AllOpsGraph(uint32_t seed);
 
+// Channel concatenation as vai_q + vai_c make it: input [1,6,6,3] fp 5 ->
+// left 3x3 pad 1, 4 ch, RELU (weights fp 7) and right 1x1, 2 ch, RELU
+// (weights fp 6), both output fp 4 -> concat-fix "cat" [1,6,6,6] fp 4
+// (concat_axis 3) -> head 1x1, 3 ch (fp 3).
+FixGraph ConcatGraph(uint32_t seed);
+
 xmodel::HostModelInfo InfoFor(const std::string& model_name);
 
 // Empty string when equal; else the first difference. Compares what the

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
 #include <map>
 #include <set>
 #include <vitis/ai/target_factory.hpp>
@@ -28,9 +29,11 @@ namespace signdpu::xmodel {
 namespace {
 
 using signdpu::testing::AllOpsGraph;
+using signdpu::testing::ConcatGraph;
 using signdpu::testing::DiffFixGraphs;
 using signdpu::testing::InfoFor;
 using signdpu::testing::MakeTempDir;
+using signdpu::testing::RandomInt8;
 using signdpu::testing::TinyClassifier;
 
 bool FileExists(const std::string& path) {
@@ -48,10 +51,53 @@ std::vector<std::string> ListDir(const std::string& dir) {
   return names;
 }
 
+// Two [1,C] graph inputs concatenated along axis 1 (the channels of a 2-D tensor).
+FixGraph Concat2DGraph() {
+  FixGraph g;
+  g.name = "concat2d";
+  g.tensors = {{"x", {1, 3}, 5}, {"y", {1, 2}, 5}, {"xy", {1, 5}, 5}};
+  g.inputs = {0, 1};
+  FixOp cat;
+  cat.kind = FixOpKind::kConcat;
+  cat.name = "xy";
+  cat.inputs = {0, 1};
+  cat.output = 2;
+  cat.concat_axis = 1;
+  g.ops = {cat};
+  g.outputs = {2};
+  return g;
+}
+
+FixGraph RoundTripGraph(int which) {
+  switch (which) {
+    case 0: return TinyClassifier(11);
+    case 1: return AllOpsGraph(12);
+    case 2: return ConcatGraph(13);
+    default: return Concat2DGraph();
+  }
+}
+
+// Outputs of `g` for `batch` random images (seeded), best kernel path.
+std::vector<std::vector<int8_t>> RunFixGraph(const FixGraph& g, int batch, uint32_t seed) {
+  auto ex = FixGraphExecutor::Create(g, batch);
+  EXPECT_TRUE(ex.ok()) << ex.status().message();
+  if (!ex.ok()) return {};
+  std::vector<std::vector<int8_t>> ins, outs;
+  std::vector<const int8_t*> in_ptrs;
+  std::vector<int8_t*> out_ptrs;
+  for (int id : g.inputs)
+    ins.push_back(RandomInt8(static_cast<size_t>(g.tensors[id].per_image_size() * batch), seed++));
+  for (int id : g.outputs) outs.emplace_back(static_cast<size_t>(g.tensors[id].per_image_size() * batch), 0x5A);
+  for (auto& v : ins) in_ptrs.push_back(v.data());
+  for (auto& v : outs) out_ptrs.push_back(v.data());
+  (*ex)->Run(in_ptrs, out_ptrs, batch);
+  return outs;
+}
+
 class HostRoundTrip : public ::testing::TestWithParam<int> {};
 
 TEST_P(HostRoundTrip, WriteLoadReadGivesTheSameFixGraph) {
-  const FixGraph g = GetParam() == 0 ? TinyClassifier(11) : AllOpsGraph(12);
+  const FixGraph g = RoundTripGraph(GetParam());
   const std::string path = MakeTempDir("roundtrip") + "/" + g.name + ".xmodel";
   Status s = WriteHostXmodel(g, InfoFor(g.name), path);
   ASSERT_TRUE(s.ok()) << s.message();
@@ -62,9 +108,50 @@ TEST_P(HostRoundTrip, WriteLoadReadGivesTheSameFixGraph) {
   auto back = ReadDpuSubgraph(dpus[0]);
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(DiffFixGraphs(g, *back), "");
+  // ... and it computes the same bytes.
+  const auto want = RunFixGraph(g, 3, 77);
+  ASSERT_FALSE(want.empty());
+  EXPECT_EQ(RunFixGraph(*back, 3, 77), want);
 }
 
-INSTANTIATE_TEST_SUITE_P(Graphs, HostRoundTrip, ::testing::Values(0, 1));
+INSTANTIATE_TEST_SUITE_P(Graphs, HostRoundTrip, ::testing::Values(0, 1, 2, 3));
+
+TEST(HostXmodel, ConcatFixOpAndTensorAttributes) {
+  for (const FixGraph& g : {ConcatGraph(4), Concat2DGraph()}) {
+    auto built = BuildHostGraph(g, InfoFor(g.name));
+    ASSERT_TRUE(built.ok()) << built.status().message();
+    const FixOp& f = g.ops[g.name == "concat" ? 2 : 0];
+    const xir::Op* cat = (*built)->get_op(f.name);
+    ASSERT_NE(cat, nullptr) << g.name;
+    EXPECT_EQ(cat->get_type(), "concat-fix");
+    EXPECT_EQ(cat->get_attr<int>("axis"), g.name == "concat" ? 3 : 1);
+    const auto ins = cat->get_input_ops("input");
+    ASSERT_EQ(ins.size(), 2u);
+    EXPECT_EQ(ins[0]->get_output_tensor()->get_name(), g.tensors[f.inputs[0]].name);
+    EXPECT_EQ(ins[1]->get_output_tensor()->get_name(), g.tensors[f.inputs[1]].name);
+    const xir::Tensor* t = cat->get_output_tensor();
+    const FixTensor& out = g.tensors[f.output];
+    EXPECT_EQ(t->get_shape(), std::vector<int32_t>(out.shape.begin(), out.shape.end()));
+    EXPECT_EQ(t->get_attr<int>("fix_point"), out.fix_point);
+    EXPECT_EQ(t->get_attr<int>("bit_width"), 8);
+    EXPECT_TRUE(t->get_attr<bool>("if_signed"));
+    EXPECT_EQ(t->get_attr<std::string>("round_mode"), "DPU_ROUND");
+    EXPECT_EQ(SubgraphDevice((*built)->get_leaf_subgraph(cat)), "DPU");
+  }
+  // A negative FixGraph axis is written as the non-negative XIR axis.
+  FixGraph g = ConcatGraph(4);
+  g.ops[2].concat_axis = -1;
+  auto built = BuildHostGraph(g, InfoFor(g.name));
+  ASSERT_TRUE(built.ok()) << built.status().message();
+  EXPECT_EQ((*built)->get_op("cat")->get_attr<int>("axis"), 3);
+  // Writers refuse what FixGraph::Validate refuses.
+  g = ConcatGraph(4);
+  g.tensors[2].fix_point = 3;
+  Status s = WriteHostXmodel(g, InfoFor(g.name), MakeTempDir("concat_bad") + "/concat.xmodel");
+  EXPECT_EQ(s.code(), StatusCode::kUnsupported) << s.message();
+  EXPECT_NE(s.message().find("cat (concat-fix)"), std::string::npos) << s.message();
+  EXPECT_FALSE(BuildQuantizerGraph(g, InfoFor(g.name)).ok());
+}
 
 TEST(HostXmodel, SubgraphTreeAndAttributes) {
   const FixGraph g = TinyClassifier(3);
@@ -247,6 +334,77 @@ TEST(QuantizerXmodel, AllOpKinds) {
         << t;
 }
 
+std::vector<std::string> OpNames(const xir::Graph& xg) {
+  std::vector<std::string> names;
+  for (const xir::Op* op : xg.get_ops()) names.push_back(op->get_name());
+  return names;
+}
+
+bool HasOp(const xir::Graph& xg, const std::string& name) {
+  const auto names = OpNames(xg);
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+TEST(QuantizerXmodel, ConcatTakesFloatInputsAndHasOneFixAfterIt) {
+  // As the RPN concat of voxelnet_quantized.xmodel: relu -> concat (no fix on
+  // the inputs) -> fix -> conv.
+  const FixGraph g = ConcatGraph(7);
+  auto built = BuildQuantizerGraph(g, InfoFor(g.name));
+  ASSERT_TRUE(built.ok()) << built.status().message();
+  const xir::Graph& xg = **built;
+  const xir::Op* cat = xg.get_op("cat");
+  ASSERT_NE(cat, nullptr);
+  EXPECT_EQ(cat->get_type(), "concat");
+  EXPECT_EQ(cat->get_attr<int>("axis"), 3);
+  const auto ins = cat->get_input_ops("input");
+  ASSERT_EQ(ins.size(), 2u);
+  EXPECT_EQ(ins[0]->get_name(), "left_relu");
+  EXPECT_EQ(ins[0]->get_type(), "relu");
+  EXPECT_EQ(ins[1]->get_name(), "right_relu");
+  EXPECT_EQ(ins[1]->get_type(), "relu");
+  EXPECT_FALSE(HasOp(xg, "left_fix"));
+  EXPECT_FALSE(HasOp(xg, "right_fix"));
+  for (const xir::Op* in : ins) EXPECT_EQ(in->get_fanout_num(), 1) << in->get_name() << " feeds only the concat";
+  const xir::Op* cat_fix = xg.get_op("cat_fix");
+  ASSERT_NE(cat_fix, nullptr);
+  EXPECT_EQ(cat_fix->get_type(), "fix");
+  EXPECT_EQ(Input(cat_fix, "input"), cat);
+  EXPECT_EQ(cat_fix->get_attr<int>("fix_point"), 4);
+  EXPECT_EQ(cat_fix->get_attr<int>("bit_width"), 8);
+  EXPECT_TRUE(cat_fix->get_attr<bool>("if_signed"));
+  EXPECT_EQ(cat_fix->get_attr<std::string>("round_mode"), "DPU_ROUND");
+  EXPECT_EQ(cat_fix->get_output_tensor()->get_shape(), (std::vector<int32_t>{1, 6, 6, 6}));
+  EXPECT_EQ(Input(xg.get_op("head"), "input"), cat_fix);
+  // Both convs read the input's fix; the other tensors keep their fix ops.
+  EXPECT_EQ(Input(xg.get_op("left"), "input")->get_name(), "in_fix");
+  EXPECT_EQ(Input(xg.get_op("right"), "input")->get_name(), "in_fix");
+  EXPECT_TRUE(HasOp(xg, "head_fix"));
+  std::multiset<std::string> types;
+  for (const xir::Op* op : xg.get_ops()) types.insert(op->get_type());
+  EXPECT_EQ(types.count("fix"), 6u /*weights, biases*/ + 3u /*in, cat, head*/);
+
+  // A concat input that is also read elsewhere (here: a graph output) keeps
+  // its fix for that user; the concat still takes the float value.
+  FixGraph g2 = ConcatGraph(7);
+  g2.outputs = {4, 1};  // head, left (name order)
+  auto built2 = BuildQuantizerGraph(g2, InfoFor(g2.name));
+  ASSERT_TRUE(built2.ok()) << built2.status().message();
+  EXPECT_EQ(Input((*built2)->get_op("cat"), "input", 0)->get_name(), "left_relu");
+  ASSERT_TRUE(HasOp(**built2, "left_fix"));
+  EXPECT_EQ(Input((*built2)->get_op("left_fix"), "input")->get_name(), "left_relu");
+  EXPECT_FALSE(HasOp(**built2, "right_fix"));
+
+  // Graph inputs enter a concat through their data -> fix.
+  const FixGraph g3 = Concat2DGraph();
+  auto built3 = BuildQuantizerGraph(g3, InfoFor(g3.name));
+  ASSERT_TRUE(built3.ok()) << built3.status().message();
+  const xir::Op* xy = (*built3)->get_op("xy");
+  EXPECT_EQ(xy->get_attr<int>("axis"), 1);
+  EXPECT_EQ(Input(xy, "input", 0)->get_name(), "x_fix");
+  EXPECT_EQ(Input(xy, "input", 1)->get_name(), "y_fix");
+  EXPECT_EQ((*built3)->get_op("xy_fix")->get_output_tensor()->get_shape(), (std::vector<int32_t>{1, 5}));
+}
+
 // --- the xir CLI reads our files without warnings ------------------------------
 
 std::string RunCommand(const std::string& command) {
@@ -280,8 +438,8 @@ bool HasWarning(const std::string& log) {
 TEST(XirCli, DumpAndSubgraphPrintNoWarnings) {
   if (!HaveXirCli()) GTEST_SKIP() << "xir (libxir-utils) is not on PATH";
   const std::string dir = MakeTempDir("cli");
-  for (int which = 0; which < 2; ++which) {
-    const FixGraph g = which == 0 ? TinyClassifier(2) : AllOpsGraph(2);
+  for (int which = 0; which < 4; ++which) {
+    const FixGraph g = RoundTripGraph(which);
     const std::string host = dir + "/" + g.name + ".xmodel";
     const std::string quant = dir + "/" + QuantizerXmodelFileName(g.name);
     ASSERT_TRUE(WriteHostXmodel(g, InfoFor(g.name), host).ok());

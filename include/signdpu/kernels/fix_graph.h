@@ -34,6 +34,7 @@ enum class FixOpKind {
   kEltwiseAdd,       // eltwise-fix (ADD)
   kCopy,             // reshape-fix, upload, download: byte copy
   kHardSigmoid,      // hard-sigmoid-fix (kernels/reference/hard_sigmoid_fix.h)
+  kConcat,           // concat-fix along the channel (last) axis: byte copies
 };
 
 const char* FixOpKindName(FixOpKind kind);
@@ -54,6 +55,12 @@ struct FixOp {
   // kHardSigmoid: the XIR attributes hsigmoid_in and shift_hsigmoid
   int hsigmoid_in = 0;
   int shift_hsigmoid = 0;
+  // kConcat: axis of the per-image tensor shapes (NHWC [1,H,W,C], or [1,C]);
+  // negative counts from the end (-1 = last). Only the last axis (channels)
+  // is supported. Every input must have the output's fix_point (the Vitis
+  // quantiser puts one fix after a concat and none on its inputs), so the op
+  // is a pure byte copy; inputs keep their order along the axis.
+  int concat_axis = -1;
 };
 
 struct FixGraph {
