@@ -56,7 +56,14 @@ int main(int argc, char** argv) {
   bool no_bias_correction = false;
   app.add_flag("--no-bias-correction", no_bias_correction, "do not correct conv biases for the mean shift of weight rounding");
   bool no_split = false;
-  app.add_flag("--no-split-batchnorm", no_split, "keep a wide-range BatchNorm as one depthwise conv (see docs/quantization.md)");
+  app.add_flag("--no-split-batchnorm", no_split, "same as --batchnorm depthwise");
+  std::string bn_text = "fold";
+  app.add_option("--batchnorm", bn_text,
+                 "a BatchNorm after an activation: fold (default; scale folded through ReLU into the conv), "
+                 "split (depthwise power-of-two + mantissa) or depthwise (see docs/quantization.md)");
+  app.add_option("--weight_groups", o.weight_groups,
+                 "at most N weight fix points per conv, as conv2d-fix groups + concat-fix (default 4; 1 = off)")
+      ->check(CLI::Range(1, 64));
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -66,7 +73,9 @@ int main(int argc, char** argv) {
   if (!signdpu::quantize::ParseCalibMethod(method_text, &o.method))
     return Fail(signdpu::InvalidArgument("--method '" + method_text + "': expected min-mse or non-overflow"));
   if (name.empty()) name = fs::path(model_path).stem().string();
-  o.split_batchnorm = !no_split;
+  if (!signdpu::quantize::ParseBatchNormMode(bn_text, &o.batchnorm_mode))
+    return Fail(signdpu::InvalidArgument("--batchnorm '" + bn_text + "': expected fold, split or depthwise"));
+  if (no_split) o.batchnorm_mode = signdpu::quantize::BatchNormMode::kDepthwise;
   o.bias_correction = !no_bias_correction;
 
   auto graph = signdpu::graph::ImportOnnxFile(model_path);

@@ -1,5 +1,7 @@
 #include "signdpu/quantize/lower.h"
 
+#include "signdpu/quantize/fix_point_search.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <cmath>
@@ -35,8 +37,8 @@ struct Value {
 
 class Lowering {
  public:
-  Lowering(const graph::Graph& g, const std::string& name, bool split_batchnorm)
-      : g_(g), split_batchnorm_(split_batchnorm) {
+  Lowering(const graph::Graph& g, const std::string& name, const LowerOptions& options)
+      : g_(g), options_(options) {
     out_.name = name;
   }
 
@@ -291,6 +293,52 @@ class Lowering {
         return Status::Ok();
       }
     }
+    // After a conv with ReLU / LeakyReLU: fold |s| through the activation,
+    // relu(|s| z) = |s| relu(z) (both are positively homogeneous), so the
+    // conv computes |s| * x directly and every channel of its output lands
+    // on the BatchNorm's normalised scale (one per-tensor fix point fits
+    // them all). What is left, y = sign(s) * (|s| x) + shift, is a depthwise
+    // 1x1 with weights +-1 (exact in int8) and the bias.
+    if (options_.batchnorm_after_activation == BatchNormMode::kFold && in.producer >= 0 &&
+        Consumers(n.inputs[0]) == 1) {
+      DpuFloatOp& p = out_.ops[in.producer];
+      DpuFloatTensor& pt = out_.tensors[in.tensor];
+      const bool homogeneous = p.conv.activation == Activation::kRelu || p.conv.activation == Activation::kLeakyRelu;
+      if (p.kind == FixOpKind::kConv2d && homogeneous && pt.channel_scale.empty() && pt.channel_map.empty()) {
+        const int64_t o_count = p.conv.out_channels;
+        const int64_t per_o = static_cast<int64_t>(p.weights.size()) / o_count;
+        std::vector<float> sign(scale.size());
+        pt.channel_scale.resize(scale.size());
+        for (int64_t o = 0; o < o_count; ++o) {
+          const float a = std::fabs(scale[o]);
+          for (int64_t k = 0; k < per_o; ++k) p.weights[o * per_o + k] *= a;
+          p.bias[o] *= a;
+          pt.channel_scale[o] = a;
+          sign[o] = scale[o] > 0 ? 1.0f : (scale[o] < 0 ? -1.0f : 0.0f);
+        }
+        p.transform_note += "; BatchNormalization " + n.name + " scale folded through " +
+                            ActivationName(p.conv.activation);
+        DpuFloatOp op;
+        op.kind = FixOpKind::kDepthwiseConv2d;
+        op.name = n.name;
+        op.inputs = {in.tensor};
+        op.conv.input = d;
+        op.conv.out_channels = d.c;
+        op.conv.depthwise = true;
+        op.weights = sign;
+        op.bias = shift;
+        op.transform_note = "BatchNormalization after " + std::string(ActivationName(p.conv.activation)) +
+                            ": scale folded into " + p.name + ", depthwise 1x1 sign + bias";
+        char note[240];
+        std::snprintf(note, sizeof note,
+                      "BatchNormalization %s (after %s) scale folded into %s through the activation (exact); "
+                      "its bias stays as a depthwise 1x1 with weights +-1",
+                      n.name.c_str(), ActivationName(p.conv.activation), p.name.c_str());
+        out_.notes.push_back(note);
+        Produce(n, std::move(op), {1, d.h, d.w, d.c}, in.kind);
+        return Status::Ok();
+      }
+    }
     // Scales spanning more than 8x lose bits in one per-tensor weight fix
     // point (the tutorial CNN's first BatchNorm spans 4.2..301). Split
     // s_c = p_c * m_c: a first depthwise 1x1 multiplies by the power of two
@@ -305,7 +353,7 @@ class Lowering {
       s_max = std::max(s_max, std::fabs(v));
     }
     int in_tensor = in.tensor;
-    if (split_batchnorm_ && s_max > 8 * s_min && s_max < 128 * s_min) {
+    if (options_.batchnorm_after_activation != BatchNormMode::kDepthwise && s_max > 8 * s_min && s_max < 128 * s_min) {
       std::vector<float> pow2(scale.size(), 1.0f);
       for (size_t c = 0; c < scale.size(); ++c) {
         if (scale[c] == 0) continue;
@@ -548,8 +596,146 @@ class Lowering {
     return Status::Ok();
   }
 
+  // The one op reading tensor `t`, -1 when none or several.
+  int SoleConsumer(int t) const {
+    int found = -1;
+    for (size_t i = 0; i < out_.ops.size(); ++i) {
+      for (int in : out_.ops[i].inputs) {
+        if (in != t) continue;
+        if (found >= 0) return -1;
+        found = static_cast<int>(i);
+      }
+    }
+    return found;
+  }
+
+  // Permutes the channels of tensor t: new channel j holds old channel perm[j].
+  void PermuteTensor(int t, const std::vector<int>& perm) {
+    DpuFloatTensor& d = out_.tensors[t];
+    std::vector<int> map(perm.size());
+    std::vector<float> scale(d.channel_scale.empty() ? 0 : perm.size());
+    for (size_t j = 0; j < perm.size(); ++j) {
+      map[j] = d.channel_map.empty() ? perm[j] : d.channel_map[perm[j]];
+      if (!scale.empty()) scale[j] = d.channel_scale[perm[j]];
+    }
+    d.channel_map = std::move(map);
+    d.channel_scale = std::move(scale);
+  }
+
+  // Reorders the innermost axis (size perm.size()) of every row of `v`.
+  static void PermuteInner(std::vector<float>* v, const std::vector<int>& perm) {
+    const size_t c = perm.size();
+    std::vector<float> row(c);
+    for (size_t base = 0; base + c <= v->size(); base += c) {
+      for (size_t j = 0; j < c; ++j) row[j] = (*v)[base + perm[j]];
+      std::copy(row.begin(), row.end(), v->begin() + static_cast<std::ptrdiff_t>(base));
+    }
+  }
+
+  // Per-channel weight fix points. One power-of-two position per weight
+  // tensor costs a channel whose weights are much smaller than the largest
+  // ones its top bits; after a BatchNorm scale is folded into a conv (the
+  // tutorial CNN's first one spans 4.2..301) that is most of them. A conv
+  // whose per-channel min-MSE positions spread by 2 or more gets its output
+  // channels reordered so that channels sharing a position are adjacent, at
+  // most `weight_groups` groups (adjacent positions merge where the fewest
+  // channel-bits are lost; a merged channel takes the coarser position, so
+  // it never saturates). The permutation passes through the per-channel ops
+  // after it (depthwise, pool) into the input channels of the next conv;
+  // the quantiser emits one conv2d-fix per group and a concat-fix (all
+  // DPU ops; the concat inputs share the output's fix point).
+  void GroupWeightChannels() {
+    for (size_t i = 0; i < out_.ops.size(); ++i) {
+      DpuFloatOp& op = out_.ops[i];
+      if (op.kind != FixOpKind::kConv2d || op.conv.out_channels < 2) continue;
+      const int64_t oc = op.conv.out_channels;
+      const size_t per = op.weights.size() / static_cast<size_t>(oc);
+      const int whole = QuantizeWeights(op.weights).fix_point;
+      std::vector<int> fp(static_cast<size_t>(oc));
+      for (int64_t o = 0; o < oc; ++o) {
+        std::vector<float> row(op.weights.begin() + static_cast<std::ptrdiff_t>(o * per),
+                               op.weights.begin() + static_cast<std::ptrdiff_t>((o + 1) * per));
+        fp[o] = QuantizeWeights(row).fix_point;
+      }
+      if (*std::max_element(fp.begin(), fp.end()) - whole < 2) continue;
+      // The readers: per-channel ops up to the next conv2d, nothing else.
+      std::vector<int> chain;
+      int terminal = -1;
+      for (int t = op.output, c = SoleConsumer(t); c >= 0; c = SoleConsumer(t)) {
+        const DpuFloatOp& co = out_.ops[c];
+        if (co.inputs.size() != 1) break;
+        if (co.kind == FixOpKind::kConv2d) {
+          terminal = c;
+          break;
+        }
+        if (co.kind != FixOpKind::kDepthwiseConv2d && co.kind != FixOpKind::kPool) break;
+        chain.push_back(c);
+        t = co.output;
+      }
+      if (terminal < 0) continue;
+      // Merge adjacent positions down to weight_groups.
+      std::vector<int> values(fp.begin(), fp.end());
+      std::sort(values.begin(), values.end());
+      values.erase(std::unique(values.begin(), values.end()), values.end());
+      while (static_cast<int>(values.size()) > options_.weight_groups) {
+        size_t best = 0;
+        int64_t best_cost = -1;
+        for (size_t k = 0; k + 1 < values.size(); ++k) {
+          const int64_t members = std::count(fp.begin(), fp.end(), values[k + 1]);
+          const int64_t cost = members * (values[k + 1] - values[k]);
+          if (best_cost < 0 || cost < best_cost) {
+            best_cost = cost;
+            best = k;
+          }
+        }
+        std::replace(fp.begin(), fp.end(), values[best + 1], values[best]);
+        values.erase(values.begin() + static_cast<std::ptrdiff_t>(best + 1));
+      }
+      if (values.size() < 2) continue;
+      std::vector<int> perm;
+      for (int v : values) {
+        for (int64_t o = 0; o < oc; ++o)
+          if (fp[o] == v) perm.push_back(static_cast<int>(o));
+        op.channel_group_ends.push_back(static_cast<int64_t>(perm.size()));
+      }
+      // Apply: the conv's rows and bias, the tensors and per-channel ops
+      // after it, the input channels of the terminal conv.
+      std::vector<float> w(op.weights.size()), b(op.bias.size());
+      for (size_t j = 0; j < perm.size(); ++j) {
+        std::copy_n(op.weights.begin() + static_cast<std::ptrdiff_t>(perm[j] * per), per,
+                    w.begin() + static_cast<std::ptrdiff_t>(j * per));
+        b[j] = op.bias[perm[j]];
+      }
+      op.weights = std::move(w);
+      op.bias = std::move(b);
+      PermuteTensor(op.output, perm);
+      for (int c : chain) {
+        DpuFloatOp& co = out_.ops[c];
+        if (co.kind == FixOpKind::kDepthwiseConv2d) {
+          PermuteInner(&co.weights, perm);
+          PermuteInner(&co.bias, perm);
+        }
+        PermuteTensor(co.output, perm);
+      }
+      PermuteInner(&out_.ops[terminal].weights, perm);
+      std::ostringstream groups;
+      for (size_t k = 0; k < values.size(); ++k)
+        groups << (k ? ", " : "") << (op.channel_group_ends[k] - (k ? op.channel_group_ends[k - 1] : 0)) << " at "
+               << values[k];
+      op.transform_note += "; " + std::to_string(values.size()) + " weight groups (channels at fix point: " +
+                           groups.str() + ")";
+      out_.notes.push_back(op.name + ": per-channel weight fix points span " + std::to_string(values.front()) + ".." +
+                           std::to_string(*std::max_element(values.begin(), values.end())) + " (one per tensor: " +
+                           std::to_string(whole) + "): output channels reordered into " +
+                           std::to_string(values.size()) + " groups (" + groups.str() +
+                           "), conv2d-fix per group + concat-fix; " + out_.ops[terminal].name +
+                           " reads them in that order");
+    }
+  }
+
   Status Finish() {
     if (out_.ops.empty()) return Unsupported(g_.label() + ": no DPU ops after lowering");
+    if (options_.weight_groups > 1) GroupWeightChannels();
     const Nhwc d = Dims(last_.tensor);
     // Like Xilinx's compiler output: the dense conv's [1,1,1,C] becomes [1,C] with reshape-fix.
     DpuFloatOp op;
@@ -564,7 +750,7 @@ class Lowering {
   }
 
   const graph::Graph& g_;
-  bool split_batchnorm_ = true;
+  LowerOptions options_;
   DpuFloatGraph out_;
   std::map<std::string, Value> values_;
   Value last_;
@@ -572,8 +758,28 @@ class Lowering {
 
 }  // namespace
 
-Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name, bool split_batchnorm) {
-  return Lowering(graph, name, split_batchnorm).Run();
+const char* BatchNormModeName(BatchNormMode m) {
+  switch (m) {
+    case BatchNormMode::kFold: return "fold";
+    case BatchNormMode::kSplit: return "split";
+    case BatchNormMode::kDepthwise: return "depthwise";
+  }
+  return "?";
+}
+
+bool ParseBatchNormMode(const std::string& s, BatchNormMode* m) {
+  for (BatchNormMode v : {BatchNormMode::kFold, BatchNormMode::kSplit, BatchNormMode::kDepthwise}) {
+    if (s == BatchNormModeName(v)) {
+      *m = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name, const LowerOptions& options) {
+  if (options.weight_groups < 1) return InvalidArgument("weight groups must be >= 1, got " + std::to_string(options.weight_groups));
+  return Lowering(graph, name, options).Run();
 }
 
 }  // namespace signdpu::quantize

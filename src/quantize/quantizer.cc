@@ -66,7 +66,10 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
     return InvalidArgument("--calib_iter and --calib_batch_size must be positive");
   QuantizeResult r;
   const auto t0 = Clock::now();
-  SIGNDPU_ASSIGN_OR_RETURN(r.dpu_float, LowerToDpu(g, name, o.split_batchnorm));
+  LowerOptions lower;
+  lower.batchnorm_after_activation = o.batchnorm_mode;
+  lower.weight_groups = o.weight_groups;
+  SIGNDPU_ASSIGN_OR_RETURN(r.dpu_float, LowerToDpu(g, name, lower));
   const DpuFloatGraph& dg = r.dpu_float;
   r.notes = dg.notes;
   const Shape& in_shape = dg.tensors[dg.input].shape;
@@ -108,8 +111,8 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
         const DpuFloatTensor& t = graph->tensors[static_cast<size_t>(id)];
         const float* v = d;
         int64_t n = NumElements(s);
-        if (!t.channel_scale.empty()) {
-          t.ScaleSource(d, s.empty() ? 1 : s[0], &scaled);
+        if (t.MapsSource()) {
+          t.MapSource(d, s.empty() ? 1 : s[0], &scaled);
           v = scaled.data();
           n = static_cast<int64_t>(scaled.size());
         }
@@ -325,8 +328,8 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
         if (src == nullptr) continue;
         const int64_t per = NumElements(dt.shape);
         std::vector<float> scaled;
-        if (!dt.channel_scale.empty()) {
-          dt.ScaleSource(src, static_cast<int64_t>(take), &scaled);
+        if (dt.MapsSource()) {
+          dt.MapSource(src, static_cast<int64_t>(take), &scaled);
           src = scaled.data();
         }
         std::vector<float>& dst = float_acts[t];
@@ -352,8 +355,10 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   const int threads = std::max(1, o.threads);
   const int qbatch = 16;
   std::vector<Status> statuses(threads);
-  std::vector<std::vector<double>> sig(threads, std::vector<double>(dg.tensors.size())),
-      noise(threads, std::vector<double>(dg.tensors.size()));
+  // Per thread, tensor and channel (weight groups are channel ranges of
+  // their concat's output).
+  std::vector<std::vector<std::vector<double>>> sig(threads, std::vector<std::vector<double>>(dg.tensors.size())),
+      noise(threads, std::vector<std::vector<double>>(dg.tensors.size()));
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) {
     pool.emplace_back([&, t] {
@@ -372,15 +377,19 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
           for (size_t id = 0; id < dg.tensors.size(); ++id) {
             const std::vector<float>& fa = float_acts[id];
             if (fa.empty()) continue;
-            const int64_t per = NumElements(dg.tensors[id].shape);
+            const int64_t per = NumElements(dg.tensors[id].shape), channels = dg.tensors[id].shape.back();
             const int8_t* qa = (*ex)->TensorData(static_cast<int>(id));
             const float scale = static_cast<float>(Pow2(-r.fix.tensors[id].fix_point));
+            std::vector<double>& ts = sig[t][id];
+            std::vector<double>& tn = noise[t][id];
+            ts.resize(static_cast<size_t>(channels), 0.0);
+            tn.resize(static_cast<size_t>(channels), 0.0);
             for (size_t i = 0; i < n && static_cast<int64_t>(b + i) < sqnr_n; ++i)
               for (int64_t k = 0; k < per; ++k) {
                 const double x = fa[(b + i) * per + k];
                 const double d = x - qa[i * per + k] * scale;
-                sig[t][id] += x * x;
-                noise[t][id] += d * d;
+                ts[static_cast<size_t>(k % channels)] += x * x;
+                tn[static_cast<size_t>(k % channels)] += d * d;
               }
           }
         }
@@ -399,10 +408,35 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   r.float_accuracy = static_cast<double>(float_ok) / r.eval_images;
   r.int8_accuracy = static_cast<double>(int8_ok) / r.eval_images;
   r.top1_agreement = static_cast<double>(agree) / r.eval_images;
+  // A weight group's output is a channel range of its concat's output.
+  std::map<int, std::pair<int, int64_t>> slice_of;  // group tensor -> (concat output, first channel)
+  for (const FixOp& op : r.fix.ops) {
+    if (op.kind != FixOpKind::kConcat) continue;
+    int64_t offset = 0;
+    for (int in : op.inputs) {
+      slice_of[in] = {op.output, offset};
+      offset += r.fix.tensors[in].shape.back();
+    }
+  }
   for (size_t li = 0; li < r.layers.size(); ++li) {
-    const int id = r.fix.ops[li].output;
+    int id = r.fix.ops[li].output;
+    int64_t c0 = 0, c1 = -1;
+    auto sl = slice_of.find(id);
+    if (sl != slice_of.end() && id >= static_cast<int>(dg.tensors.size())) {
+      c0 = sl->second.second;
+      c1 = c0 + r.fix.tensors[id].shape.back();
+      id = sl->second.first;
+    }
     double s = 0, nn = 0;
-    for (int t = 0; t < threads; ++t) { s += sig[t][id]; nn += noise[t][id]; }
+    for (int t = 0; t < threads; ++t) {
+      const std::vector<double>& ts = sig[t][static_cast<size_t>(id)];
+      const std::vector<double>& tn = noise[t][static_cast<size_t>(id)];
+      const int64_t end = c1 < 0 ? static_cast<int64_t>(ts.size()) : std::min<int64_t>(c1, static_cast<int64_t>(ts.size()));
+      for (int64_t c = c0; c < end; ++c) {
+        s += ts[static_cast<size_t>(c)];
+        nn += tn[static_cast<size_t>(c)];
+      }
+    }
     r.layers[li].output_sqnr_db = nn == 0 ? 200.0 : (s == 0 ? -200.0 : 10.0 * std::log10(s / nn));
   }
   r.eval_seconds = Seconds(t1);
@@ -414,7 +448,8 @@ std::string ReportJson(const QuantizeResult& r, const std::string& model_path, c
   j["model"] = model_path;
   j["name"] = r.fix.name;
   j["method"] = CalibMethodName(o.method);
-  j["split_batchnorm"] = o.split_batchnorm;
+  j["batchnorm"] = BatchNormModeName(o.batchnorm_mode);
+  j["weight_groups"] = o.weight_groups;
   j["bias_correction"] = o.bias_correction;
   j["tune_images"] = o.tune_images;
   j["calib_images"] = r.calib_images;

@@ -145,6 +145,7 @@ inspect_dump)
   check "[[ $rc -eq 0 ]]" "inspect exits 0"
   check "grep -q 'device DPU' '$WORK/inspect.txt' && grep -q 'dpu_fingerprint 0x' '$WORK/inspect.txt'" "inspect: DPU device and fingerprint"
   check "grep -q 'fix_point' '$WORK/inspect.txt'" "inspect: tensor fix points"
+  rm -rf "$WORK/dumpA" "$WORK/dumpB" "$WORK/xdump"  # a rerun must not compare stale dumps
   "$BIN/signdpu" dump --model "$XM" --csv "$SAMPLE" --limit 20 --mode ref --out "$WORK/dumpA" >/dev/null 2>&1 || fail "dump A"
   SIGNDPU_REFERENCE_KERNELS=1 "$BIN/signdpu" dump --model "$XM" --csv "$SAMPLE" --limit 20 --mode ref --out "$WORK/dumpB" >/dev/null 2>&1 || fail "dump B"
   "$BIN/signdpu" compare "$WORK/dumpA" "$WORK/dumpB" > "$WORK/cmp.txt"; rc=$?

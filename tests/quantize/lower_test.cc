@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -292,7 +293,10 @@ TEST(LowerToDpu, WideBatchNormScalesSplitIntoPowerOfTwoAndMantissa) {
   gemm.Set("transB", int64_t{1});
   AddNode(g, "fc", OpType::kGemm, {"f", "wd", "bd"}, "logits", gemm);
   ASSERT_TRUE(g.AddOutput("logits").ok());
-  auto d = LowerToDpu(g, "wide_bn");
+  LowerOptions split;
+  split.batchnorm_after_activation = BatchNormMode::kSplit;
+  split.weight_groups = 1;
+  auto d = LowerToDpu(g, "wide_bn", split);
   ASSERT_TRUE(d.ok()) << d.status().message();
   ASSERT_EQ(d->ops[1].name, "bn_pow2");
   EXPECT_EQ(d->ops[1].weights, (std::vector<float>{1, 4, 32, 64}));  // 2^floor(log2(s / 4.2))
@@ -300,9 +304,115 @@ TEST(LowerToDpu, WideBatchNormScalesSplitIntoPowerOfTwoAndMantissa) {
   for (float m : d->ops[2].weights) EXPECT_TRUE(m >= 4.19f && m < 8.41f) << m;  // mantissas in [s_min, 2 s_min)
   EXPECT_EQ(d->tensors[d->ops[1].output].channel_scale, d->ops[1].weights);
   ExpectSameFunction(g, *d, rng, 6, 6);
-  auto unsplit = LowerToDpu(g, "wide_bn", /*split_batchnorm=*/false);
+  LowerOptions depthwise = split;
+  depthwise.batchnorm_after_activation = BatchNormMode::kDepthwise;
+  auto unsplit = LowerToDpu(g, "wide_bn", depthwise);
   ASSERT_TRUE(unsplit.ok());
   EXPECT_EQ(unsplit->ops.size() + 1, d->ops.size());
+}
+
+// Conv -> act -> BN with the scales 4.2, -30, 150, 290 (one negative), then
+// a dense layer: the default lowering.
+graph::Graph WideBnAfterActivation(std::mt19937& rng, OpType act) {
+  graph::Graph g("wide_bn_fold");
+  EXPECT_TRUE(g.AddInput("x", {graph::kDynamicDim, 1, 6, 6}).ok());
+  graph::Attributes conv;
+  conv.Set("kernel_shape", std::vector<int64_t>{3, 3});
+  conv.Set("strides", std::vector<int64_t>{1, 1});
+  conv.Set("pads", std::vector<int64_t>{1, 1, 1, 1});
+  conv.Set("dilations", std::vector<int64_t>{1, 1});
+  conv.Set("group", int64_t{1});
+  AddConst(g, "w", {4, 1, 3, 3}, Random(36, rng));
+  AddConst(g, "b", {4}, Random(4, rng));
+  AddNode(g, "conv", OpType::kConv, {"x", "w", "b"}, "c", conv);
+  graph::Attributes act_attrs;
+  if (act == OpType::kLeakyRelu) act_attrs.Set("alpha", 0.1f);
+  if (act == OpType::kRelu6) { act_attrs.Set("min", 0.0f); act_attrs.Set("max", 6.0f); }
+  AddNode(g, "act", act, {"c"}, "r", act_attrs);
+  AddConst(g, "g", {4}, {4.2f, -30.0f, 150.0f, 290.0f});
+  AddConst(g, "beta", {4}, {0.1f, -0.2f, 0.3f, -0.4f});
+  AddConst(g, "m", {4}, {0.01f, 0.02f, 0.0f, 0.005f});
+  AddConst(g, "v", {4}, {1.0f - 1e-5f, 1.0f - 1e-5f, 1.0f - 1e-5f, 1.0f - 1e-5f});
+  graph::Attributes bn;
+  bn.Set("epsilon", 1e-5f);
+  AddNode(g, "bn", OpType::kBatchNorm, {"r", "g", "beta", "m", "v"}, "n", bn);
+  graph::Attributes flat;
+  flat.Set("axis", int64_t{1});
+  AddNode(g, "flatten", OpType::kFlatten, {"n"}, "f", flat);
+  AddConst(g, "wd", {5, 144}, Random(720, rng, 0.05f));
+  AddConst(g, "bd", {5}, Random(5, rng));
+  graph::Attributes gemm;
+  gemm.Set("alpha", 1.0f);
+  gemm.Set("beta", 1.0f);
+  gemm.Set("transA", int64_t{0});
+  gemm.Set("transB", int64_t{1});
+  AddNode(g, "fc", OpType::kGemm, {"f", "wd", "bd"}, "logits", gemm);
+  EXPECT_TRUE(g.AddOutput("logits").ok());
+  return g;
+}
+
+TEST(LowerToDpu, BatchNormAfterReluFoldsItsScaleIntoTheConv) {
+  for (OpType act : {OpType::kRelu, OpType::kLeakyRelu}) {
+    std::mt19937 rng(41);
+    graph::Graph g = WideBnAfterActivation(rng, act);
+    LowerOptions o;
+    o.weight_groups = 1;
+    auto d = LowerToDpu(g, "fold", o);
+    ASSERT_TRUE(d.ok()) << d.status().message();
+    // conv (|s| folded), bn as depthwise sign + bias, fc, reshape
+    ASSERT_EQ(d->ops.size(), 4u);
+    EXPECT_EQ(d->ops[1].name, "bn");
+    EXPECT_EQ(d->ops[1].weights, (std::vector<float>{1, -1, 1, 1}));
+    EXPECT_NEAR(d->ops[1].bias[1], -0.2f + 0.02f * 30.0f, 1e-5f);
+    const std::vector<float> expect_scale = {4.2f, 30.0f, 150.0f, 290.0f};
+    const auto& cs = d->tensors[d->ops[0].output].channel_scale;
+    ASSERT_EQ(cs.size(), 4u);
+    for (size_t c = 0; c < 4; ++c) EXPECT_NEAR(cs[c], expect_scale[c], 1e-3f * expect_scale[c]) << c;
+    EXPECT_NE(d->ops[0].transform_note.find("scale folded through"), std::string::npos) << d->ops[0].transform_note;
+    ExpectSameFunction(g, *d, rng, 6, 6);
+  }
+}
+
+TEST(LowerToDpu, Relu6IsNotHomogeneousSoTheBatchNormIsSplitInstead) {
+  std::mt19937 rng(43);
+  graph::Graph g = WideBnAfterActivation(rng, OpType::kRelu6);
+  auto d = LowerToDpu(g, "relu6");
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_GE(d->ops.size(), 2u);
+  EXPECT_EQ(d->ops[1].name, "bn_pow2");
+  EXPECT_TRUE(d->tensors[d->ops[0].output].channel_scale.empty());
+  ExpectSameFunction(g, *d, rng, 6, 6);
+}
+
+TEST(LowerToDpu, WeightGroupsReorderChannelsThroughToTheNextConv) {
+  std::mt19937 rng(47);
+  graph::Graph g = WideBnAfterActivation(rng, OpType::kRelu);
+  auto d = LowerToDpu(g, "groups");  // defaults: fold, up to 4 weight groups
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  const DpuFloatOp& conv = d->ops[0];
+  // |w| * s spans ~70x: at least two weight positions.
+  ASSERT_GE(conv.channel_group_ends.size(), 2u) << conv.transform_note;
+  EXPECT_LE(conv.channel_group_ends.size(), 4u);
+  EXPECT_EQ(conv.channel_group_ends.back(), 4);
+  // The output tensor (and the depthwise's) know which source channel each holds.
+  const auto& map = d->tensors[conv.output].channel_map;
+  ASSERT_EQ(map.size(), 4u);
+  std::vector<int> sorted = map;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(d->tensors[d->ops[1].output].channel_map, map);
+  // Within each group, the per-channel best positions agree up to merging;
+  // groups are ordered coarse to fine, so the folded scale falls along them.
+  EXPECT_GT(d->tensors[conv.output].channel_scale.front(), d->tensors[conv.output].channel_scale.back());
+  ExpectSameFunction(g, *d, rng, 6, 6);
+  // Mapping source data: our channel c is source channel map[c] times its scale.
+  std::vector<float> src(6 * 6 * 4);
+  for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<float>(i);
+  std::vector<float> mapped;
+  const DpuFloatTensor& t = d->tensors[conv.output];
+  t.MapSource(src.data(), 1, &mapped);
+  for (int c = 0; c < 4; ++c)
+    EXPECT_FLOAT_EQ(mapped[c * 36 + 5], src[map[c] * 36 + 5] * t.channel_scale[c]) << c;  // NCHW source layout
 }
 
 }  // namespace

@@ -81,3 +81,86 @@ TEST(QuantizeGraph, NegativeShiftCutLowersTheOutputFixPoint) {
 
 }  // namespace
 }  // namespace signdpu::quantize
+
+namespace signdpu::quantize {
+namespace {
+
+// input [1,1,1,2] -> 1x1 conv 2 -> 4 whose first two output channels have
+// weights ~60x larger than the last two.
+DpuFloatGraph WideConv(std::vector<int64_t> group_ends) {
+  DpuFloatGraph g;
+  g.name = "wide";
+  DpuFloatTensor in, out;
+  in.name = in.source_tensor = "in";
+  in.shape = {1, 1, 1, 2};
+  out.name = out.source_tensor = "out";
+  out.shape = {1, 1, 1, 4};
+  g.tensors = {in, out};
+  g.input = 0;
+  g.output = 1;
+  DpuFloatOp op;
+  op.kind = FixOpKind::kConv2d;
+  op.name = "conv";
+  op.inputs = {0};
+  op.output = 1;
+  op.conv.input = {1, 1, 1, 2};
+  op.conv.out_channels = 4;
+  op.weights = {2.0f, -1.5f, 1.0f, 0.5f, 0.03f, -0.02f, 0.025f, 0.01f};
+  op.bias = {0, 0, 0, 0};
+  op.channel_group_ends = std::move(group_ends);
+  g.ops = {op};
+  return g;
+}
+
+TEST(QuantizeGraph, WeightGroupsBecomeOneConvPerGroupAndAConcatSharingTheOutputFixPoint) {
+  std::vector<LayerReport> report;
+  auto grouped = QuantizeGraph(WideConv({2, 4}), {6, 10}, &report);
+  ASSERT_TRUE(grouped.ok()) << grouped.status().message();
+  ASSERT_EQ(grouped->ops.size(), 3u);
+  EXPECT_EQ(grouped->ops[0].name, "conv_g0");
+  EXPECT_EQ(grouped->ops[0].conv.fix_weights, 5);   // 2.0 fits at 2^-5
+  EXPECT_EQ(grouped->ops[1].conv.fix_weights, 12);  // 0.03 * 2^12 = 122.9
+  EXPECT_EQ(grouped->ops[2].kind, FixOpKind::kConcat);
+  EXPECT_EQ(grouped->ops[2].output, 1);
+  for (int in : grouped->ops[2].inputs) EXPECT_EQ(grouped->tensors[in].fix_point, 10) << grouped->tensors[in].name;
+  ASSERT_EQ(report.size(), 3u);
+  EXPECT_EQ(report[2].op, "concat-fix");
+  EXPECT_EQ(report[1].fix_weights, 12);
+
+  std::vector<LayerReport> plain_report;
+  auto plain = QuantizeGraph(WideConv({}), {6, 10}, &plain_report);
+  ASSERT_TRUE(plain.ok()) << plain.status().message();
+  ASSERT_EQ(plain->ops.size(), 1u);
+  EXPECT_EQ(plain->ops[0].conv.fix_weights, 5);
+
+  // x = (1.0, 0.5) at fix point 6; the small channels are 0.02 and 0.03.
+  const std::vector<int8_t> x = {64, 32};
+  auto run = [&](const FixGraph& f) {
+    auto ex = FixGraphExecutor::Create(f, 1);
+    EXPECT_TRUE(ex.ok()) << ex.status().message();
+    std::vector<int8_t> y(4);
+    (*ex)->Run({x.data()}, {y.data()}, 1);
+    return y;
+  };
+  const std::vector<int8_t> yg = run(*grouped), yp = run(*plain);
+  const double expect[2] = {0.02, 0.03};
+  for (int c = 0; c < 2; ++c) EXPECT_LE(std::fabs(yg[2 + c] / 1024.0 - expect[c]), 1.0 / 1024) << c;  // one output step
+  // One weight position for all: 0.03 -> 1/32 and -0.02 -> -1/32 give 0.0156 for 0.02.
+  EXPECT_GE(std::fabs(yp[2] / 1024.0 - expect[0]), 4.0 / 1024);
+}
+
+TEST(QuantizeGraph, AGroupBelowTheSharedOutputPositionRaisesItsWeightPosition) {
+  // fi 0; group 0's weights want fw 5 but the shared fo is 7: shift_cut
+  // would be -2, and the concat's inputs cannot move fo, so fw -> 7.
+  std::vector<LayerReport> report;
+  auto f = QuantizeGraph(WideConv({2, 4}), {0, 7}, &report);
+  ASSERT_TRUE(f.ok()) << f.status().message();
+  EXPECT_EQ(f->ops[0].conv.fix_weights, 7);
+  EXPECT_EQ(f->tensors[1].fix_point, 7);
+  ASSERT_FALSE(report[0].adjustments.empty());
+  EXPECT_NE(report[0].adjustments[0].find("the output position is the concat's"), std::string::npos)
+      << report[0].adjustments[0];
+}
+
+}  // namespace
+}  // namespace signdpu::quantize

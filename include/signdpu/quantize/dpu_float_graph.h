@@ -21,16 +21,23 @@ struct DpuFloatTensor {
   // Layout of source_tensor relative to ours: kSame (NHWC or [1,C]),
   // kNchw (source is NCHW: transpose to compare element-wise).
   enum class Layout { kSame, kNchw } source_layout = Layout::kSame;
-  // Per-channel factors: our values = channel_scale[c] * source values
-  // (after cross-layer equalisation); empty means 1.
+  // Our channel c holds source channel channel_map[c] (channels reordered
+  // into weight groups); empty means the identity.
+  std::vector<int> channel_map;
+  // Per-channel factors (our channel order): our values = channel_scale[c] *
+  // source values (a BatchNorm scale folded into the conv before it); empty
+  // means 1.
   std::vector<float> channel_scale;
-  // Our channel of element i of the source data (any number of images).
+  bool MapsSource() const { return !channel_map.empty() || !channel_scale.empty(); }
+  // Our channel of element i of data in the source layout (any number of
+  // images), e.g. of what MapSource writes.
   int64_t SourceChannel(int64_t i) const {
     const int64_t c = shape.back();
     return source_layout == Layout::kNchw ? (i / (NumElements(shape) / c)) % c : i % c;
   }
-  // The source values of `n` images mapped to ours (layout kept), into `out`.
-  void ScaleSource(const float* source, int64_t n, std::vector<float>* out) const;
+  // The source values of `n` images mapped to ours (channels reordered and
+  // scaled, the source layout kept), into `out`.
+  void MapSource(const float* source, int64_t n, std::vector<float>* out) const;
 };
 
 struct DpuFloatOp {
@@ -44,6 +51,9 @@ struct DpuFloatOp {
   PoolConfig pool;               // geometry + type
   Activation eltwise_activation = Activation::kNone;
   std::string transform_note;    // e.g. "BatchNormalization bn1 folded", "LeakyRelu alpha 0.1 -> 26/256"
+  // kConv2d split into weight groups: the end channel of each group (the
+  // last is out_channels); empty or one entry = one group.
+  std::vector<int64_t> channel_group_ends;
 };
 
 struct DpuFloatGraph {

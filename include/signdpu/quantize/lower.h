@@ -4,7 +4,12 @@
 //   - a BatchNorm that cannot fold (e.g. after ReLU, as in the tutorial CNN)
 //     becomes a depthwise-conv2d-fix 1x1 with weight g / sqrt(v + eps) and
 //     bias beta - m * g / sqrt(v + eps): exact, DPU-legal [source: Vitis AI's
-//     TF2 quantiser does the same];
+//     TF2 quantiser does the same]; after a conv with ReLU / LeakyReLU its
+//     scale |s| folds through the activation into the conv (default, see
+//     LowerOptions), leaving a depthwise 1x1 with weights sign(s) and the bias;
+//   - a conv whose output channels want different weight fix points is
+//     reordered into channel groups (LowerOptions::weight_groups), which the
+//     quantiser emits as one conv2d-fix per group plus a concat-fix;
 //   - Dropout / Identity are gone after import (aliases);
 //   - ReLU, ReLU6 (Clip 0..6) and LeakyReLU (alpha 0.1 only; the DPU uses
 //     26/256 [source]) fuse into the conv before them; elsewhere they become
@@ -26,7 +31,34 @@
 
 namespace signdpu::quantize {
 
-// split_batchnorm: see the comment in LowerBatchNorm (lower.cc).
-Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name, bool split_batchnorm = true);
+// What to do with a BatchNorm that cannot fold into the conv before it
+// because an activation sits in between (the tutorial CNN: Conv, ReLU, BN).
+enum class BatchNormMode {
+  // Fold the scale's magnitude through ReLU / LeakyReLU into the conv
+  // (relu(a z) = a relu(z) for a >= 0: exact in real arithmetic); a
+  // depthwise 1x1 with weights sign(s) (+-1, exact in int8) adds the bias.
+  // Falls back to kSplit when the activation is not positively homogeneous
+  // (ReLU6) or the conv output has other readers.
+  kFold,
+  // One depthwise 1x1 (scale + bias); when the scales span 8x..128x, a
+  // power-of-two depthwise first, then the mantissa + bias.
+  kSplit,
+  // One depthwise 1x1 (scale + bias), nothing else.
+  kDepthwise,
+};
+const char* BatchNormModeName(BatchNormMode m);       // "fold", "split", "depthwise"
+bool ParseBatchNormMode(const std::string& s, BatchNormMode* m);
+
+struct LowerOptions {
+  BatchNormMode batchnorm_after_activation = BatchNormMode::kFold;
+  // Up to this many weight fix points per conv2d (1 = one per tensor, the
+  // plain DPU form). A conv whose per-output-channel best positions spread
+  // by 2 or more is reordered so that channels sharing a position are
+  // adjacent (the reader of the output absorbs the permutation); the
+  // quantiser then emits one conv2d-fix per group and a concat-fix.
+  int weight_groups = 4;
+};
+
+Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name, const LowerOptions& options = {});
 
 }  // namespace signdpu::quantize

@@ -11,6 +11,7 @@
 #include "signdpu/kernels/fix_graph.h"
 #include "signdpu/quantize/dpu_float_graph.h"
 #include "signdpu/quantize/fix_point_search.h"
+#include "signdpu/quantize/lower.h"
 #include "signdpu/quantize/quantize_graph.h"
 
 namespace signdpu::quantize {
@@ -26,7 +27,8 @@ struct QuantizeOptions {
   int sqnr_images = 512;       // images used for the per-layer SQNR
   int tune_images = 1024;       // fix-point refinement against float logits (0 = off)
   bool bias_correction = true;  // remove the mean output shift of weight rounding (quantize_graph.cc)
-  bool split_batchnorm = true;  // wide BatchNorm scales -> power-of-two + mantissa depthwise (lower.cc)
+  BatchNormMode batchnorm_mode = BatchNormMode::kFold;  // BatchNorm after an activation (lower.h)
+  int weight_groups = 4;        // weight fix points per conv2d, as groups + concat-fix (lower.h; 1 = off)
 };
 
 struct QuantizeResult {
