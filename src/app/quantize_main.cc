@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   app.add_option("--labels", labels_path, "class names to embed in the host xmodel");
   app.add_option("--threads", o.threads, "threads for the int8 evaluation")->check(CLI::Range(1, 64));
   app.add_flag("--no-progress", no_progress, "no progress on the terminal");
-  app.add_option("--tune_images", o.tune_images, "calibration images for the fix-point refinement (0 = off; default 1024)")
+  app.add_option("--tune_images", o.tune_images, "calibration images for the fix-point refinement (0 = off; default 2048)")
       ->check(CLI::NonNegativeNumber);
   bool no_bias_correction = false;
   app.add_flag("--no-bias-correction", no_bias_correction, "do not correct conv biases for the mean shift of weight rounding");
@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
                  "a BatchNorm after an activation: fold (default; scale folded through ReLU into the conv), "
                  "split (depthwise power-of-two + mantissa) or depthwise (see docs/quantization.md)");
   app.add_option("--weight_groups", o.weight_groups,
-                 "at most N weight fix points per conv, as conv2d-fix groups + concat-fix (default 4; 1 = off)")
+                 "at most N weight fix points per conv, as conv2d-fix groups + concat-fix (default 8; 1 = off)")
       ->check(CLI::Range(1, 64));
   try {
     app.parse(argc, argv);

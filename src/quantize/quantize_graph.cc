@@ -235,20 +235,46 @@ Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std
 namespace signdpu::quantize {
 
 void DpuFloatTensor::MapSource(const float* source, int64_t n, std::vector<float>* out) const {
-  const int64_t per = NumElements(shape);
-  if (channel_map.empty()) {
-    out->assign(source, source + n * per);
-  } else {
-    // Same position, channel channel_map[c] of the source.
-    const int64_t c_count = shape.back(), inner = source_layout == Layout::kNchw ? per / c_count : 1;
-    out->resize(static_cast<size_t>(n * per));
-    for (int64_t i = 0; i < n * per; ++i) {
-      const int64_t c = SourceChannel(i);
-      (*out)[static_cast<size_t>(i)] = source[i + (channel_map[static_cast<size_t>(c)] - c) * inner];
+  const int64_t per = NumElements(shape), c_count = shape.back();
+  out->resize(static_cast<size_t>(n * per));
+  float* dst = out->data();
+  auto channel = [&](int64_t c) { return channel_map.empty() ? c : static_cast<int64_t>(channel_map[static_cast<size_t>(c)]); };
+  auto scale = [&](int64_t c) { return channel_scale.empty() ? 1.0f : channel_scale[static_cast<size_t>(c)]; };
+  if (source_layout == Layout::kNchw) {
+    // Runs of H*W values per channel.
+    const int64_t inner = per / c_count;
+    for (int64_t img = 0; img < n; ++img) {
+      for (int64_t c = 0; c < c_count; ++c) {
+        const float* from = source + (img * c_count + channel(c)) * inner;
+        float* to = dst + (img * c_count + c) * inner;
+        const float k = scale(c);
+        for (int64_t i = 0; i < inner; ++i) to[i] = from[i] * k;
+      }
     }
+  } else {
+    const int64_t pixels = n * per / c_count;
+    for (int64_t p = 0; p < pixels; ++p)
+      for (int64_t c = 0; c < c_count; ++c) dst[p * c_count + c] = source[p * c_count + channel(c)] * scale(c);
   }
-  if (channel_scale.empty()) return;
-  for (int64_t i = 0; i < n * per; ++i) (*out)[i] *= channel_scale[static_cast<size_t>(SourceChannel(i))];
+}
+
+void DpuFloatTensor::AddChannelSums(const float* data, int64_t n, std::vector<double>* sums) const {
+  const int64_t per = NumElements(shape), c_count = shape.back();
+  sums->resize(static_cast<size_t>(c_count), 0.0);
+  if (source_layout == Layout::kNchw) {
+    const int64_t inner = per / c_count;
+    for (int64_t img = 0; img < n; ++img)
+      for (int64_t c = 0; c < c_count; ++c) {
+        const float* v = data + (img * c_count + c) * inner;
+        double s = 0;
+        for (int64_t i = 0; i < inner; ++i) s += v[i];
+        (*sums)[static_cast<size_t>(c)] += s;
+      }
+  } else {
+    const int64_t pixels = n * per / c_count;
+    for (int64_t p = 0; p < pixels; ++p)
+      for (int64_t c = 0; c < c_count; ++c) (*sums)[static_cast<size_t>(c)] += data[p * c_count + c];
+  }
 }
 
 }  // namespace signdpu::quantize

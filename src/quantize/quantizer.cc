@@ -118,11 +118,9 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
         }
         observers[id].ObserveBatch(v, n);
         // Per-channel sums for bias correction (channel = last dim of ours).
-        const int64_t c = t.shape.back();
-        std::vector<double>& sum = channel_sum[static_cast<size_t>(id)];
-        sum.resize(static_cast<size_t>(c), 0.0);
-        for (int64_t i = 0; i < n; ++i) sum[static_cast<size_t>(t.SourceChannel(i))] += v[i];
-        channel_count[static_cast<size_t>(id)] += n / c;
+        const int64_t images = s.empty() ? 1 : s[0];
+        t.AddChannelSums(v, images, &channel_sum[static_cast<size_t>(id)]);
+        channel_count[static_cast<size_t>(id)] += n / t.shape.back();
       }
     }
     void OnInput(const std::string& n, const float* d, const Shape& s) override { Feed(n, d, s); }

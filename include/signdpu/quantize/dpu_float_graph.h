@@ -29,15 +29,12 @@ struct DpuFloatTensor {
   // means 1.
   std::vector<float> channel_scale;
   bool MapsSource() const { return !channel_map.empty() || !channel_scale.empty(); }
-  // Our channel of element i of data in the source layout (any number of
-  // images), e.g. of what MapSource writes.
-  int64_t SourceChannel(int64_t i) const {
-    const int64_t c = shape.back();
-    return source_layout == Layout::kNchw ? (i / (NumElements(shape) / c)) % c : i % c;
-  }
   // The source values of `n` images mapped to ours (channels reordered and
   // scaled, the source layout kept), into `out`.
   void MapSource(const float* source, int64_t n, std::vector<float>* out) const;
+  // Adds the per-channel sums of `n` images of data in the source layout
+  // with our channels (source data when !MapsSource(), else MapSource's).
+  void AddChannelSums(const float* data, int64_t n, std::vector<double>* sums) const;
 };
 
 struct DpuFloatOp {

@@ -56,7 +56,7 @@ struct LowerOptions {
   // by 2 or more is reordered so that channels sharing a position are
   // adjacent (the reader of the output absorbs the permutation); the
   // quantiser then emits one conv2d-fix per group and a concat-fix.
-  int weight_groups = 4;
+  int weight_groups = 8;
 };
 
 Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name, const LowerOptions& options = {});

@@ -25,10 +25,10 @@ struct QuantizeOptions {
   int64_t eval_limit = -1;
   int threads = 2;             // int8 evaluation threads
   int sqnr_images = 512;       // images used for the per-layer SQNR
-  int tune_images = 1024;       // fix-point refinement against float logits (0 = off)
+  int tune_images = 2048;       // fix-point refinement against float logits (0 = off)
   bool bias_correction = true;  // remove the mean output shift of weight rounding (quantize_graph.cc)
   BatchNormMode batchnorm_mode = BatchNormMode::kFold;  // BatchNorm after an activation (lower.h)
-  int weight_groups = 4;        // weight fix points per conv2d, as groups + concat-fix (lower.h; 1 = off)
+  int weight_groups = 8;        // weight fix points per conv2d, as groups + concat-fix (lower.h; 1 = off)
 };
 
 struct QuantizeResult {
