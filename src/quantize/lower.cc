@@ -253,6 +253,21 @@ class Lowering {
     return Status::Ok();
   }
 
+  // A 1x1 depthwise-conv2d-fix over tensor `input` (dims `d`).
+  static DpuFloatOp Depthwise1x1(const std::string& name, int input, const Nhwc& d, std::vector<float> weights,
+                                 std::vector<float> bias) {
+    DpuFloatOp op;
+    op.kind = FixOpKind::kDepthwiseConv2d;
+    op.name = name;
+    op.inputs = {input};
+    op.conv.input = d;
+    op.conv.out_channels = d.c;
+    op.conv.depthwise = true;
+    op.weights = std::move(weights);
+    op.bias = std::move(bias);
+    return op;
+  }
+
   Status LowerBatchNorm(const Node& n) {
     SIGNDPU_ASSIGN_OR_RETURN(Value in, Get(n, 0));
     if (in.kind != Value::Kind::kNchw) return Fail(n, "BatchNormalization input must be an NCHW image tensor");
@@ -318,15 +333,7 @@ class Lowering {
         }
         p.transform_note += "; BatchNormalization " + n.name + " scale folded through " +
                             ActivationName(p.conv.activation);
-        DpuFloatOp op;
-        op.kind = FixOpKind::kDepthwiseConv2d;
-        op.name = n.name;
-        op.inputs = {in.tensor};
-        op.conv.input = d;
-        op.conv.out_channels = d.c;
-        op.conv.depthwise = true;
-        op.weights = sign;
-        op.bias = shift;
+        DpuFloatOp op = Depthwise1x1(n.name, in.tensor, d, sign, shift);
         op.transform_note = "BatchNormalization after " + std::string(ActivationName(p.conv.activation)) +
                             ": scale folded into " + p.name + ", depthwise 1x1 sign + bias";
         char note[240];
@@ -360,15 +367,7 @@ class Lowering {
         pow2[c] = std::exp2(std::floor(std::log2(std::fabs(scale[c]) / s_min)));
         scale[c] /= pow2[c];
       }
-      DpuFloatOp a;
-      a.kind = FixOpKind::kDepthwiseConv2d;
-      a.name = n.name + "_pow2";
-      a.inputs = {in.tensor};
-      a.conv.input = d;
-      a.conv.out_channels = d.c;
-      a.conv.depthwise = true;
-      a.weights = pow2;
-      a.bias.assign(pow2.size(), 0.0f);
+      DpuFloatOp a = Depthwise1x1(n.name + "_pow2", in.tensor, d, pow2, std::vector<float>(pow2.size(), 0.0f));
       a.transform_note = "BatchNormalization scale, power-of-two part";
       const bool nchw = in.kind == Value::Kind::kNchw && d.c > 1;
       const int t = AddTensor(a.name, {1, d.h, d.w, d.c}, out_.tensors[in.tensor].source_tensor, nchw);
@@ -382,15 +381,7 @@ class Lowering {
                     n.name.c_str(), s_min, s_max);
       out_.notes.push_back(note);
     }
-    DpuFloatOp op;
-    op.kind = FixOpKind::kDepthwiseConv2d;
-    op.name = n.name;
-    op.inputs = {in_tensor};
-    op.conv.input = d;
-    op.conv.out_channels = d.c;
-    op.conv.depthwise = true;
-    op.weights = scale;
-    op.bias = shift;
+    DpuFloatOp op = Depthwise1x1(n.name, in_tensor, d, scale, shift);
     op.transform_note = in_tensor == in.tensor ? "BatchNormalization (not foldable) -> depthwise 1x1 scale"
                                                : "BatchNormalization (not foldable) -> depthwise 1x1 mantissa + bias";
     out_.notes.push_back("BatchNormalization " + n.name + " -> depthwise-conv2d-fix 1x1 (cannot fold: input is not a bare conv output)");
@@ -422,16 +413,9 @@ class Lowering {
     }
     // Standalone: identity depthwise 1x1 conv carrying the activation (exact).
     const Nhwc d = Dims(in.tensor);
-    DpuFloatOp op;
-    op.kind = FixOpKind::kDepthwiseConv2d;
-    op.name = n.name;
-    op.inputs = {in.tensor};
-    op.conv.input = d;
-    op.conv.out_channels = d.c;
-    op.conv.depthwise = true;
+    DpuFloatOp op = Depthwise1x1(n.name, in.tensor, d, std::vector<float>(static_cast<size_t>(d.c), 1.0f),
+                                 std::vector<float>(static_cast<size_t>(d.c), 0.0f));
     op.conv.activation = act;
-    op.weights.assign(static_cast<size_t>(d.c), 1.0f);
-    op.bias.assign(static_cast<size_t>(d.c), 0.0f);
     op.transform_note = std::string(ActivationName(act)) + " as identity depthwise 1x1" + (note.empty() ? "" : " (" + note + ")");
     Produce(n, std::move(op), {1, d.h, d.w, d.c}, in.kind);
     return Status::Ok();

@@ -259,61 +259,9 @@ TEST(LowerToDpu, Tf2OnnxStyleNhwcFlattenOrder) {
 namespace signdpu::quantize {
 namespace {
 
-TEST(LowerToDpu, WideBatchNormScalesSplitIntoPowerOfTwoAndMantissa) {
-  std::mt19937 rng(31);
-  graph::Graph g("wide_bn");
-  ASSERT_TRUE(g.AddInput("x", {graph::kDynamicDim, 1, 6, 6}).ok());
-  graph::Attributes conv;
-  conv.Set("kernel_shape", std::vector<int64_t>{3, 3});
-  conv.Set("strides", std::vector<int64_t>{1, 1});
-  conv.Set("pads", std::vector<int64_t>{1, 1, 1, 1});
-  conv.Set("dilations", std::vector<int64_t>{1, 1});
-  conv.Set("group", int64_t{1});
-  AddConst(g, "w", {4, 1, 3, 3}, Random(36, rng));
-  AddConst(g, "b", {4}, Random(4, rng));
-  AddNode(g, "conv", OpType::kConv, {"x", "w", "b"}, "c", conv);
-  AddNode(g, "relu", OpType::kRelu, {"c"}, "r");
-  // scale = gamma / sqrt(var + eps): 4.2, 30, 150, 290 (span 69x)
-  AddConst(g, "g", {4}, {4.2f, 30.0f, 150.0f, 290.0f});
-  AddConst(g, "beta", {4}, {0.1f, -0.2f, 0.3f, -0.4f});
-  AddConst(g, "m", {4}, {0.01f, 0.02f, 0.0f, 0.005f});
-  AddConst(g, "v", {4}, {1.0f - 1e-5f, 1.0f - 1e-5f, 1.0f - 1e-5f, 1.0f - 1e-5f});
-  graph::Attributes bn;
-  bn.Set("epsilon", 1e-5f);
-  AddNode(g, "bn", OpType::kBatchNorm, {"r", "g", "beta", "m", "v"}, "n", bn);
-  graph::Attributes flat;
-  flat.Set("axis", int64_t{1});
-  AddNode(g, "flatten", OpType::kFlatten, {"n"}, "f", flat);
-  AddConst(g, "wd", {5, 144}, Random(720, rng, 0.05f));
-  AddConst(g, "bd", {5}, Random(5, rng));
-  graph::Attributes gemm;
-  gemm.Set("alpha", 1.0f);
-  gemm.Set("beta", 1.0f);
-  gemm.Set("transA", int64_t{0});
-  gemm.Set("transB", int64_t{1});
-  AddNode(g, "fc", OpType::kGemm, {"f", "wd", "bd"}, "logits", gemm);
-  ASSERT_TRUE(g.AddOutput("logits").ok());
-  LowerOptions split;
-  split.batchnorm_after_activation = BatchNormMode::kSplit;
-  split.weight_groups = 1;
-  auto d = LowerToDpu(g, "wide_bn", split);
-  ASSERT_TRUE(d.ok()) << d.status().message();
-  ASSERT_EQ(d->ops[1].name, "bn_pow2");
-  EXPECT_EQ(d->ops[1].weights, (std::vector<float>{1, 4, 32, 64}));  // 2^floor(log2(s / 4.2))
-  EXPECT_EQ(d->ops[2].name, "bn");
-  for (float m : d->ops[2].weights) EXPECT_TRUE(m >= 4.19f && m < 8.41f) << m;  // mantissas in [s_min, 2 s_min)
-  EXPECT_EQ(d->tensors[d->ops[1].output].channel_scale, d->ops[1].weights);
-  ExpectSameFunction(g, *d, rng, 6, 6);
-  LowerOptions depthwise = split;
-  depthwise.batchnorm_after_activation = BatchNormMode::kDepthwise;
-  auto unsplit = LowerToDpu(g, "wide_bn", depthwise);
-  ASSERT_TRUE(unsplit.ok());
-  EXPECT_EQ(unsplit->ops.size() + 1, d->ops.size());
-}
-
-// Conv -> act -> BN with the scales 4.2, -30, 150, 290 (one negative), then
-// a dense layer: the default lowering.
-graph::Graph WideBnAfterActivation(std::mt19937& rng, OpType act) {
+// Conv 4 3x3 -> act -> BN whose scales are `gamma` (var 1, eps 1e-5) -> a
+// dense layer.
+graph::Graph WideBnGraph(std::mt19937& rng, OpType act, std::vector<float> gamma) {
   graph::Graph g("wide_bn_fold");
   EXPECT_TRUE(g.AddInput("x", {graph::kDynamicDim, 1, 6, 6}).ok());
   graph::Attributes conv;
@@ -329,7 +277,7 @@ graph::Graph WideBnAfterActivation(std::mt19937& rng, OpType act) {
   if (act == OpType::kLeakyRelu) act_attrs.Set("alpha", 0.1f);
   if (act == OpType::kRelu6) { act_attrs.Set("min", 0.0f); act_attrs.Set("max", 6.0f); }
   AddNode(g, "act", act, {"c"}, "r", act_attrs);
-  AddConst(g, "g", {4}, {4.2f, -30.0f, 150.0f, 290.0f});
+  AddConst(g, "g", {4}, std::move(gamma));
   AddConst(g, "beta", {4}, {0.1f, -0.2f, 0.3f, -0.4f});
   AddConst(g, "m", {4}, {0.01f, 0.02f, 0.0f, 0.005f});
   AddConst(g, "v", {4}, {1.0f - 1e-5f, 1.0f - 1e-5f, 1.0f - 1e-5f, 1.0f - 1e-5f});
@@ -351,10 +299,31 @@ graph::Graph WideBnAfterActivation(std::mt19937& rng, OpType act) {
   return g;
 }
 
+TEST(LowerToDpu, WideBatchNormScalesSplitIntoPowerOfTwoAndMantissa) {
+  std::mt19937 rng(31);
+  graph::Graph g = WideBnGraph(rng, OpType::kRelu, {4.2f, 30.0f, 150.0f, 290.0f});  // span 69x
+  LowerOptions split;
+  split.batchnorm_after_activation = BatchNormMode::kSplit;
+  split.weight_groups = 1;
+  auto d = LowerToDpu(g, "wide_bn", split);
+  ASSERT_TRUE(d.ok()) << d.status().message();
+  ASSERT_EQ(d->ops[1].name, "bn_pow2");
+  EXPECT_EQ(d->ops[1].weights, (std::vector<float>{1, 4, 32, 64}));  // 2^floor(log2(s / 4.2))
+  EXPECT_EQ(d->ops[2].name, "bn");
+  for (float m : d->ops[2].weights) EXPECT_TRUE(m >= 4.19f && m < 8.41f) << m;  // mantissas in [s_min, 2 s_min)
+  EXPECT_EQ(d->tensors[d->ops[1].output].channel_scale, d->ops[1].weights);
+  ExpectSameFunction(g, *d, rng, 6, 6);
+  LowerOptions depthwise = split;
+  depthwise.batchnorm_after_activation = BatchNormMode::kDepthwise;
+  auto unsplit = LowerToDpu(g, "wide_bn", depthwise);
+  ASSERT_TRUE(unsplit.ok());
+  EXPECT_EQ(unsplit->ops.size() + 1, d->ops.size());
+}
+
 TEST(LowerToDpu, BatchNormAfterReluFoldsItsScaleIntoTheConv) {
   for (OpType act : {OpType::kRelu, OpType::kLeakyRelu}) {
     std::mt19937 rng(41);
-    graph::Graph g = WideBnAfterActivation(rng, act);
+    graph::Graph g = WideBnGraph(rng, act, {4.2f, -30.0f, 150.0f, 290.0f});
     LowerOptions o;
     o.weight_groups = 1;
     auto d = LowerToDpu(g, "fold", o);
@@ -375,7 +344,7 @@ TEST(LowerToDpu, BatchNormAfterReluFoldsItsScaleIntoTheConv) {
 
 TEST(LowerToDpu, Relu6IsNotHomogeneousSoTheBatchNormIsSplitInstead) {
   std::mt19937 rng(43);
-  graph::Graph g = WideBnAfterActivation(rng, OpType::kRelu6);
+  graph::Graph g = WideBnGraph(rng, OpType::kRelu6, {4.2f, -30.0f, 150.0f, 290.0f});
   auto d = LowerToDpu(g, "relu6");
   ASSERT_TRUE(d.ok()) << d.status().message();
   ASSERT_GE(d->ops.size(), 2u);
@@ -386,7 +355,7 @@ TEST(LowerToDpu, Relu6IsNotHomogeneousSoTheBatchNormIsSplitInstead) {
 
 TEST(LowerToDpu, WeightGroupsReorderChannelsThroughToTheNextConv) {
   std::mt19937 rng(47);
-  graph::Graph g = WideBnAfterActivation(rng, OpType::kRelu);
+  graph::Graph g = WideBnGraph(rng, OpType::kRelu, {4.2f, -30.0f, 150.0f, 290.0f});
   auto d = LowerToDpu(g, "groups");  // defaults: fold, up to 4 weight groups
   ASSERT_TRUE(d.ok()) << d.status().message();
   const DpuFloatOp& conv = d->ops[0];

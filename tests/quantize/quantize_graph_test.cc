@@ -8,15 +8,15 @@
 namespace signdpu::quantize {
 namespace {
 
-// input [1,1,1,2] -> 1x1 conv (2 -> 1) -> [1,1,1,1]
-DpuFloatGraph OneConv(std::vector<float> w, float b) {
+// input [1,1,1,2] -> 1x1 conv (2 -> out_c) -> [1,1,1,out_c]
+DpuFloatGraph Conv1x1(int64_t out_c, std::vector<float> w, std::vector<float> b, std::vector<int64_t> group_ends = {}) {
   DpuFloatGraph g;
-  g.name = "one";
+  g.name = "conv1x1";
   DpuFloatTensor in, out;
   in.name = in.source_tensor = "in";
   in.shape = {1, 1, 1, 2};
   out.name = out.source_tensor = "out";
-  out.shape = {1, 1, 1, 1};
+  out.shape = {1, 1, 1, out_c};
   g.tensors = {in, out};
   g.input = 0;
   g.output = 1;
@@ -26,12 +26,15 @@ DpuFloatGraph OneConv(std::vector<float> w, float b) {
   op.inputs = {0};
   op.output = 1;
   op.conv.input = {1, 1, 1, 2};
-  op.conv.out_channels = 1;
+  op.conv.out_channels = out_c;
   op.weights = std::move(w);
-  op.bias = {b};
+  op.bias = std::move(b);
+  op.channel_group_ends = std::move(group_ends);
   g.ops = {op};
   return g;
 }
+
+DpuFloatGraph OneConv(std::vector<float> w, float b) { return Conv1x1(1, std::move(w), {b}); }
 
 TEST(QuantizeGraph, BiasCorrectionRemovesTheMeanShiftOfWeightRounding) {
   // Weights 0.3 at fix_point 8 become 77/256 = 0.30078: each input adds
@@ -85,31 +88,10 @@ TEST(QuantizeGraph, NegativeShiftCutLowersTheOutputFixPoint) {
 namespace signdpu::quantize {
 namespace {
 
-// input [1,1,1,2] -> 1x1 conv 2 -> 4 whose first two output channels have
-// weights ~60x larger than the last two.
+// 1x1 conv 2 -> 4 whose first two output channels have weights ~60x larger
+// than the last two.
 DpuFloatGraph WideConv(std::vector<int64_t> group_ends) {
-  DpuFloatGraph g;
-  g.name = "wide";
-  DpuFloatTensor in, out;
-  in.name = in.source_tensor = "in";
-  in.shape = {1, 1, 1, 2};
-  out.name = out.source_tensor = "out";
-  out.shape = {1, 1, 1, 4};
-  g.tensors = {in, out};
-  g.input = 0;
-  g.output = 1;
-  DpuFloatOp op;
-  op.kind = FixOpKind::kConv2d;
-  op.name = "conv";
-  op.inputs = {0};
-  op.output = 1;
-  op.conv.input = {1, 1, 1, 2};
-  op.conv.out_channels = 4;
-  op.weights = {2.0f, -1.5f, 1.0f, 0.5f, 0.03f, -0.02f, 0.025f, 0.01f};
-  op.bias = {0, 0, 0, 0};
-  op.channel_group_ends = std::move(group_ends);
-  g.ops = {op};
-  return g;
+  return Conv1x1(4, {2.0f, -1.5f, 1.0f, 0.5f, 0.03f, -0.02f, 0.025f, 0.01f}, {0, 0, 0, 0}, std::move(group_ends));
 }
 
 TEST(QuantizeGraph, WeightGroupsBecomeOneConvPerGroupAndAConcatSharingTheOutputFixPoint) {
