@@ -1,5 +1,7 @@
 #include "signdpu/kernels/fix_graph.h"
 
+#include <algorithm>
+#include <map>
 #include <sstream>
 
 #include "signdpu/core/check.h"
@@ -222,13 +224,65 @@ Result<std::unique_ptr<FixGraphExecutor>> FixGraphExecutor::Create(const FixGrap
   ex->buffers_.resize(g.tensors.size());
   for (size_t i = 0; i < g.tensors.size(); ++i)
     ex->buffers_[i].assign(static_cast<size_t>(g.tensors[i].per_image_size() * batch), 0);
-  for (const FixOp& op : g.ops) {
+  // Weight groups (the quantiser's conv2d-fix per group + concat-fix): when
+  // every input of a concat is a conv2d-fix output that nothing else reads,
+  // and the convs share their input, geometry and activation, one kernel
+  // computes them all into the concat's output (PrepareGroupedConv2d:
+  // bit-exact with the ops one by one; never on the reference path).
+  std::vector<int> producer(g.tensors.size(), -1), readers(g.tensors.size(), 0);
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    producer[static_cast<size_t>(g.ops[i].output)] = static_cast<int>(i);
+    for (int id : g.ops[i].inputs) ++readers[static_cast<size_t>(id)];
+  }
+  for (int id : g.outputs) ++readers[static_cast<size_t>(id)];
+  std::vector<bool> fused_away(g.ops.size(), false);
+  std::map<size_t, std::unique_ptr<optimized::PreparedConv2d>> fused;  // concat op -> kernel
+  for (size_t i = 0; i < g.ops.size() && path != KernelPath::kReference; ++i) {
+    const FixOp& cat = g.ops[i];
+    if (cat.kind != FixOpKind::kConcat || cat.inputs.size() < 2) continue;
+    std::vector<optimized::ConvGroupSpec> specs;
+    std::vector<int> parts;
+    for (int id : cat.inputs) {
+      const int pi = producer[static_cast<size_t>(id)];
+      if (pi < 0 || readers[static_cast<size_t>(id)] != 1) break;
+      const FixOp& conv = g.ops[static_cast<size_t>(pi)];
+      if (conv.kind != FixOpKind::kConv2d || conv.inputs[0] != g.ops[static_cast<size_t>(producer[cat.inputs[0]])].inputs[0]) break;
+      SIGNDPU_ASSIGN_OR_RETURN(ConvParams p, MakeConvParams(EffectiveConv(g, conv, 1), conv.name));
+      specs.push_back({p, conv.weights.data(), conv.bias.empty() ? nullptr : conv.bias.data()});
+      parts.push_back(pi);
+    }
+    if (parts.size() != cat.inputs.size()) continue;
+    auto kernel = optimized::PrepareGroupedConv2d(specs, path);
+    if (!kernel) continue;
+    fused[i] = std::move(kernel);
+    ++ex->fused_concats_;
+    int64_t c0 = 0;
+    for (size_t k = 0; k < parts.size(); ++k) {
+      fused_away[static_cast<size_t>(parts[k])] = true;
+      const int id = cat.inputs[k];
+      const int64_t c = g.tensors[static_cast<size_t>(id)].shape.back();
+      ex->slices_[id] = {cat.output, c0, c};
+      c0 += c;
+    }
+  }
+  for (size_t oi = 0; oi < g.ops.size(); ++oi) {
+    const FixOp& op = g.ops[oi];
+    if (fused_away[oi]) continue;
     auto step = std::make_unique<Step>();
     step->kind = op.kind;
     step->inputs = op.inputs;
     step->output = op.output;
     step->in_size = g.tensors[op.inputs[0]].per_image_size();
     step->out_size = g.tensors[op.output].per_image_size();
+    auto f = fused.find(oi);
+    if (f != fused.end()) {
+      // Runs as one conv from the groups' shared input into the concat's output.
+      step->kind = FixOpKind::kConv2d;
+      step->inputs = {g.ops[static_cast<size_t>(producer[static_cast<size_t>(op.inputs[0])])].inputs[0]};
+      step->conv = std::move(f->second);
+      ex->steps_.push_back(std::move(step));
+      continue;
+    }
     switch (op.kind) {
       case FixOpKind::kConv2d:
       case FixOpKind::kDepthwiseConv2d: {
@@ -317,10 +371,22 @@ void FixGraphExecutor::Run(const std::vector<const int8_t*>& inputs, const std::
     const int id = g.outputs[i];
     reference::CopyFix(buffers_[id].data(), g.tensors[id].per_image_size() * count, outputs[i]);
   }
+  last_count_ = count;
 }
 
 const int8_t* FixGraphExecutor::TensorData(int tensor_id) const {
   SIGNDPU_CHECK(tensor_id >= 0 && tensor_id < static_cast<int>(buffers_.size())) << "tensor id " << tensor_id;
+  auto s = slices_.find(tensor_id);
+  if (s != slices_.end()) {
+    // A fused weight group's own output: its channel range of the concat.
+    const Slice& sl = s->second;
+    const int64_t total = graph_->tensors[sl.from].shape.back();
+    const int64_t pixels = graph_->tensors[tensor_id].per_image_size() / sl.channels * last_count_;
+    const int8_t* from = buffers_[sl.from].data();
+    int8_t* to = buffers_[tensor_id].data();
+    for (int64_t m = 0; m < pixels; ++m)
+      std::copy_n(from + m * total + sl.c0, sl.channels, to + m * sl.channels);
+  }
   return buffers_[tensor_id].data();
 }
 

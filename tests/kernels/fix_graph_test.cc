@@ -335,3 +335,97 @@ TEST(FixGraphConcat, ValidationRejectsFixPointShapeAndAxisProblemsNamingTheOp) {
 
 }  // namespace
 }  // namespace signdpu
+
+namespace signdpu {
+namespace {
+
+// The quantiser's weight groups: three 3x3 convs on the same [1,9,9,20]
+// input with different weight and bias positions, one output position,
+// joined by a concat-fix and read by a 1x1 conv.
+FixGraph WeightGroupGraph(Activation act, uint32_t seed) {
+  FixGraph g;
+  g.name = "groups";
+  g.tensors = {{"in", {1, 9, 9, 20}, 5},  {"g0", {1, 9, 9, 3}, 3}, {"g1", {1, 9, 9, 17}, 3},
+               {"g2", {1, 9, 9, 6}, 3},   {"cat", {1, 9, 9, 26}, 3}, {"head", {1, 9, 9, 4}, 2}};
+  g.inputs = {0};
+  const int channels[3] = {3, 17, 6}, fw[3] = {4, 7, 9}, fb[3] = {3, 6, 8};
+  for (int k = 0; k < 3; ++k) {
+    FixOp c;
+    c.kind = FixOpKind::kConv2d;
+    c.name = "g" + std::to_string(k);
+    c.inputs = {0};
+    c.output = 1 + k;
+    c.conv.out_channels = channels[k];
+    c.conv.kernel_h = c.conv.kernel_w = 3;
+    c.conv.pad_left = c.conv.pad_right = c.conv.pad_top = c.conv.pad_bottom = 1;
+    c.conv.fix_weights = fw[k];
+    c.conv.fix_bias = fb[k];
+    c.conv.activation = act;
+    c.weights = RandomBytes(static_cast<size_t>(channels[k] * 9 * 20), seed + 10 * k);
+    c.bias = RandomBytes(static_cast<size_t>(channels[k]), seed + 10 * k + 1);
+    g.ops.push_back(c);
+  }
+  FixOp cat;
+  cat.kind = FixOpKind::kConcat;
+  cat.name = "cat";
+  cat.inputs = {1, 2, 3};
+  cat.output = 4;
+  cat.concat_axis = 3;
+  g.ops.push_back(cat);
+  FixOp head;
+  head.kind = FixOpKind::kConv2d;
+  head.name = "head";
+  head.inputs = {4};
+  head.output = 5;
+  head.conv.out_channels = 4;
+  head.conv.fix_weights = 7;
+  head.conv.fix_bias = 6;
+  head.weights = RandomBytes(4 * 26, seed + 99);
+  head.bias = RandomBytes(4, seed + 98);
+  g.ops.push_back(head);
+  g.outputs = {5};
+  return g;
+}
+
+TEST(FixGraphWeightGroups, FusedIntoOneKernelOnOptimisedPathsAndBitExactWithTheReference) {
+  for (Activation act : {Activation::kRelu, Activation::kNone, Activation::kRelu6, Activation::kLeakyRelu}) {
+    const FixGraph g = WeightGroupGraph(act, 17 + static_cast<uint32_t>(act));
+    ASSERT_TRUE(g.Validate().ok()) << g.Validate().message();
+    for (int batch : {1, 3, 5}) {
+      const std::vector<int8_t> in = RandomBytes(static_cast<size_t>(81 * 20 * batch), 300 + batch);
+      auto ref = FixGraphExecutor::Create(g, batch, KernelPath::kReference);
+      ASSERT_TRUE(ref.ok()) << ref.status().message();
+      EXPECT_EQ((*ref)->fused_concats(), 0);  // the reference runs every op as written
+      std::vector<int8_t> want(static_cast<size_t>(81 * 4 * batch));
+      (*ref)->Run({in.data()}, {want.data()}, batch);
+      for (KernelPath path : AvailableKernelPaths()) {
+        if (path == KernelPath::kReference) continue;
+        auto ex = FixGraphExecutor::Create(g, batch, path);
+        ASSERT_TRUE(ex.ok()) << ex.status().message();
+        EXPECT_EQ((*ex)->fused_concats(), 1) << KernelPathName(path);
+        std::vector<int8_t> got(want.size(), 0x11);
+        (*ex)->Run({in.data()}, {got.data()}, batch);
+        ASSERT_EQ(got, want) << KernelPathName(path) << " " << ActivationName(act) << " batch " << batch;
+        // Every group's own tensor and the concat equal the reference's.
+        for (int id = 1; id <= 4; ++id) {
+          const int64_t n = g.tensors[id].per_image_size() * batch;
+          const std::vector<int8_t> a((*ex)->TensorData(id), (*ex)->TensorData(id) + n);
+          const std::vector<int8_t> b((*ref)->TensorData(id), (*ref)->TensorData(id) + n);
+          ASSERT_EQ(a, b) << KernelPathName(path) << " tensor " << g.tensors[id].name;
+        }
+      }
+    }
+  }
+}
+
+TEST(FixGraphWeightGroups, NotFusedWhenAGroupOutputHasAnotherReader) {
+  FixGraph g = WeightGroupGraph(Activation::kRelu, 5);
+  g.outputs.push_back(2);  // g1 is also a graph output
+  ASSERT_TRUE(g.Validate().ok()) << g.Validate().message();
+  auto ex = FixGraphExecutor::Create(g, 2, BestKernelPath());
+  ASSERT_TRUE(ex.ok());
+  EXPECT_EQ((*ex)->fused_concats(), 0);
+}
+
+}  // namespace
+}  // namespace signdpu

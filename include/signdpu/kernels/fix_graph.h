@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -89,6 +90,8 @@ class FixGraphExecutor {
   // inputs/outputs: one pointer per graph input/output, each batch * per-image
   // bytes. `count` (1..batch) images are computed.
   void Run(const std::vector<const int8_t*>& inputs, const std::vector<int8_t*>& outputs, int count);
+  // How many weight-group concats run as one kernel (PrepareGroupedConv2d).
+  int fused_concats() const { return fused_concats_; }
   // Any tensor after Run (for dumps and tests); batch * per-image bytes.
   const int8_t* TensorData(int tensor_id) const;
 
@@ -99,8 +102,18 @@ class FixGraphExecutor {
   FixGraph owned_;
   int batch_ = 1;
   KernelPath path_ = KernelPath::kReference;
-  std::vector<std::vector<int8_t>> buffers_;
+  // mutable: TensorData fills a fused weight group's own tensor on demand.
+  mutable std::vector<std::vector<int8_t>> buffers_;
   std::vector<std::unique_ptr<Step>> steps_;
+  // Outputs of weight-group convs fused into their concat (not written by
+  // Run): tensor -> its channel range of the concat output.
+  struct Slice {
+    int from = -1;
+    int64_t c0 = 0, channels = 0;
+  };
+  std::map<int, Slice> slices_;
+  int last_count_ = 0;
+  int fused_concats_ = 0;
 };
 
 }  // namespace signdpu

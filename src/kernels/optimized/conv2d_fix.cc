@@ -88,9 +88,42 @@ bool PathCompiled(KernelPath path) {
   return std::find(paths.begin(), paths.end(), path) != paths.end();
 }
 
+// The output stage of one conv in int32 (see the file comment): the per
+// channel bias terms into bias_term[0..out_c), and whether every intermediate
+// is provably in int32 (`*fast`). bound[o] = 128 * sum_k |w[o][k]|.
+Stage32 MakeStage32(const ConvParams& p, const std::vector<int64_t>& bound, const std::vector<int8_t>& bias,
+                    int32_t* bias_term, bool* fast) {
+  const ConvConfig& c = p.config;
+  int64_t v_max = 0;
+  for (int64_t o = 0; o < p.output.c; ++o) {
+    const int64_t bt = bias.empty() ? 0 : int64_t{bias[o]} * (int64_t{1} << p.bias_shift);
+    bias_term[o] = static_cast<int32_t>(bt);
+    v_max = std::max(v_max, bound[o] * (int64_t{1} << p.scale_up) + std::abs(bt));
+  }
+  const int s = p.shift_cut + p.scale_up;
+  const bool leaky = c.activation == Activation::kLeakyRelu;
+  bool ok = s <= 30 && v_max + (s > 0 ? (int64_t{1} << (s - 1)) : 0) <= kInt32Max;
+  if (leaky) ok = ok && s + 8 <= 30 && 26 * v_max + (int64_t{1} << (s + 7)) <= kInt32Max;
+  *fast = ok;
+  Stage32 st{};
+  st.scale_up = p.scale_up;
+  st.shift = ok ? s : 0;
+  st.leaky = leaky ? 1 : 0;
+  st.round_pos = ok && s > 0 ? static_cast<int32_t>(int64_t{1} << (s - 1)) : 0;
+  st.round_neg = ok && leaky ? static_cast<int32_t>(int64_t{1} << (s + 7)) : 0;
+  st.lo = -128;
+  st.hi = 127;
+  if (c.activation == Activation::kRelu || c.activation == Activation::kRelu6) st.lo = 0;
+  if (c.activation == Activation::kRelu6) st.hi = static_cast<int32_t>(std::min<int64_t>(127, p.relu6_max));
+  return st;
+}
+
 class OptimizedConv2d final : public PreparedConv2d {
  public:
-  OptimizedConv2d(const ConvParams& p, const int8_t* w, const int8_t* b, KernelPath path)
+  // accumulators_only: RunAccumulators only (weight groups, see
+  // PrepareGroupedConv2d); Run is not used.
+  OptimizedConv2d(const ConvParams& p, const int8_t* w, const int8_t* b, KernelPath path,
+                  bool accumulators_only = false)
       : params_(p), path_(path), geom_(MakeGeom(p)) {
     const ConvConfig& c = p.config;
     const int64_t out_c = p.output.c;
@@ -114,27 +147,9 @@ class OptimizedConv2d final : public PreparedConv2d {
     const int64_t o_pad = RoundUp(out_c, 64);
     bias_term_.assign(static_cast<size_t>(o_pad), 0);
     acc_init_.assign(static_cast<size_t>(o_pad), 0);
-    int64_t v_max = 0;
-    for (int64_t o = 0; o < out_c; ++o) {
-      const int64_t bt = bias_.empty() ? 0 : int64_t{bias_[o]} * (int64_t{1} << p.bias_shift);
-      bias_term_[o] = static_cast<int32_t>(bt);
-      v_max = std::max(v_max, bound[o] * (int64_t{1} << p.scale_up) + std::abs(bt));
-    }
-    const int s = p.shift_cut + p.scale_up;
-    const bool leaky = c.activation == Activation::kLeakyRelu;
-    bool fast = s <= 30 && v_max + (s > 0 ? (int64_t{1} << (s - 1)) : 0) <= kInt32Max;
-    if (leaky) fast = fast && s + 8 <= 30 && 26 * v_max + (int64_t{1} << (s + 7)) <= kInt32Max;
-    acc_only_ = !fast;
-    Stage32& st = stage_;
-    st.scale_up = p.scale_up;
-    st.shift = fast ? s : 0;
-    st.leaky = leaky ? 1 : 0;
-    st.round_pos = fast && s > 0 ? static_cast<int32_t>(int64_t{1} << (s - 1)) : 0;
-    st.round_neg = fast && leaky ? static_cast<int32_t>(int64_t{1} << (s + 7)) : 0;
-    st.lo = -128;
-    st.hi = 127;
-    if (c.activation == Activation::kRelu || c.activation == Activation::kRelu6) st.lo = 0;
-    if (c.activation == Activation::kRelu6) st.hi = static_cast<int32_t>(std::min<int64_t>(127, p.relu6_max));
+    bool fast = false;
+    stage_ = MakeStage32(p, bound, bias_, bias_term_.data(), &fast);
+    acc_only_ = !fast || accumulators_only;
 
     if (c.depthwise) {
       PrepareDepthwise();
@@ -142,6 +157,11 @@ class OptimizedConv2d final : public PreparedConv2d {
       PrepareGemm();
     }
   }
+
+  bool uses_reference() const { return use_reference_; }
+
+  // Raw accumulators sum_k w[o][k] * x[k] (conv2d only, !uses_reference()).
+  void RunAccumulators(const int8_t* in, int32_t* acc, int64_t batch) const { RunGemm(in, batch, nullptr, acc); }
 
   void Run(const int8_t* in, int8_t* out, int64_t batch) const override {
     if (use_reference_) {
@@ -341,7 +361,147 @@ class OptimizedConv2d final : public PreparedConv2d {
   size_t scratch_bytes_ = 0;
 };
 
+// Weight groups (one conv2d-fix per group on the same input, joined by a
+// concat-fix): one GEMM over all groups' output channels in int32
+// accumulators, then each group's own output stage into its channel range of
+// the concatenated output. Per channel this is exactly the group's conv, so
+// it equals running the groups and the concat one by one.
+class OptimizedGroupedConv2d final : public PreparedConv2d {
+ public:
+  struct Group {
+    ConvParams params;
+    std::vector<int8_t> bias;
+    int64_t c0 = 0, c1 = 0;  // channels in the concatenated output
+    bool fast = false;
+    Stage32 stage{};
+  };
+
+  OptimizedGroupedConv2d(std::unique_ptr<OptimizedConv2d> gemm, std::vector<Group> groups, std::vector<int32_t> bias_term,
+                         int64_t pixels, int64_t channels, KernelPath path)
+      : gemm_(std::move(gemm)), groups_(std::move(groups)), bias_term_(std::move(bias_term)), pixels_(pixels),
+        channels_(channels), path_(path) {
+    // Vectorised per-channel stage when every group is fast and none is
+    // LEAKYRELU (its lo/hi are then the same: one activation, one fix_out).
+    vector_stage_ = true;
+    for (const Group& g : groups_) vector_stage_ = vector_stage_ && g.fast && !g.stage.leaky;
+    if (!vector_stage_) return;
+    lo_ = groups_[0].stage.lo;
+    hi_ = groups_[0].stage.hi;
+    for (const Group& g : groups_) {
+      vector_stage_ = vector_stage_ && g.stage.lo == lo_ && g.stage.hi == hi_;
+      for (int64_t o = g.c0; o < g.c1; ++o) {
+        up_.push_back(g.stage.scale_up);
+        add_.push_back(bias_term_[static_cast<size_t>(o)] + g.stage.round_pos);
+        shift_.push_back(g.stage.shift);
+      }
+    }
+  }
+
+  void Run(const int8_t* in, int8_t* out, int64_t batch) const override {
+    // Per-thread accumulator buffer, grown once (no per-call zeroing).
+    thread_local std::vector<int32_t> acc;
+    const size_t need = static_cast<size_t>(batch * pixels_ * channels_);
+    if (acc.size() < need) acc.resize(need);
+    gemm_->RunAccumulators(in, acc.data(), batch);
+    if (vector_stage_) {
+      internal::ChannelStage st{up_.data(), add_.data(), shift_.data(), lo_, hi_, channels_};
+      switch (path_) {
+#if defined(SIGNDPU_HAVE_X86_KERNELS)
+        case KernelPath::kAvx2:
+          internal::FinishChannelsAvx2(st, acc.data(), batch * pixels_, out);
+          return;
+        case KernelPath::kAvx512Vnni:
+          internal::FinishChannelsAvx512(st, acc.data(), batch * pixels_, out);
+          return;
+#endif
+        default:
+          internal::FinishChannelsPortable(st, acc.data(), batch * pixels_, out);
+          return;
+      }
+    }
+    for (int64_t m = 0; m < batch * pixels_; ++m) {
+      const int32_t* a = acc.data() + m * channels_;
+      int8_t* y = out + m * channels_;
+      for (const Group& g : groups_) {
+        if (g.fast) {
+          for (int64_t o = g.c0; o < g.c1; ++o)
+            y[o] = static_cast<int8_t>(internal::ApplyStage32(g.stage, a[o], bias_term_[static_cast<size_t>(o)]));
+        } else {
+          for (int64_t o = g.c0; o < g.c1; ++o)
+            y[o] = reference::ConvOutputStage(g.params, a[o], g.bias.empty() ? 0 : g.bias[static_cast<size_t>(o - g.c0)]);
+        }
+      }
+    }
+  }
+
+ private:
+  std::unique_ptr<OptimizedConv2d> gemm_;
+  std::vector<Group> groups_;
+  std::vector<int32_t> bias_term_;  // per output channel (fast groups)
+  int64_t pixels_ = 0;              // output pixels per image
+  int64_t channels_ = 0;
+  KernelPath path_;
+  bool vector_stage_ = false;
+  std::vector<int32_t> up_, add_, shift_;  // per channel (vector_stage_)
+  int32_t lo_ = -128, hi_ = 127;
+};
+
+bool SameGeometry(const ConvConfig& a, const ConvConfig& b) {
+  return a.input.h == b.input.h && a.input.w == b.input.w && a.input.c == b.input.c && a.kernel_h == b.kernel_h &&
+         a.kernel_w == b.kernel_w && a.stride_h == b.stride_h && a.stride_w == b.stride_w &&
+         a.dilation_h == b.dilation_h && a.dilation_w == b.dilation_w && a.pad_top == b.pad_top &&
+         a.pad_left == b.pad_left && a.pad_bottom == b.pad_bottom && a.pad_right == b.pad_right &&
+         a.activation == b.activation && !a.depthwise && !b.depthwise;
+}
+
 }  // namespace
+
+std::unique_ptr<PreparedConv2d> PrepareGroupedConv2d(const std::vector<ConvGroupSpec>& specs, KernelPath path) {
+  SIGNDPU_CHECK(PathCompiled(path)) << "kernel path " << KernelPathName(path) << " is not available on this CPU/build";
+  if (path == KernelPath::kReference || specs.size() < 2) return nullptr;
+  const ConvParams& first = specs[0].params;
+  int64_t channels = 0;
+  for (const ConvGroupSpec& g : specs) {
+    if (!SameGeometry(g.params.config, first.config) || g.params.output.h != first.output.h ||
+        g.params.output.w != first.output.w || !UsesInt32Accumulators(g.params, g.weights))
+      return nullptr;
+    channels += g.params.output.c;
+  }
+  // One conv over every group's output channels, weights concatenated (OHWI
+  // rows), no bias: only its accumulators are used.
+  ConvParams all = first;
+  all.config.out_channels = channels;
+  all.config.has_bias = false;
+  all.output.c = channels;
+  std::vector<int8_t> weights;
+  weights.reserve(static_cast<size_t>(all.weights_size()));
+  for (const ConvGroupSpec& g : specs) weights.insert(weights.end(), g.weights, g.weights + g.params.weights_size());
+  auto gemm = std::make_unique<OptimizedConv2d>(all, weights.data(), nullptr, path, /*accumulators_only=*/true);
+  if (gemm->uses_reference()) return nullptr;
+  std::vector<OptimizedGroupedConv2d::Group> groups;
+  std::vector<int32_t> bias_term(static_cast<size_t>(channels), 0);
+  const int64_t k = all.weights_size() / channels;
+  int64_t c0 = 0;
+  for (const ConvGroupSpec& spec : specs) {
+    OptimizedGroupedConv2d::Group g;
+    g.params = spec.params;
+    const int64_t oc = spec.params.output.c;
+    if (spec.params.config.has_bias && spec.bias != nullptr) g.bias.assign(spec.bias, spec.bias + oc);
+    std::vector<int64_t> bound(static_cast<size_t>(oc), 0);
+    for (int64_t o = 0; o < oc; ++o) {
+      int64_t s = 0;
+      for (int64_t i = 0; i < k; ++i) s += std::abs(int64_t{spec.weights[o * k + i]});
+      bound[o] = 128 * s;
+    }
+    g.stage = MakeStage32(spec.params, bound, g.bias, bias_term.data() + c0, &g.fast);
+    g.c0 = c0;
+    g.c1 = c0 + oc;
+    c0 = g.c1;
+    groups.push_back(std::move(g));
+  }
+  return std::make_unique<OptimizedGroupedConv2d>(std::move(gemm), std::move(groups), std::move(bias_term),
+                                                  first.output.h * first.output.w, channels, path);
+}
 
 bool UsesInt32Accumulators(const ConvParams& params, const int8_t* weights) {
   const ConvConfig& c = params.config;

@@ -163,4 +163,28 @@ void PoolAvx2(const PoolPlan& plan, const int8_t* in, int64_t batch, int8_t* out
   PoolBody(plan, in, batch, out, static_cast<int32_t*>(scratch));
 }
 
+void FinishChannelsAvx2(const ChannelStage& st, const int32_t* acc, int64_t pixels, int8_t* out) {
+  const int64_t c = st.channels;
+  const __m256i lo = _mm256_set1_epi32(st.lo), hi = _mm256_set1_epi32(st.hi);
+  for (int64_t m = 0; m < pixels; ++m) {
+    const int32_t* a = acc + m * c;
+    int8_t* y = out + m * c;
+    int64_t o = 0;
+    for (; o + 8 <= c; o += 8) {
+      __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a + o));
+      v = _mm256_add_epi32(_mm256_sllv_epi32(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(st.up + o))),
+                           _mm256_loadu_si256(reinterpret_cast<const __m256i*>(st.add + o)));
+      v = _mm256_srav_epi32(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(st.shift + o)));
+      v = _mm256_min_epi32(_mm256_max_epi32(v, lo), hi);
+      const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(y + o), _mm_packs_epi16(w16, w16));
+    }
+    for (; o < c; ++o) {
+      int32_t r = (a[o] * (int32_t{1} << st.up[o]) + st.add[o]) >> st.shift[o];
+      r = r < st.lo ? st.lo : (r > st.hi ? st.hi : r);
+      y[o] = static_cast<int8_t>(r);
+    }
+  }
+}
+
 }  // namespace signdpu::optimized::internal

@@ -206,4 +206,21 @@ void PoolAvx512(const PoolPlan& p, const int8_t* in, int64_t batch, int8_t* out,
   }
 }
 
+void FinishChannelsAvx512(const ChannelStage& st, const int32_t* acc, int64_t pixels, int8_t* out) {
+  const int64_t c = st.channels;
+  const __m512i lo = _mm512_set1_epi32(st.lo), hi = _mm512_set1_epi32(st.hi);
+  for (int64_t m = 0; m < pixels; ++m) {
+    for (int64_t o = 0; o < c; o += kLanes) {
+      const int64_t n = MinI64(kLanes, c - o);
+      const __mmask16 mask = static_cast<__mmask16>((1u << n) - 1u);
+      __m512i v = _mm512_maskz_loadu_epi32(mask, acc + m * c + o);
+      v = _mm512_add_epi32(_mm512_sllv_epi32(v, _mm512_maskz_loadu_epi32(mask, st.up + o)),
+                           _mm512_maskz_loadu_epi32(mask, st.add + o));
+      v = _mm512_srav_epi32(v, _mm512_maskz_loadu_epi32(mask, st.shift + o));
+      v = _mm512_min_epi32(_mm512_max_epi32(v, lo), hi);
+      _mm512_mask_cvtsepi32_storeu_epi8(out + m * c + o, mask, v);
+    }
+  }
+}
+
 }  // namespace signdpu::optimized::internal

@@ -92,7 +92,23 @@ void DepthwisePortable(const DepthwisePlan& plan, const int8_t* in, int64_t batc
                        int32_t* acc_out, void* scratch);
 void PoolPortable(const PoolPlan& plan, const int8_t* in, int64_t batch, int8_t* out, void* scratch);  // also NEON
 
+// Weight groups' output stages after one shared GEMM (conv2d_fix.cc,
+// PrepareGroupedConv2d), per channel o, used when every group's Stage32 is
+// fast and not LEAKYRELU:
+//   out[m][o] = clamp(((acc[m][o] << up[o]) + add[o]) >> shift[o], lo, hi)
+// with add[o] = bias_term[o] + round_pos (the same as ApplyStage32).
+struct ChannelStage {
+  const int32_t* up;
+  const int32_t* add;
+  const int32_t* shift;
+  int32_t lo, hi;
+  int64_t channels;
+};
+void FinishChannelsPortable(const ChannelStage& st, const int32_t* acc, int64_t pixels, int8_t* out);
+
 #if defined(SIGNDPU_HAVE_X86_KERNELS)
+void FinishChannelsAvx2(const ChannelStage& st, const int32_t* acc, int64_t pixels, int8_t* out);
+void FinishChannelsAvx512(const ChannelStage& st, const int32_t* acc, int64_t pixels, int8_t* out);
 void GemmConvAvx2(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out,
                   void* scratch);
 void DepthwiseAvx2(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,

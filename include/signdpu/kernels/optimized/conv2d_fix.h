@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "signdpu/kernels/dispatch.h"
 #include "signdpu/kernels/reference/conv2d_fix.h"
@@ -35,6 +36,20 @@ class PreparedConv2d {
 // weights/bias are copied; `path` must be in AvailableKernelPaths() (CHECKed).
 std::unique_ptr<PreparedConv2d> PrepareConv2d(const ConvParams& params, const int8_t* weights,
                                               const int8_t* bias, KernelPath path);
+
+// Weight groups: convs on the same input with the same geometry and
+// activation whose outputs a concat-fix joins along channels (in this order).
+// Returns one kernel that writes the concatenated output: one GEMM over all
+// groups' channels in int32 accumulators, then each group's own output stage
+// (bit-exact with running each conv and the concat). nullptr when it does not
+// apply: kReference path, fewer than 2 groups, depthwise, different geometry,
+// or accumulators not provably int32 (then run the convs one by one).
+struct ConvGroupSpec {
+  ConvParams params;
+  const int8_t* weights = nullptr;  // OHWI, params.weights_size()
+  const int8_t* bias = nullptr;     // [params.output.c] or null
+};
+std::unique_ptr<PreparedConv2d> PrepareGroupedConv2d(const std::vector<ConvGroupSpec>& groups, KernelPath path);
 
 // True when the optimised paths may accumulate this layer in int32, i.e.
 // 128 * sum_k |w[o][k]| < 2^31 for every output channel (false: reference).
