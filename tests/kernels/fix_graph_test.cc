@@ -11,6 +11,33 @@
 namespace signdpu {
 namespace {
 
+std::vector<int8_t> RandomBytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<int8_t> v(n);
+  for (auto& x : v) x = static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng));
+  return v;
+}
+
+// conv2d-fix `name` from tensor `in` to `out`: k x k, stride 1, `pad` on every
+// side, random weights and bias from `seed`.
+FixOp ConvOp(const std::string& name, int in, int out, int64_t out_c, int64_t in_c, int k, int pad, int fw, int fb,
+             Activation act, uint32_t seed) {
+  FixOp op;
+  op.kind = FixOpKind::kConv2d;
+  op.name = name;
+  op.inputs = {in};
+  op.output = out;
+  op.conv.out_channels = out_c;
+  op.conv.kernel_h = op.conv.kernel_w = k;
+  op.conv.pad_left = op.conv.pad_right = op.conv.pad_top = op.conv.pad_bottom = pad;
+  op.conv.fix_weights = fw;
+  op.conv.fix_bias = fb;
+  op.conv.activation = act;
+  op.weights = RandomBytes(static_cast<size_t>(out_c * k * k * in_c), seed);
+  op.bias = RandomBytes(static_cast<size_t>(out_c), seed + 1);
+  return op;
+}
+
 // input [1,6,6,2] fp 6 -> conv 3x3 same 4ch relu (fp 4) -> maxpool 2x2 (fp 4)
 // -> reshape [1,36]... as a dense conv 3x3 over 4ch -> 5 outputs (fp 3)
 FixGraph SmallGraph(uint32_t seed) {
@@ -138,12 +165,6 @@ TEST(FixGraph, ValidationNamesTheOp) {
 
 // ---- concat-fix --------------------------------------------------------------
 
-std::vector<int8_t> RandomBytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<int8_t> v(n);
-  for (auto& x : v) x = static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng));
-  return v;
-}
 
 // input [1,5,5,3] fp 6 -> a: conv 3x3 pad 1, 4 ch, RELU, weights fp 7
 //                      -> b: conv 1x1, 3 ch, weights fp 5, bias fp 4
@@ -153,29 +174,8 @@ FixGraph ConcatConvGraph(uint32_t seed) {
   g.name = "concat";
   g.tensors = {{"input", {1, 5, 5, 3}, 6}, {"a", {1, 5, 5, 4}, 4}, {"b", {1, 5, 5, 3}, 4}, {"cat", {1, 5, 5, 7}, 4}};
   g.inputs = {0};
-  FixOp a;
-  a.kind = FixOpKind::kConv2d;
-  a.name = "a";
-  a.inputs = {0};
-  a.output = 1;
-  a.conv.out_channels = 4;
-  a.conv.kernel_h = a.conv.kernel_w = 3;
-  a.conv.pad_left = a.conv.pad_right = a.conv.pad_top = a.conv.pad_bottom = 1;
-  a.conv.fix_weights = 7;
-  a.conv.fix_bias = 7;
-  a.conv.activation = Activation::kRelu;
-  a.weights = RandomBytes(4 * 9 * 3, seed);
-  a.bias = RandomBytes(4, seed + 1);
-  FixOp b;
-  b.kind = FixOpKind::kConv2d;
-  b.name = "b";
-  b.inputs = {0};
-  b.output = 2;
-  b.conv.out_channels = 3;
-  b.conv.fix_weights = 5;
-  b.conv.fix_bias = 4;
-  b.weights = RandomBytes(3 * 3, seed + 2);
-  b.bias = RandomBytes(3, seed + 3);
+  const FixOp a = ConvOp("a", 0, 1, 4, 3, 3, 1, 7, 7, Activation::kRelu, seed);
+  const FixOp b = ConvOp("b", 0, 2, 3, 3, 1, 0, 5, 4, Activation::kNone, seed + 2);
   FixOp cat;
   cat.kind = FixOpKind::kConcat;
   cat.name = "cat";
@@ -349,22 +349,8 @@ FixGraph WeightGroupGraph(Activation act, uint32_t seed) {
                {"g2", {1, 9, 9, 6}, 3},   {"cat", {1, 9, 9, 26}, 3}, {"head", {1, 9, 9, 4}, 2}};
   g.inputs = {0};
   const int channels[3] = {3, 17, 6}, fw[3] = {4, 7, 9}, fb[3] = {3, 6, 8};
-  for (int k = 0; k < 3; ++k) {
-    FixOp c;
-    c.kind = FixOpKind::kConv2d;
-    c.name = "g" + std::to_string(k);
-    c.inputs = {0};
-    c.output = 1 + k;
-    c.conv.out_channels = channels[k];
-    c.conv.kernel_h = c.conv.kernel_w = 3;
-    c.conv.pad_left = c.conv.pad_right = c.conv.pad_top = c.conv.pad_bottom = 1;
-    c.conv.fix_weights = fw[k];
-    c.conv.fix_bias = fb[k];
-    c.conv.activation = act;
-    c.weights = RandomBytes(static_cast<size_t>(channels[k] * 9 * 20), seed + 10 * k);
-    c.bias = RandomBytes(static_cast<size_t>(channels[k]), seed + 10 * k + 1);
-    g.ops.push_back(c);
-  }
+  for (int k = 0; k < 3; ++k)
+    g.ops.push_back(ConvOp("g" + std::to_string(k), 0, 1 + k, channels[k], 20, 3, 1, fw[k], fb[k], act, seed + 10 * k));
   FixOp cat;
   cat.kind = FixOpKind::kConcat;
   cat.name = "cat";
@@ -372,16 +358,7 @@ FixGraph WeightGroupGraph(Activation act, uint32_t seed) {
   cat.output = 4;
   cat.concat_axis = 3;
   g.ops.push_back(cat);
-  FixOp head;
-  head.kind = FixOpKind::kConv2d;
-  head.name = "head";
-  head.inputs = {4};
-  head.output = 5;
-  head.conv.out_channels = 4;
-  head.conv.fix_weights = 7;
-  head.conv.fix_bias = 6;
-  head.weights = RandomBytes(4 * 26, seed + 99);
-  head.bias = RandomBytes(4, seed + 98);
+  const FixOp head = ConvOp("head", 4, 5, 4, 26, 1, 0, 7, 6, Activation::kNone, seed + 98);
   g.ops.push_back(head);
   g.outputs = {5};
   return g;
