@@ -236,17 +236,23 @@ Result<std::unique_ptr<FixGraphExecutor>> FixGraphExecutor::Create(const FixGrap
   }
   for (int id : g.outputs) ++readers[static_cast<size_t>(id)];
   std::vector<bool> fused_away(g.ops.size(), false);
-  std::map<size_t, std::unique_ptr<optimized::PreparedConv2d>> fused;  // concat op -> kernel
+  struct Fused {
+    std::unique_ptr<optimized::PreparedConv2d> kernel;
+    int input = -1;  // the groups' shared input tensor
+  };
+  std::map<size_t, Fused> fused;  // concat op -> kernel
   for (size_t i = 0; i < g.ops.size() && path != KernelPath::kReference; ++i) {
     const FixOp& cat = g.ops[i];
     if (cat.kind != FixOpKind::kConcat || cat.inputs.size() < 2) continue;
     std::vector<optimized::ConvGroupSpec> specs;
     std::vector<int> parts;
+    int shared_input = -1;
     for (int id : cat.inputs) {
       const int pi = producer[static_cast<size_t>(id)];
       if (pi < 0 || readers[static_cast<size_t>(id)] != 1) break;
       const FixOp& conv = g.ops[static_cast<size_t>(pi)];
-      if (conv.kind != FixOpKind::kConv2d || conv.inputs[0] != g.ops[static_cast<size_t>(producer[cat.inputs[0]])].inputs[0]) break;
+      if (parts.empty()) shared_input = conv.inputs[0];
+      if (conv.kind != FixOpKind::kConv2d || conv.inputs[0] != shared_input) break;
       SIGNDPU_ASSIGN_OR_RETURN(ConvParams p, MakeConvParams(EffectiveConv(g, conv, 1), conv.name));
       specs.push_back({p, conv.weights.data(), conv.bias.empty() ? nullptr : conv.bias.data()});
       parts.push_back(pi);
@@ -254,7 +260,7 @@ Result<std::unique_ptr<FixGraphExecutor>> FixGraphExecutor::Create(const FixGrap
     if (parts.size() != cat.inputs.size()) continue;
     auto kernel = optimized::PrepareGroupedConv2d(specs, path);
     if (!kernel) continue;
-    fused[i] = std::move(kernel);
+    fused[i] = {std::move(kernel), shared_input};
     ++ex->fused_concats_;
     int64_t c0 = 0;
     for (size_t k = 0; k < parts.size(); ++k) {
@@ -278,8 +284,8 @@ Result<std::unique_ptr<FixGraphExecutor>> FixGraphExecutor::Create(const FixGrap
     if (f != fused.end()) {
       // Runs as one conv from the groups' shared input into the concat's output.
       step->kind = FixOpKind::kConv2d;
-      step->inputs = {g.ops[static_cast<size_t>(producer[static_cast<size_t>(op.inputs[0])])].inputs[0]};
-      step->conv = std::move(f->second);
+      step->inputs = {f->second.input};
+      step->conv = std::move(f->second.kernel);
       ex->steps_.push_back(std::move(step));
       continue;
     }

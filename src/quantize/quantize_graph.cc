@@ -19,13 +19,14 @@ void QuantizeConv(const DpuFloatOp& op, int cache_key, int64_t c0, int64_t c1, i
   const int64_t oc = c1 - c0;
   const bool depthwise = op.kind == FixOpKind::kDepthwiseConv2d;
   const size_t per = op.weights.size() / static_cast<size_t>(op.conv.out_channels);
-  std::vector<float> weights;
-  if (c0 == 0 && c1 == op.conv.out_channels) {
-    weights = op.weights;
-  } else {  // a group of a conv2d (depthwise convs are never split)
-    weights.assign(op.weights.begin() + static_cast<std::ptrdiff_t>(c0 * per),
-                   op.weights.begin() + static_cast<std::ptrdiff_t>(c1 * per));
-  }
+  // The whole tensor by reference (this runs for every refinement trial); a
+  // group of a conv2d (depthwise convs are never split) as a copy of its rows.
+  std::vector<float> group_rows;
+  const bool whole = c0 == 0 && c1 == op.conv.out_channels;
+  if (!whole)
+    group_rows.assign(op.weights.begin() + static_cast<std::ptrdiff_t>(c0 * per),
+                      op.weights.begin() + static_cast<std::ptrdiff_t>(c1 * per));
+  const std::vector<float>& weights = whole ? op.weights : group_rows;
   f->conv = op.conv;
   f->conv.out_channels = oc;
   // Weight quantisation does not depend on the activation fix points

@@ -88,6 +88,25 @@ bool PathCompiled(KernelPath path) {
   return std::find(paths.begin(), paths.end(), path) != paths.end();
 }
 
+// Accumulator bound per output channel: 128 * sum_k |w[o][k]| (|a| <= 128),
+// OHWI weights or [1,kh,kw,C] for depthwise.
+std::vector<int64_t> AccumulatorBounds(const ConvParams& p, const int8_t* w) {
+  const ConvConfig& c = p.config;
+  const int64_t taps = int64_t{c.kernel_h} * c.kernel_w;
+  const int64_t k = c.depthwise ? taps : taps * c.input.c;
+  std::vector<int64_t> bound(static_cast<size_t>(p.output.c), 0);
+  for (int64_t o = 0; o < p.output.c; ++o) {
+    int64_t s = 0;
+    for (int64_t i = 0; i < k; ++i) s += std::abs(int64_t{c.depthwise ? w[i * c.input.c + o] : w[o * k + i]});
+    bound[static_cast<size_t>(o)] = 128 * s;
+  }
+  return bound;
+}
+
+int64_t MaxBound(const std::vector<int64_t>& bound) {
+  return bound.empty() ? 0 : *std::max_element(bound.begin(), bound.end());
+}
+
 // The output stage of one conv in int32 (see the file comment): the per
 // channel bias terms into bias_term[0..out_c), and whether every intermediate
 // is provably in int32 (`*fast`). bound[o] = 128 * sum_k |w[o][k]|.
@@ -132,15 +151,8 @@ class OptimizedConv2d final : public PreparedConv2d {
     weights_.assign(w, w + p.weights_size());
     if (c.has_bias && b != nullptr) bias_.assign(b, b + out_c);
 
-    // Accumulator bound per output channel: |a| <= 128.
-    std::vector<int64_t> bound(static_cast<size_t>(out_c), 0);
-    for (int64_t o = 0; o < out_c; ++o) {
-      int64_t s = 0;
-      for (int64_t k = 0; k < k_; ++k) s += std::abs(int64_t{WeightAt(o, k)});
-      bound[o] = 128 * s;
-    }
-    const int64_t max_bound = out_c > 0 ? *std::max_element(bound.begin(), bound.end()) : 0;
-    use_reference_ = path == KernelPath::kReference || max_bound > kInt32Max;
+    const std::vector<int64_t> bound = AccumulatorBounds(p, w);
+    use_reference_ = path == KernelPath::kReference || MaxBound(bound) > kInt32Max;
     if (use_reference_) return;
 
     // Output stage in int32 when provably exact (see the file comment).
@@ -463,7 +475,7 @@ std::unique_ptr<PreparedConv2d> PrepareGroupedConv2d(const std::vector<ConvGroup
   int64_t channels = 0;
   for (const ConvGroupSpec& g : specs) {
     if (!SameGeometry(g.params.config, first.config) || g.params.output.h != first.output.h ||
-        g.params.output.w != first.output.w || !UsesInt32Accumulators(g.params, g.weights))
+        g.params.output.w != first.output.w)
       return nullptr;
     channels += g.params.output.c;
   }
@@ -477,22 +489,16 @@ std::unique_ptr<PreparedConv2d> PrepareGroupedConv2d(const std::vector<ConvGroup
   weights.reserve(static_cast<size_t>(all.weights_size()));
   for (const ConvGroupSpec& g : specs) weights.insert(weights.end(), g.weights, g.weights + g.params.weights_size());
   auto gemm = std::make_unique<OptimizedConv2d>(all, weights.data(), nullptr, path, /*accumulators_only=*/true);
-  if (gemm->uses_reference()) return nullptr;
+  if (gemm->uses_reference()) return nullptr;  // some channel's accumulator may leave int32
   std::vector<OptimizedGroupedConv2d::Group> groups;
   std::vector<int32_t> bias_term(static_cast<size_t>(channels), 0);
-  const int64_t k = all.weights_size() / channels;
   int64_t c0 = 0;
   for (const ConvGroupSpec& spec : specs) {
     OptimizedGroupedConv2d::Group g;
     g.params = spec.params;
     const int64_t oc = spec.params.output.c;
     if (spec.params.config.has_bias && spec.bias != nullptr) g.bias.assign(spec.bias, spec.bias + oc);
-    std::vector<int64_t> bound(static_cast<size_t>(oc), 0);
-    for (int64_t o = 0; o < oc; ++o) {
-      int64_t s = 0;
-      for (int64_t i = 0; i < k; ++i) s += std::abs(int64_t{spec.weights[o * k + i]});
-      bound[o] = 128 * s;
-    }
+    const std::vector<int64_t> bound = AccumulatorBounds(spec.params, spec.weights);
     g.stage = MakeStage32(spec.params, bound, g.bias, bias_term.data() + c0, &g.fast);
     g.c0 = c0;
     g.c1 = c0 + oc;
@@ -504,18 +510,7 @@ std::unique_ptr<PreparedConv2d> PrepareGroupedConv2d(const std::vector<ConvGroup
 }
 
 bool UsesInt32Accumulators(const ConvParams& params, const int8_t* weights) {
-  const ConvConfig& c = params.config;
-  const int64_t taps = int64_t{c.kernel_h} * c.kernel_w;
-  const int64_t k = c.depthwise ? taps : taps * c.input.c;
-  for (int64_t o = 0; o < params.output.c; ++o) {
-    int64_t s = 0;
-    for (int64_t i = 0; i < k; ++i) {
-      const int8_t w = c.depthwise ? weights[i * c.input.c + o] : weights[o * k + i];
-      s += std::abs(int64_t{w});
-    }
-    if (128 * s > kInt32Max) return false;
-  }
-  return true;
+  return MaxBound(AccumulatorBounds(params, weights)) <= kInt32Max;
 }
 
 std::unique_ptr<PreparedConv2d> PrepareConv2d(const ConvParams& params, const int8_t* weights,

@@ -179,11 +179,7 @@ void FinishChannelsAvx2(const ChannelStage& st, const int32_t* acc, int64_t pixe
       const __m128i w16 = _mm_packs_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
       _mm_storel_epi64(reinterpret_cast<__m128i*>(y + o), _mm_packs_epi16(w16, w16));
     }
-    for (; o < c; ++o) {
-      int32_t r = (a[o] * (int32_t{1} << st.up[o]) + st.add[o]) >> st.shift[o];
-      r = r < st.lo ? st.lo : (r > st.hi ? st.hi : r);
-      y[o] = static_cast<int8_t>(r);
-    }
+    for (; o < c; ++o) y[o] = FinishChannel(st, o, a[o]);
   }
 }
 

@@ -77,11 +77,7 @@ void DepthwisePortable(const DepthwisePlan& plan, const int8_t* in, int64_t batc
 void FinishChannelsPortable(const ChannelStage& st, const int32_t* acc, int64_t pixels, int8_t* out) {
   const int64_t c = st.channels;
   for (int64_t m = 0; m < pixels; ++m)
-    for (int64_t o = 0; o < c; ++o) {
-      int32_t y = (acc[m * c + o] * (int32_t{1} << st.up[o]) + st.add[o]) >> st.shift[o];
-      y = y < st.lo ? st.lo : (y > st.hi ? st.hi : y);
-      out[m * c + o] = static_cast<int8_t>(y);
-    }
+    for (int64_t o = 0; o < c; ++o) out[m * c + o] = FinishChannel(st, o, acc[m * c + o]);
 }
 
 }  // namespace signdpu::optimized::internal

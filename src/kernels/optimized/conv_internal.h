@@ -148,6 +148,13 @@ inline int32_t ApplyStage32(const Stage32& st, int32_t acc, int32_t bias_term) {
   return y;
 }
 
+// One channel of FinishChannels* (ChannelStage above), scalar.
+inline int8_t FinishChannel(const ChannelStage& st, int64_t o, int32_t acc) {
+  int32_t y = (acc * (int32_t{1} << st.up[o]) + st.add[o]) >> st.shift[o];
+  y = y < st.lo ? st.lo : (y > st.hi ? st.hi : y);
+  return static_cast<int8_t>(y);
+}
+
 // Copies runs of int8 into the packed A type: identity (int8), sign-extend
 // (int16) or +128 (uint8, via xor 0x80). SIMD files pass their own copier.
 template <typename T, typename Xform>
