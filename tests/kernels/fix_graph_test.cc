@@ -6,37 +6,15 @@
 
 #include <random>
 
+#include "fix_ops.h"
 #include "signdpu/kernels/reference/convert_fix.h"
 
 namespace signdpu {
 namespace {
 
-std::vector<int8_t> RandomBytes(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::vector<int8_t> v(n);
-  for (auto& x : v) x = static_cast<int8_t>(std::uniform_int_distribution<int>(-128, 127)(rng));
-  return v;
-}
+using testing::ConvOp;
+using testing::RandomInt8;
 
-// conv2d-fix `name` from tensor `in` to `out`: k x k, stride 1, `pad` on every
-// side, random weights and bias from `seed`.
-FixOp ConvOp(const std::string& name, int in, int out, int64_t out_c, int64_t in_c, int k, int pad, int fw, int fb,
-             Activation act, uint32_t seed) {
-  FixOp op;
-  op.kind = FixOpKind::kConv2d;
-  op.name = name;
-  op.inputs = {in};
-  op.output = out;
-  op.conv.out_channels = out_c;
-  op.conv.kernel_h = op.conv.kernel_w = k;
-  op.conv.pad_left = op.conv.pad_right = op.conv.pad_top = op.conv.pad_bottom = pad;
-  op.conv.fix_weights = fw;
-  op.conv.fix_bias = fb;
-  op.conv.activation = act;
-  op.weights = RandomBytes(static_cast<size_t>(out_c * k * k * in_c), seed);
-  op.bias = RandomBytes(static_cast<size_t>(out_c), seed + 1);
-  return op;
-}
 
 // input [1,6,6,2] fp 6 -> conv 3x3 same 4ch relu (fp 4) -> maxpool 2x2 (fp 4)
 // -> reshape [1,36]... as a dense conv 3x3 over 4ch -> 5 outputs (fp 3)
@@ -207,7 +185,7 @@ TEST(FixGraphConcat, TwoConvsConcatenatedAtTheirChannelOffsetsOnEveryPath) {
   EXPECT_STREQ(FixOpKindName(FixOpKind::kConcat), "concat-fix");
   constexpr int kPixels = 25, kInC = 3, kOutC = 7;
   for (int batch : {1, 3}) {
-    const std::vector<int8_t> in = RandomBytes(static_cast<size_t>(kPixels * kInC * batch), 100 + batch);
+    const std::vector<int8_t> in = RandomInt8(static_cast<size_t>(kPixels * kInC * batch), 100 + batch);
     // Expected: conv a's channels at offset 0, conv b's at offset 4, per pixel.
     std::vector<int8_t> want(static_cast<size_t>(kPixels * kOutC * batch), 0x5A);
     for (int n = 0; n < batch; ++n) {
@@ -234,26 +212,16 @@ TEST(FixGraphConcat, TwoConvsConcatenatedAtTheirChannelOffsetsOnEveryPath) {
   // Fewer images than the executor's batch: only `count` images are written.
   auto ex = FixGraphExecutor::Create(g, 4, BestKernelPath());
   ASSERT_TRUE(ex.ok());
-  const std::vector<int8_t> in = RandomBytes(kPixels * kInC * 2, 7);
+  const std::vector<int8_t> in = RandomInt8(kPixels * kInC * 2, 7);
   std::vector<int8_t> got(kPixels * kOutC * 4, 0x11);
   (*ex)->Run({in.data()}, {got.data()}, 2);
   for (size_t i = kPixels * kOutC * 2; i < got.size(); ++i) ASSERT_EQ(got[i], 0x11) << i;
 }
 
 TEST(FixGraphConcat, TwoDimensionalInputsAndNegativeAxis) {
-  FixGraph g;
-  g.name = "concat2d";
-  g.tensors = {{"x", {1, 3}, 5}, {"y", {1, 2}, 5}, {"xy", {1, 5}, 5}};
-  g.inputs = {0, 1};
-  FixOp cat;
-  cat.kind = FixOpKind::kConcat;
-  cat.name = "xy";
-  cat.inputs = {0, 1};
-  cat.output = 2;
+  FixGraph g = testing::Concat2DGraph();
   for (int axis : {1, -1}) {
-    cat.concat_axis = axis;
-    g.ops = {cat};
-    g.outputs = {2};
+    g.ops[0].concat_axis = axis;
     auto ex = FixGraphExecutor::Create(g, 2, KernelPath::kReference);
     ASSERT_TRUE(ex.ok()) << ex.status().message();
     const std::vector<int8_t> x = {1, 2, 3, -1, -2, -3}, y = {10, 20, -10, -20};
@@ -262,10 +230,9 @@ TEST(FixGraphConcat, TwoDimensionalInputsAndNegativeAxis) {
     EXPECT_EQ(out, (std::vector<int8_t>{1, 2, 3, 10, 20, -1, -2, -3, -10, -20})) << "axis " << axis;
   }
   // One input: a degenerate concat is a copy.
-  cat.inputs = {0};
-  cat.concat_axis = 1;
+  g.ops[0].inputs = {0};
+  g.ops[0].concat_axis = 1;
   g.tensors[2].shape = {1, 3};
-  g.ops = {cat};
   EXPECT_TRUE(g.Validate().ok()) << g.Validate().message();
 }
 
@@ -369,7 +336,7 @@ TEST(FixGraphWeightGroups, FusedIntoOneKernelOnOptimisedPathsAndBitExactWithTheR
     const FixGraph g = WeightGroupGraph(act, 17 + static_cast<uint32_t>(act));
     ASSERT_TRUE(g.Validate().ok()) << g.Validate().message();
     for (int batch : {1, 3, 5}) {
-      const std::vector<int8_t> in = RandomBytes(static_cast<size_t>(81 * 20 * batch), 300 + batch);
+      const std::vector<int8_t> in = RandomInt8(static_cast<size_t>(81 * 20 * batch), 300 + batch);
       auto ref = FixGraphExecutor::Create(g, batch, KernelPath::kReference);
       ASSERT_TRUE(ref.ok()) << ref.status().message();
       EXPECT_EQ((*ref)->fused_concats(), 0);  // the reference runs every op as written

@@ -48,17 +48,33 @@ void AddNode(Graph& g, const std::string& name, OpType type, std::vector<std::st
   ASSERT_TRUE(s.ok()) << s.message();
 }
 
+// ONNX Conv attributes: 3x3, stride 1, `pad` on every side, group 1.
+graph::Attributes Conv3x3Attrs(int64_t pad) {
+  graph::Attributes conv;
+  conv.Set("kernel_shape", std::vector<int64_t>{3, 3});
+  conv.Set("strides", std::vector<int64_t>{1, 1});
+  conv.Set("pads", std::vector<int64_t>{pad, pad, pad, pad});
+  conv.Set("dilations", std::vector<int64_t>{1, 1});
+  conv.Set("group", int64_t{1});
+  return conv;
+}
+
+// ONNX Gemm attributes of a PyTorch Linear: alpha = beta = 1, transB.
+graph::Attributes LinearGemmAttrs() {
+  graph::Attributes gemm;
+  gemm.Set("alpha", 1.0f);
+  gemm.Set("beta", 1.0f);
+  gemm.Set("transA", int64_t{0});
+  gemm.Set("transB", int64_t{1});
+  return gemm;
+}
+
 // PyTorch style: [N,1,8,8] -> Conv 4 3x3 pad 1 -> Relu -> BN -> MaxPool 2 ->
 // Conv 6 3x3 pad 1 -> BN -> Relu -> MaxPool 2 -> Flatten -> Gemm 24x5 -> Softmax
 Graph TorchStyle(std::mt19937& rng, OpType act = OpType::kRelu, float alpha = 0.1f) {
   Graph g("torch_style");
   EXPECT_TRUE(g.AddInput("input", {graph::kDynamicDim, 1, 8, 8}).ok());
-  graph::Attributes conv;
-  conv.Set("kernel_shape", std::vector<int64_t>{3, 3});
-  conv.Set("strides", std::vector<int64_t>{1, 1});
-  conv.Set("pads", std::vector<int64_t>{1, 1, 1, 1});
-  conv.Set("dilations", std::vector<int64_t>{1, 1});
-  conv.Set("group", int64_t{1});
+  const graph::Attributes conv = Conv3x3Attrs(1);
   AddConst(g, "w1", {4, 1, 3, 3}, Random(36, rng));
   AddConst(g, "b1", {4}, Random(4, rng));
   AddNode(g, "conv1", OpType::kConv, {"input", "w1", "b1"}, "c1", conv);
@@ -95,12 +111,7 @@ Graph TorchStyle(std::mt19937& rng, OpType act = OpType::kRelu, float alpha = 0.
   AddNode(g, "flatten", OpType::kFlatten, {"p2"}, "f", flat);
   AddConst(g, "wd", {5, 24}, Random(120, rng, 0.3f));
   AddConst(g, "bd", {5}, Random(5, rng));
-  graph::Attributes gemm;
-  gemm.Set("alpha", 1.0f);
-  gemm.Set("beta", 1.0f);
-  gemm.Set("transA", int64_t{0});
-  gemm.Set("transB", int64_t{1});
-  AddNode(g, "fc", OpType::kGemm, {"f", "wd", "bd"}, "logits", gemm);
+  AddNode(g, "fc", OpType::kGemm, {"f", "wd", "bd"}, "logits", LinearGemmAttrs());
   graph::Attributes sm;
   sm.Set("axis", int64_t{1});
   sm.Set("coerce_2d", int64_t{0});
@@ -226,12 +237,7 @@ TEST(LowerToDpu, Tf2OnnxStyleNhwcFlattenOrder) {
   perm_in.Set("perm", std::vector<int64_t>{0, 3, 1, 2});
   perm_out.Set("perm", std::vector<int64_t>{0, 2, 3, 1});
   AddNode(g, "to_nchw", OpType::kTranspose, {"x"}, "xt", perm_in);
-  graph::Attributes conv;
-  conv.Set("kernel_shape", std::vector<int64_t>{3, 3});
-  conv.Set("strides", std::vector<int64_t>{1, 1});
-  conv.Set("pads", std::vector<int64_t>{0, 0, 0, 0});
-  conv.Set("dilations", std::vector<int64_t>{1, 1});
-  conv.Set("group", int64_t{1});
+  const graph::Attributes conv = Conv3x3Attrs(0);
   AddConst(g, "w", {3, 1, 3, 3}, Random(27, rng));
   AddConst(g, "b", {3}, Random(3, rng));
   AddNode(g, "conv", OpType::kConv, {"xt", "w", "b"}, "c", conv);
@@ -264,12 +270,7 @@ namespace {
 graph::Graph WideBnGraph(std::mt19937& rng, OpType act, std::vector<float> gamma) {
   graph::Graph g("wide_bn_fold");
   EXPECT_TRUE(g.AddInput("x", {graph::kDynamicDim, 1, 6, 6}).ok());
-  graph::Attributes conv;
-  conv.Set("kernel_shape", std::vector<int64_t>{3, 3});
-  conv.Set("strides", std::vector<int64_t>{1, 1});
-  conv.Set("pads", std::vector<int64_t>{1, 1, 1, 1});
-  conv.Set("dilations", std::vector<int64_t>{1, 1});
-  conv.Set("group", int64_t{1});
+  const graph::Attributes conv = Conv3x3Attrs(1);
   AddConst(g, "w", {4, 1, 3, 3}, Random(36, rng));
   AddConst(g, "b", {4}, Random(4, rng));
   AddNode(g, "conv", OpType::kConv, {"x", "w", "b"}, "c", conv);
@@ -289,12 +290,7 @@ graph::Graph WideBnGraph(std::mt19937& rng, OpType act, std::vector<float> gamma
   AddNode(g, "flatten", OpType::kFlatten, {"n"}, "f", flat);
   AddConst(g, "wd", {5, 144}, Random(720, rng, 0.05f));
   AddConst(g, "bd", {5}, Random(5, rng));
-  graph::Attributes gemm;
-  gemm.Set("alpha", 1.0f);
-  gemm.Set("beta", 1.0f);
-  gemm.Set("transA", int64_t{0});
-  gemm.Set("transB", int64_t{1});
-  AddNode(g, "fc", OpType::kGemm, {"f", "wd", "bd"}, "logits", gemm);
+  AddNode(g, "fc", OpType::kGemm, {"f", "wd", "bd"}, "logits", LinearGemmAttrs());
   EXPECT_TRUE(g.AddOutput("logits").ok());
   return g;
 }

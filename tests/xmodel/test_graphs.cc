@@ -8,36 +8,6 @@
 
 namespace signdpu::testing {
 
-std::vector<int8_t> RandomInt8(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int> dist(-128, 127);
-  std::vector<int8_t> v(n);
-  for (auto& x : v) x = static_cast<int8_t>(dist(rng));
-  return v;
-}
-
-namespace {
-
-FixOp Conv(const std::string& name, int in, int out, int64_t out_ch, int64_t in_ch, int k, int pad, int fw, int fb,
-           Activation act, uint32_t seed, bool bias = true) {
-  FixOp op;
-  op.kind = FixOpKind::kConv2d;
-  op.name = name;
-  op.inputs = {in};
-  op.output = out;
-  op.conv.out_channels = out_ch;
-  op.conv.kernel_h = op.conv.kernel_w = k;
-  op.conv.pad_left = op.conv.pad_right = op.conv.pad_top = op.conv.pad_bottom = pad;
-  op.conv.fix_weights = fw;
-  op.conv.fix_bias = fb;
-  op.conv.activation = act;
-  op.conv.has_bias = bias;
-  op.weights = RandomInt8(static_cast<size_t>(out_ch * k * k * in_ch), seed);
-  if (bias) op.bias = RandomInt8(static_cast<size_t>(out_ch), seed + 1000);
-  return op;
-}
-
-}  // namespace
 
 FixGraph TinyClassifier(uint32_t seed) {
   FixGraph g;
@@ -55,10 +25,10 @@ FixGraph TinyClassifier(uint32_t seed) {
   flat.name = "logits";
   flat.inputs = {4};
   flat.output = 5;
-  g.ops = {Conv("conv1", 0, 1, 4, 1, 3, 1, 7, 7, Activation::kRelu, seed),
+  g.ops = {ConvOp("conv1", 0, 1, 4, 1, 3, 1, 7, 7, Activation::kRelu, seed),
            pool,
-           Conv("conv2", 2, 3, 8, 4, 3, 1, 7, 6, Activation::kNone, seed + 1),
-           Conv("dense", 3, 4, 5, 8, 4, 0, 8, 5, Activation::kNone, seed + 2),
+           ConvOp("conv2", 2, 3, 8, 4, 3, 1, 7, 6, Activation::kNone, seed + 1),
+           ConvOp("dense", 3, 4, 5, 8, 4, 0, 8, 5, Activation::kNone, seed + 2),
            flat};
   g.outputs = {5};
   return g;
@@ -73,7 +43,7 @@ FixGraph AllOpsGraph(uint32_t seed) {
                {"sum", {1, 6, 6, 4}, 3},   {"avg", {1, 3, 3, 4}, 3}, {"proj", {1, 3, 3, 2}, 2},
                {"hsig", {1, 3, 3, 2}, 7},  {"out", {1, 18}, 7}};
   g.inputs = {0};
-  FixOp a = Conv("a", 0, 1, 4, 3, 3, 1, 7, 8, Activation::kRelu6, seed);
+  FixOp a = ConvOp("a", 0, 1, 4, 3, 3, 1, 7, 8, Activation::kRelu6, seed);
   FixOp dw;
   dw.kind = FixOpKind::kDepthwiseConv2d;
   dw.name = "dw";
@@ -100,7 +70,7 @@ FixGraph AllOpsGraph(uint32_t seed) {
   avg.inputs = {3};
   avg.output = 4;
   avg.pool.type = PoolType::kAvg;
-  FixOp proj = Conv("proj", 4, 5, 2, 4, 1, 0, 7, 0, Activation::kNone, seed + 20, /*bias=*/false);
+  FixOp proj = ConvOp("proj", 4, 5, 2, 4, 1, 0, 7, 0, Activation::kNone, seed + 20, /*bias=*/false);
   FixOp hs;
   hs.kind = FixOpKind::kHardSigmoid;
   hs.name = "hsig";
@@ -130,10 +100,10 @@ FixGraph ConcatGraph(uint32_t seed) {
   cat.inputs = {1, 2};
   cat.output = 3;
   cat.concat_axis = 3;
-  g.ops = {Conv("left", 0, 1, 4, 3, 3, 1, 7, 7, Activation::kRelu, seed),
-           Conv("right", 0, 2, 2, 3, 1, 0, 6, 6, Activation::kRelu, seed + 1),
+  g.ops = {ConvOp("left", 0, 1, 4, 3, 3, 1, 7, 7, Activation::kRelu, seed),
+           ConvOp("right", 0, 2, 2, 3, 1, 0, 6, 6, Activation::kRelu, seed + 1),
            cat,
-           Conv("head", 3, 4, 3, 6, 1, 0, 7, 6, Activation::kNone, seed + 2)};
+           ConvOp("head", 3, 4, 3, 6, 1, 0, 7, 6, Activation::kNone, seed + 2)};
   g.outputs = {4};
   return g;
 }

@@ -8,6 +8,7 @@
 
 #include "signdpu/kernels/fix_graph.h"
 #include "signdpu/xmodel/xmodel_writer.h"
+#include "fix_ops.h"  // RandomInt8, ConvOp, Concat2DGraph (tests/kernels)
 
 namespace signdpu::testing {
 
@@ -36,7 +37,6 @@ xmodel::HostModelInfo InfoFor(const std::string& model_name);
 // ignored.
 std::string DiffFixGraphs(const FixGraph& expected, const FixGraph& actual);
 
-std::vector<int8_t> RandomInt8(size_t n, uint32_t seed);
 
 // A fresh directory under the test temp dir.
 std::string MakeTempDir(const std::string& tag);

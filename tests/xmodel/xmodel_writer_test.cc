@@ -33,6 +33,7 @@ using signdpu::testing::ConcatGraph;
 using signdpu::testing::DiffFixGraphs;
 using signdpu::testing::InfoFor;
 using signdpu::testing::MakeTempDir;
+using signdpu::testing::Concat2DGraph;
 using signdpu::testing::RandomInt8;
 using signdpu::testing::TinyClassifier;
 
@@ -51,22 +52,6 @@ std::vector<std::string> ListDir(const std::string& dir) {
   return names;
 }
 
-// Two [1,C] graph inputs concatenated along axis 1 (the channels of a 2-D tensor).
-FixGraph Concat2DGraph() {
-  FixGraph g;
-  g.name = "concat2d";
-  g.tensors = {{"x", {1, 3}, 5}, {"y", {1, 2}, 5}, {"xy", {1, 5}, 5}};
-  g.inputs = {0, 1};
-  FixOp cat;
-  cat.kind = FixOpKind::kConcat;
-  cat.name = "xy";
-  cat.inputs = {0, 1};
-  cat.output = 2;
-  cat.concat_axis = 1;
-  g.ops = {cat};
-  g.outputs = {2};
-  return g;
-}
 
 FixGraph RoundTripGraph(int which) {
   switch (which) {

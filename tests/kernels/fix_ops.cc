@@ -1,0 +1,50 @@
+#include "fix_ops.h"
+
+#include <random>
+
+namespace signdpu::testing {
+
+std::vector<int8_t> RandomInt8(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> dist(-128, 127);
+  std::vector<int8_t> v(n);
+  for (auto& x : v) x = static_cast<int8_t>(dist(rng));
+  return v;
+}
+
+FixOp ConvOp(const std::string& name, int in, int out, int64_t out_ch, int64_t in_ch, int k, int pad, int fw, int fb,
+             Activation act, uint32_t seed, bool bias) {
+  FixOp op;
+  op.kind = FixOpKind::kConv2d;
+  op.name = name;
+  op.inputs = {in};
+  op.output = out;
+  op.conv.out_channels = out_ch;
+  op.conv.kernel_h = op.conv.kernel_w = k;
+  op.conv.pad_left = op.conv.pad_right = op.conv.pad_top = op.conv.pad_bottom = pad;
+  op.conv.fix_weights = fw;
+  op.conv.fix_bias = fb;
+  op.conv.activation = act;
+  op.conv.has_bias = bias;
+  op.weights = RandomInt8(static_cast<size_t>(out_ch * k * k * in_ch), seed);
+  if (bias) op.bias = RandomInt8(static_cast<size_t>(out_ch), seed + 1000);
+  return op;
+}
+
+FixGraph Concat2DGraph() {
+  FixGraph g;
+  g.name = "concat2d";
+  g.tensors = {{"x", {1, 3}, 5}, {"y", {1, 2}, 5}, {"xy", {1, 5}, 5}};
+  g.inputs = {0, 1};
+  FixOp cat;
+  cat.kind = FixOpKind::kConcat;
+  cat.name = "xy";
+  cat.inputs = {0, 1};
+  cat.output = 2;
+  cat.concat_axis = 1;
+  g.ops = {cat};
+  g.outputs = {2};
+  return g;
+}
+
+}  // namespace signdpu::testing
