@@ -12,6 +12,7 @@
 namespace signdpu {
 namespace {
 
+using testing::ConcatOp;
 using testing::ConvOp;
 using testing::RandomInt8;
 
@@ -154,12 +155,7 @@ FixGraph ConcatConvGraph(uint32_t seed) {
   g.inputs = {0};
   const FixOp a = ConvOp("a", 0, 1, 4, 3, 3, 1, 7, 7, Activation::kRelu, seed);
   const FixOp b = ConvOp("b", 0, 2, 3, 3, 1, 0, 5, 4, Activation::kNone, seed + 2);
-  FixOp cat;
-  cat.kind = FixOpKind::kConcat;
-  cat.name = "cat";
-  cat.inputs = {1, 2};
-  cat.output = 3;
-  cat.concat_axis = 3;
+  const FixOp cat = ConcatOp("cat", {1, 2}, 3, 3);
   g.ops = {a, b, cat};
   g.outputs = {3};
   return g;
@@ -318,12 +314,7 @@ FixGraph WeightGroupGraph(Activation act, uint32_t seed) {
   const int channels[3] = {3, 17, 6}, fw[3] = {4, 7, 9}, fb[3] = {3, 6, 8};
   for (int k = 0; k < 3; ++k)
     g.ops.push_back(ConvOp("g" + std::to_string(k), 0, 1 + k, channels[k], 20, 3, 1, fw[k], fb[k], act, seed + 10 * k));
-  FixOp cat;
-  cat.kind = FixOpKind::kConcat;
-  cat.name = "cat";
-  cat.inputs = {1, 2, 3};
-  cat.output = 4;
-  cat.concat_axis = 3;
+  const FixOp cat = ConcatOp("cat", {1, 2, 3}, 4, 3);
   g.ops.push_back(cat);
   const FixOp head = ConvOp("head", 4, 5, 4, 26, 1, 0, 7, 6, Activation::kNone, seed + 98);
   g.ops.push_back(head);

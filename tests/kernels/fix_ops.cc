@@ -1,6 +1,7 @@
 #include "fix_ops.h"
 
 #include <random>
+#include <utility>
 
 namespace signdpu::testing {
 
@@ -31,18 +32,22 @@ FixOp ConvOp(const std::string& name, int in, int out, int64_t out_ch, int64_t i
   return op;
 }
 
+FixOp ConcatOp(const std::string& name, std::vector<int> inputs, int out, int axis) {
+  FixOp cat;
+  cat.kind = FixOpKind::kConcat;
+  cat.name = name;
+  cat.inputs = std::move(inputs);
+  cat.output = out;
+  cat.concat_axis = axis;
+  return cat;
+}
+
 FixGraph Concat2DGraph() {
   FixGraph g;
   g.name = "concat2d";
   g.tensors = {{"x", {1, 3}, 5}, {"y", {1, 2}, 5}, {"xy", {1, 5}, 5}};
   g.inputs = {0, 1};
-  FixOp cat;
-  cat.kind = FixOpKind::kConcat;
-  cat.name = "xy";
-  cat.inputs = {0, 1};
-  cat.output = 2;
-  cat.concat_axis = 1;
-  g.ops = {cat};
+  g.ops = {ConcatOp("xy", {0, 1}, 2, 1)};
   g.outputs = {2};
   return g;
 }

@@ -94,12 +94,7 @@ FixGraph ConcatGraph(uint32_t seed) {
   g.tensors = {{"in", {1, 6, 6, 3}, 5},    {"left", {1, 6, 6, 4}, 4}, {"right", {1, 6, 6, 2}, 4},
                {"cat", {1, 6, 6, 6}, 4},   {"head", {1, 6, 6, 3}, 3}};
   g.inputs = {0};
-  FixOp cat;
-  cat.kind = FixOpKind::kConcat;
-  cat.name = "cat";
-  cat.inputs = {1, 2};
-  cat.output = 3;
-  cat.concat_axis = 3;
+  const FixOp cat = ConcatOp("cat", {1, 2}, 3, 3);
   g.ops = {ConvOp("left", 0, 1, 4, 3, 3, 1, 7, 7, Activation::kRelu, seed),
            ConvOp("right", 0, 2, 2, 3, 1, 0, 6, 6, Activation::kRelu, seed + 1),
            cat,
