@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # signdpu on the Xilinx-compiled fixtures of tests/data/xmodels (README there):
 # what a ZCU104 owner checks before copying a model to the board.
-#   fixtures_e2e.sh CASE BIN_DIR SOURCE_DIR WORK_DIR
+#   fixtures_e2e.sh CASE BIN_DIR SOURCE_DIR WORK_DIR [EMULATOR...]
+# EMULATOR: a cross build's CMAKE_CROSSCOMPILING_EMULATOR (qemu-aarch64 -L SYSROOT).
 # Cases:
 #   inspect      `signdpu inspect` on each compiled fixture: number of DPU
 #                subgraphs, DPU name and the fingerprint of its Vitis AI
@@ -20,6 +21,8 @@
 #                naming the unsupported op type (transposed-conv2d-fix: issue 16).
 set -uo pipefail
 CASE="$1"; BIN="$2"; SRC="$3"; WORK="$4"
+EMU=("${@:5}")
+signdpu() { "${EMU[@]}" "$BIN/signdpu" "$@"; }
 X="$SRC/tests/data/xmodels"
 SAMPLE="$SRC/tests/data/fashion_sample.csv"
 W="$WORK/fixtures_$CASE"
@@ -36,7 +39,7 @@ FP30=0x0101000056010407
 # inspect_case FILE DPU_SUBGRAPHS FINGERPRINT
 inspect_case() {
   local file="$1" want_n="$2" want_fp="$3" out rc
-  out="$("$BIN/signdpu" inspect "$X/$file" 2>"$W/inspect.err")"; rc=$?
+  out="$(signdpu inspect "$X/$file" 2>"$W/inspect.err")"; rc=$?
   printf '%s\n' "$out" > "$W/$file.inspect.txt"
   if [[ $rc -ne 0 ]]; then fail "$file: inspect exit $rc: $(cat "$W/inspect.err")"; return; fi
   local dpu_lines n names fps
@@ -63,7 +66,7 @@ inspect)
   ;;
 dump_mnist)
   for f in vai25_zcu104_mnist_custom_op zcu104_mnist_custom_op; do
-    "$BIN/signdpu" dump --model "$X/$f.xmodel" --csv "$SAMPLE" --limit 64 --mode ref --out "$W/$f" \
+    signdpu dump --model "$X/$f.xmodel" --csv "$SAMPLE" --limit 64 --mode ref --out "$W/$f" \
       > "$W/$f.txt" 2> "$W/$f.err"
     rc=$?
     cat "$W/$f.txt"
@@ -81,7 +84,7 @@ dump_mnist)
   values=$(od -An -v -tx1 "$conv" 2>/dev/null | tr -s ' ' '\n' | grep . | sort -u | wc -l)
   ((values >= 16)) && ok "conv stack output has $values distinct byte values" ||
     fail "conv stack output is degenerate ($values distinct values)"
-  out="$("$BIN/signdpu" compare "$a" "$W/zcu104_mnist_custom_op" 2>&1)"; rc=$?
+  out="$(signdpu compare "$a" "$W/zcu104_mnist_custom_op" 2>&1)"; rc=$?
   echo "$out"
   [[ $rc -eq 0 ]] && grep -q '^all 2 tensors identical$' <<<"$out" &&
     ok "2.5 and 3.0 compiles: both DPU subgraphs' outputs identical on 64 CSV frames" ||
@@ -90,7 +93,7 @@ dump_mnist)
 pointpillars)
   # Input of the PFN subgraph: 12000 x 100 x 4 int8 per frame.
   head -c $((12000 * 100 * 4)) /dev/zero | tr '\0' '\3' > "$W/in.bin"
-  "$BIN/signdpu" dump --model "$X/vai25_zcu104_pointpillars.xmodel" --input-raw "$W/in.bin" --mode ref \
+  signdpu dump --model "$X/vai25_zcu104_pointpillars.xmodel" --input-raw "$W/in.bin" --mode ref \
     --out "$W/out" > "$W/out.txt" 2> "$W/out.err"
   rc=$?
   cat "$W/out.txt" "$W/out.err"
