@@ -110,8 +110,14 @@ APP_LIB_DIR="$(cd "$(dirname "$APP")/.." 2>/dev/null && pwd || echo "$(dirname "
 MODE="$(sed -nE 's/^[[:space:]]*SIGNDPU_MODE[[:space:]]*=[[:space:]]*"?([a-z]+)"?[[:space:]]*$/\1/p' "$CONFIG" 2>/dev/null | tail -n1)"
 MODE="${MODE:-run}"
 app_needed() {  # DT_NEEDED entries of the app (empty if unreadable)
-  [[ -f "$APP" ]] && command -v readelf >/dev/null || return 0
-  LC_ALL=C readelf -d "$APP" 2>/dev/null | sed -nE 's/.*\(NEEDED\).*\[(.*)\]$/\1/p' || true
+  [[ -f "$APP" ]] || return 0
+  if command -v readelf >/dev/null; then
+    LC_ALL=C readelf -d "$APP" 2>/dev/null | sed -nE 's/.*\(NEEDED\).*\[(.*)\]$/\1/p' || true
+  elif grep -qa 'libvart-signdpu-emu-runner\.so' "$APP"; then
+    # No binutils: the name in the binary's strings (.dynstr when linked) is
+    # enough to ship the plugin; shipping it needlessly does no harm.
+    echo libvart-signdpu-emu-runner.so
+  fi
 }
 NEEDED="$(app_needed)"
 if [[ -z "$PLUGIN" ]] && { grep -qx 'libvart-signdpu-emu-runner.so' <<<"$NEEDED" || [[ "$MODE" != run ]]; }; then
