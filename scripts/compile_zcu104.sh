@@ -42,7 +42,7 @@ MODEL=""
 RELEASE=2.5
 FINGERPRINT=""
 
-usage() { sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { local code="$1"; shift; echo "compile_zcu104: $*" >&2; exit "$code"; }
 
 while (($#)); do

@@ -67,7 +67,7 @@ FORCE_CONFIG=0
 RESTART=1
 DRY_RUN=0
 
-usage() { sed -n '2,46p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//'; }
 die() { echo "deploy: $*" >&2; exit 2; }
 refuse() { echo "deploy: $*" >&2; exit 3; }
 
