@@ -25,6 +25,19 @@ grep -qE '^bash scripts/setup-deps.sh --runtime' "$src/scripts/run-default.sh" |
 grep -q -- '-DSIGNDPU_BUILD_TESTS=OFF -DSIGNDPU_BUILD_BENCH=OFF' "$src/scripts/run-default.sh" ||
   bad "run-default.sh does not configure without tests and benchmarks"
 grep -qE '^bash scripts/setup-deps.sh$' "$src/scripts/test.sh" || bad "test.sh does not install the full set"
+# run-default.sh's configuration (tests and benchmarks off) needs none of the
+# test-only packages: a real configure with GoogleTest and Google Benchmark
+# hidden from CMake must succeed.
+if command -v cmake >/dev/null; then
+  tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+  GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
+  if cmake -S "$src" -B "$tmp/b" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DSIGNDPU_BUILD_TESTS=OFF -DSIGNDPU_BUILD_BENCH=OFF \
+       -DCMAKE_DISABLE_FIND_PACKAGE_GTest=TRUE -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=TRUE >"$tmp/log" 2>&1; then
+    echo "ok: run-default.sh's configuration configures without GoogleTest and Google Benchmark"
+  else
+    bad "run-default.sh's configuration needs a test-only package:"; tail -n 15 "$tmp/log"
+  fi
+fi
 rc=0; bash "$src/scripts/setup-deps.sh" --bogus >/dev/null 2>&1 || rc=$?
 [[ $rc -eq 2 ]] || bad "unknown argument: exit $rc, expected 2"
 ((fail == 0)) && echo "ok: --runtime = $(wc -w <<<"$runtime") packages, full = $(wc -w <<<"$full"); run-default.sh uses --runtime"
