@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # scripts/deploy.sh without a board.
-#   deploy_dry_run_test.sh SOURCE_DIR BIN_DIR
+#   deploy_dry_run_test.sh SOURCE_DIR BIN_DIR [XMODEL_RETAG]
 # 1. What it refuses (exit 3, one line naming the file and the reason), built
 #    from real bad inputs: a host xmodel from the quantiser for mode run, the
 #    Vitis AI 3.0 fixture for the default (Vitis AI 2.5) board, the 2.5
 #    fixture (two DPU subgraphs), a labels file with the wrong count, an x86
 #    binary (the host build's own signdpu), a text file as the app.
+#    Accepted for mode run: a vai_c_xir output with one DPU subgraph (the 2.5
+#    fixture with its second DPU subgraph retagged CPU by XMODEL_RETAG); the
+#    plugin is shipped exactly when the app's DT_NEEDED names it.
 # 2. --dry-run on inputs that pass prints exactly the expected scp/ssh/
 #    systemctl commands (app, media library, plugin, model, labels, config,
 #    unit, sysusers) and runs neither ssh nor scp (stand-ins would record it).
@@ -16,7 +19,7 @@
 # Needs the `xir` tool (libxir-utils) and signdpu-quantize in BIN_DIR for the
 # host xmodel; exit 77 (skipped) without them.
 set -euo pipefail
-src="$1" bin="${2:-}"
+src="$1" bin="${2:-}" retag="${3:-}"
 deploy="$src/scripts/deploy.sh"
 fixtures="$src/tests/data/xmodels"
 if ! command -v xir >/dev/null || [[ ! -x "$bin/signdpu-quantize" ]]; then
@@ -99,6 +102,36 @@ rc=0; err="$(PATH="$tmp/noxir" bash "$deploy" --host "$host" "${A[@]}" --model "
   --labels "$fashion" --dry-run 2>&1 >/dev/null)" || rc=$?
 [[ $rc -eq 2 && "$err" == *"libxir-utils"* ]] && echo "ok: no xir tool -> exit 2 naming libxir-utils" ||
   bad "no xir tool: exit $rc: $err"
+
+# Mode run accepts a compiled model with one DPU subgraph of the board's fingerprint.
+if [[ -x "$retag" ]]; then
+  GLOG_minloglevel=2 "$retag" "$fixtures/vai25_zcu104_mnist_custom_op.xmodel" "$tmp/one_dpu.xmodel" 1 ||
+    bad "xmodel_retag failed"
+  RUNOK=("${A[@]}" --model "$tmp/one_dpu.xmodel" --labels "$fashion")
+  rc=0; out_run="$(PATH="$tmp/bin:$PATH" bash "$deploy" --host "$host" "${RUNOK[@]}" --dry-run 2>"$tmp/run.err")" || rc=$?
+  if [[ $rc -eq 0 ]] && grep -q 'checks passed: 10 classes, fingerprint 0x101000016010407, mode run' "$tmp/run.err"; then
+    echo "ok: mode run accepts a compiled model with one DPU subgraph of the board's fingerprint"
+  else
+    bad "mode run, one compiled DPU subgraph: exit $rc: $(cat "$tmp/run.err")"
+  fi
+  grep -q 'libvart-signdpu-emu-runner' <<<"$out_run" && bad "mode run ships the plugin although the app does not link it"
+  # The same with an app that links the plugin (a readelf stand-in reports its DT_NEEDED).
+  mkdir -p "$tmp/readelf"
+  printf '#!/bin/sh
+echo " 0x0000000000000001 (NEEDED)             Shared library: [libvart-signdpu-emu-runner.so]"
+' \
+    >"$tmp/readelf/readelf"
+  chmod +x "$tmp/readelf/readelf"
+  out_run="$(PATH="$tmp/readelf:$tmp/bin:$PATH" bash "$deploy" --host "$host" "${RUNOK[@]}" --dry-run 2>/dev/null)" ||
+    bad "mode run with a linked plugin: exit $?"
+  grep -qx "scp $tmp/in/lib/libvart-signdpu-emu-runner.so $host:$stage/libvart-signdpu-emu-runner.so" <<<"$out_run" &&
+    echo "ok: the plugin is shipped when the app's DT_NEEDED names it" ||
+    bad "the plugin the app links is not shipped: $out_run"
+  refused "one-DPU compile for a 3.0 board" "has fingerprint 0x101000016010407, the board has 0x101000056010407" -- \
+    "${RUNOK[@]}" --fingerprint 0x101000056010407 --dry-run
+else
+  echo "note: no xmodel_retag given; the mode-run acceptance case is not run"
+fi
 
 # ---- 2. dry run of inputs that pass -------------------------------------------
 GOOD=("${A[@]}" --model "$host_model" --config "$tmp/in/ref.conf" --labels "$fashion")
