@@ -12,10 +12,10 @@
 #   dump_mnist   `signdpu dump --mode ref` on the Vitis AI 2.5 MNIST compile
 #                runs both DPU subgraphs, and gives byte-identical outputs to
 #                the 3.0 compile of the same model on the same input. The two
-#                compiles carry the same int8 weights and biases (checked
-#                2026-12-01 with ReadDpuSubgraph on both: every conv's OHWI
-#                weights and bias equal; only the parameter blob layout in
-#                reg_id_to_parameter_value differs), so equality is expected.
+#                compiles carry the same int8 weights and biases (checked first,
+#                by xmodel_weights_equal with ReadDpuSubgraph on both: every
+#                conv's OHWI weights and bias; only the parameter blob layout
+#                in reg_id_to_parameter_value differs), so equality is expected.
 #   pointpillars `signdpu dump` on the 2.5 PointPillars compile either runs
 #                both DPU subgraphs or is refused with exactly one error line
 #                naming the unsupported op type (transposed-conv2d-fix: issue 16).
@@ -65,6 +65,14 @@ inspect)
     fail "2.5/3.0 fingerprints differ in more than bit 30"
   ;;
 dump_mnist)
+  # Precondition of the comparison: the two compiles hold the same weights.
+  "${EMU[@]}" "$BIN/xmodel_weights_equal" "$X/vai25_zcu104_mnist_custom_op.xmodel" "$X/zcu104_mnist_custom_op.xmodel" \
+    > "$W/weights.txt" 2>&1
+  rc=$?
+  cat "$W/weights.txt"
+  [[ $rc -eq 0 && $(grep -c ': equal$' "$W/weights.txt") -eq 4 ]] &&
+    ok "the 2.5 and 3.0 compiles hold the same int8 weights and biases (4 convs)" ||
+    fail "the 2.5 and 3.0 compiles' weights differ or cannot be read (exit $rc): identical dumps cannot be expected"
   for f in vai25_zcu104_mnist_custom_op zcu104_mnist_custom_op; do
     signdpu dump --model "$X/$f.xmodel" --csv "$SAMPLE" --limit 64 --mode ref --out "$W/$f" \
       > "$W/$f.txt" 2> "$W/$f.err"
