@@ -14,10 +14,11 @@ OUT_DIR="${OUT_DIR:-$ROOT/out/default}"
 MODEL=models/signcnn_fashion.onnx
 LABELS=models/fashion.labels.txt
 
-bash scripts/setup-deps.sh
+bash scripts/setup-deps.sh --runtime   # no torch, qemu, cross compilers, clang, test libraries
 bash scripts/prepare-data.sh
 GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
-cmake -S "$ROOT" -B "$BUILD_DIR" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DSIGNDPU_BUILD_TESTS=OFF >/dev/null
+cmake -S "$ROOT" -B "$BUILD_DIR" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release \
+  -DSIGNDPU_BUILD_TESTS=OFF -DSIGNDPU_BUILD_BENCH=OFF >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)" --target signdpu signdpu-quantize signdpu_emu
 
 echo "== quantise $MODEL (3,200 calibration images, float vs int8 on 10,000 test images)"

@@ -1,7 +1,10 @@
 # signdpu: hand-sign classifier for the ZCU104 DPU (DPUCZDX8G B4096), with its
 # systemd service. UNVERIFIED: written without a PetaLinux installation (see
-# petalinux/README.md). Targets PetaLinux 2022.x with the Vitis AI 2.5 recipes
-# (recipes-vitis-ai) in meta-user, i.e. Yocto honister with ':' overrides.
+# petalinux/README.md). Targets PetaLinux 2022.1 (Yocto honister, ':' overrides)
+# with the Vitis AI 2.5 recipes (recipes-vitis-ai) in meta-user: the release
+# whose VART/XIR Debian packages this code is built and tested against.
+# PetaLinux 2022.2 with the Vitis AI 3.0 recipes is the documented alternative
+# (petalinux/README.md, "Versions"); the model must then be compiled by 3.0.
 
 SUMMARY = "signdpu: int8 CNN hand-sign classifier on the ZCU104 DPU, as a systemd service"
 LICENSE = "CLOSED"
@@ -19,8 +22,9 @@ LICENSE = "CLOSED"
 #
 # The compiled board model: files/signdpu_zcu104.xmodel next to this recipe,
 # produced by scripts/compile_zcu104.sh (vai_c_xir with the ZCU104 arch.json,
-# DPUCZDX8G B4096) in the Vitis AI 2.5 docker. It is not in git (a build
-# artefact); the build fails at do_fetch until it is there.
+# DPUCZDX8G B4096) in the Vitis AI 2.5 docker (fingerprint 0x101000016010407)
+# and renamed to signdpu_zcu104.xmodel. It is not in git (a build artefact);
+# the build fails at do_fetch until it is there.
 SRC_URI = "file://signdpu_zcu104.xmodel"
 
 # ---- build -------------------------------------------------------------------
@@ -29,6 +33,14 @@ inherit cmake systemd pkgconfig
 # Names in meta-oe / meta-vitis-ai (Vitis AI 2.5 recipes-vitis-ai). cli11 in
 # honister's meta-oe is 1.9.x; if the app needs CLI11 2.x, add a newer recipe.
 # No libsystemd: the app speaks the sd_notify protocol itself (io/service_notifier).
+# opencv: meta-oe's recipe as it is. The board configuration below asks CMake
+# for core, imgproc, imgcodecs, videoio and highgui only (top-level
+# CMakeLists.txt; dnn only with tests or benchmarks), which meta-oe's default
+# PACKAGECONFIG builds (jpeg, png, v4l/libv4l, gstreamer; gtk with x11) without
+# the dnn PACKAGECONFIG [inferred: meta-oe's opencv_4.5 recipe of honister was
+# not available to read here]. ctest deploy_petalinux_recipe configures this
+# configuration against an OpenCV without dnn.
+# protobuf: XIR and target-factory link it (their CMake packages need it).
 DEPENDS = " \
     vart xir unilog target-factory glog gflags protobuf \
     opencv nlohmann-json cli11 \
@@ -49,7 +61,8 @@ EXTRA_OECMAKE += " \
 
 # `cmake --install` (cmake.bbclass do_install) puts everything in place:
 #   ${bindir}/signdpu                                   the app
-#   ${libdir}/libvart-signdpu-emu-runner.so             emulator runner plugin (SIGNDPU_MODE=emu)
+#   ${libdir}/libvart-signdpu-emu-runner.so             emulator runner plugin (the app links it; SIGNDPU_MODE=ref/auto)
+#   ${libdir}/libsigndpu-media.so                       camera/video/display module, dlopen'ed by the app
 #   ${systemd_system_unitdir}/signdpu.service           the unit
 #   ${sysconfdir}/signdpu/signdpu.conf                  its configuration
 #   ${nonarch_libdir}/sysusers.d/signdpu.conf           groups video, render
@@ -68,11 +81,13 @@ SYSTEMD_SERVICE:${PN} = "signdpu.service"
 SYSTEMD_AUTO_ENABLE:${PN} = "enable"
 
 # The runner plugin is dlopen'ed by VART by its plain .so name, like VART's own
-# libvart-dpu-runner.so: it belongs in the runtime package.
+# libvart-dpu-runner.so, and the media module by the app (--camera): both are
+# unversioned .so files that belong in the runtime package.
 FILES_SOLIBSDEV = ""
 INSANE_SKIP:${PN} += "dev-so"
 FILES:${PN} += " \
     ${libdir}/libvart-*.so \
+    ${libdir}/libsigndpu-media.so \
     ${systemd_system_unitdir}/signdpu.service \
     ${sysconfdir}/signdpu \
     ${nonarch_libdir}/sysusers.d/signdpu.conf \

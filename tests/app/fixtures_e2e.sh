@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# signdpu on the Xilinx-compiled fixtures of tests/data/xmodels (README there):
+# what a ZCU104 owner checks before copying a model to the board.
+#   fixtures_e2e.sh CASE BIN_DIR SOURCE_DIR WORK_DIR [EMULATOR...]
+# EMULATOR: a cross build's CMAKE_CROSSCOMPILING_EMULATOR (qemu-aarch64 -L SYSROOT).
+# Cases:
+#   inspect      `signdpu inspect` on each compiled fixture: number of DPU
+#                subgraphs, DPU name and the fingerprint of its Vitis AI
+#                release (2.5: 0x101000016010407, 3.0: 0x101000056010407;
+#                target_factory DPUCZDX8G_ISA1_B4096.prototxt line 18 of each
+#                tag, docs/xmodel.md "Versions and fingerprints").
+#   dump_mnist   `signdpu dump --mode ref` on the Vitis AI 2.5 MNIST compile
+#                runs both DPU subgraphs, and gives byte-identical outputs to
+#                the 3.0 compile of the same model on the same input. The two
+#                compiles carry the same int8 weights and biases (checked first,
+#                by xmodel_weights_equal with ReadDpuSubgraph on both: every
+#                conv's OHWI weights and bias; only the parameter blob layout
+#                in reg_id_to_parameter_value differs), so equality is expected.
+#   pointpillars `signdpu dump` on the 2.5 PointPillars compile either runs
+#                both DPU subgraphs or is refused with exactly one error line
+#                naming the unsupported op type (transposed-conv2d-fix: issue 16).
+set -uo pipefail
+CASE="$1"; BIN="$2"; SRC="$3"; WORK="$4"
+EMU=("${@:5}")
+signdpu() { "${EMU[@]}" "$BIN/signdpu" "$@"; }
+X="$SRC/tests/data/xmodels"
+SAMPLE="$SRC/tests/data/fashion_sample.csv"
+W="$WORK/fixtures_$CASE"
+rm -rf "$W"; mkdir -p "$W"
+export GLOG_minloglevel=${GLOG_minloglevel:-1}
+
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+FP25=0x0101000016010407   # as `signdpu inspect` prints it (%016llx)
+FP30=0x0101000056010407
+
+# inspect_case FILE DPU_SUBGRAPHS FINGERPRINT
+inspect_case() {
+  local file="$1" want_n="$2" want_fp="$3" out rc
+  out="$(signdpu inspect "$X/$file" 2>"$W/inspect.err")"; rc=$?
+  printf '%s\n' "$out" > "$W/$file.inspect.txt"
+  if [[ $rc -ne 0 ]]; then fail "$file: inspect exit $rc: $(cat "$W/inspect.err")"; return; fi
+  local dpu_lines n names fps
+  dpu_lines="$(grep -E '^subgraph .* device DPU( |$)' <<<"$out")"
+  n="$(grep -c . <<<"$dpu_lines")"
+  names="$(grep -oE 'dpu_name [A-Za-z0-9_]+' <<<"$dpu_lines" | sort -u | cut -d' ' -f2)"
+  fps="$(grep -oE 'dpu_fingerprint 0x[0-9a-f]+' <<<"$dpu_lines" | sort -u | cut -d' ' -f2)"
+  [[ "$n" == "$want_n" ]] && ok "$file: $n DPU subgraphs" || fail "$file: $n DPU subgraphs, expected $want_n"
+  [[ "$names" == DPUCZDX8G_ISA1_B4096 ]] && ok "$file: dpu_name DPUCZDX8G_ISA1_B4096" ||
+    fail "$file: dpu_name '$names', expected DPUCZDX8G_ISA1_B4096"
+  [[ "$fps" == "$want_fp" ]] && ok "$file: every DPU subgraph has dpu_fingerprint $want_fp" ||
+    fail "$file: dpu_fingerprint '$fps', expected $want_fp"
+}
+
+case "$CASE" in
+inspect)
+  inspect_case vai25_zcu104_mnist_custom_op.xmodel 2 "$FP25"
+  inspect_case vai25_zcu104_pointpillars.xmodel 2 "$FP25"
+  inspect_case zcu104_mnist_custom_op.xmodel 2 "$FP30"
+  # The pair differs in exactly the fingerprint's save-engine argmax bit
+  # (0x40000000, SV_AM in v3.0 create_target_DPUCZDX8G_ISA1.cpp:53).
+  (( (FP25 ^ FP30) == 0x40000000 )) && ok "2.5 and 3.0 fingerprints differ in bit 30 only" ||
+    fail "2.5/3.0 fingerprints differ in more than bit 30"
+  ;;
+dump_mnist)
+  # Precondition of the comparison: the two compiles hold the same weights.
+  "${EMU[@]}" "$BIN/xmodel_weights_equal" "$X/vai25_zcu104_mnist_custom_op.xmodel" "$X/zcu104_mnist_custom_op.xmodel" \
+    > "$W/weights.txt" 2>&1
+  rc=$?
+  cat "$W/weights.txt"
+  [[ $rc -eq 0 && $(grep -c ': equal$' "$W/weights.txt") -eq 4 ]] &&
+    ok "the 2.5 and 3.0 compiles hold the same int8 weights and biases (4 convs)" ||
+    fail "the 2.5 and 3.0 compiles' weights differ or cannot be read (exit $rc): identical dumps cannot be expected"
+  for f in vai25_zcu104_mnist_custom_op zcu104_mnist_custom_op; do
+    signdpu dump --model "$X/$f.xmodel" --csv "$SAMPLE" --limit 64 --mode ref --out "$W/$f" \
+      > "$W/$f.txt" 2> "$W/$f.err"
+    rc=$?
+    cat "$W/$f.txt"
+    [[ $rc -eq 0 ]] && ok "$f: dump --mode ref exits 0" || fail "$f: dump exit $rc: $(cat "$W/$f.err")"
+  done
+  a="$W/vai25_zcu104_mnist_custom_op"
+  # Both DPU subgraphs ran: conv stack 64 x 2x2x64 bytes, dense 64 x 10 bytes.
+  conv="$a/subgraph_quant_conv2d.quant_max_pooling2d_1_fix.bin"
+  dense="$a/subgraph_quant_dense_TransferMatMulToConv2d_.quant_dense_sigmoid_sigmoid_fix.bin"
+  [[ -f "$conv" && $(stat -c %s "$conv") -eq $((64 * 256)) ]] && ok "2.5 compile: DPU subgraph 1 wrote 64 x 256 bytes" ||
+    fail "2.5 compile: DPU subgraph 1 output missing or wrong size"
+  [[ -f "$dense" && $(stat -c %s "$dense") -eq $((64 * 10)) ]] && ok "2.5 compile: DPU subgraph 2 wrote 64 x 10 bytes" ||
+    fail "2.5 compile: DPU subgraph 2 output missing or wrong size"
+  # Not a degenerate output (all one value would compare equal for any model).
+  values=$(od -An -v -tx1 "$conv" 2>/dev/null | tr -s ' ' '\n' | grep . | sort -u | wc -l)
+  ((values >= 16)) && ok "conv stack output has $values distinct byte values" ||
+    fail "conv stack output is degenerate ($values distinct values)"
+  out="$(signdpu compare "$a" "$W/zcu104_mnist_custom_op" 2>&1)"; rc=$?
+  echo "$out"
+  [[ $rc -eq 0 ]] && grep -q '^all 2 tensors identical$' <<<"$out" &&
+    ok "2.5 and 3.0 compiles: both DPU subgraphs' outputs identical on 64 CSV frames" ||
+    fail "2.5 and 3.0 compiles differ (exit $rc)"
+  ;;
+pointpillars)
+  # Input of the PFN subgraph: 12000 x 100 x 4 int8 per frame.
+  head -c $((12000 * 100 * 4)) /dev/zero | tr '\0' '\3' > "$W/in.bin"
+  signdpu dump --model "$X/vai25_zcu104_pointpillars.xmodel" --input-raw "$W/in.bin" --mode ref \
+    --out "$W/out" > "$W/out.txt" 2> "$W/out.err"
+  rc=$?
+  cat "$W/out.txt" "$W/out.err"
+  errors=$(grep -c '^signdpu: error:' "$W/out.err")
+  if [[ $rc -eq 0 ]]; then
+    n=$(ls "$W/out"/*.bin 2>/dev/null | wc -l)
+    ((n == 4)) && ok "PointPillars runs: 4 output tensors of 2 DPU subgraphs" ||
+      fail "PointPillars exit 0 but $n output tensors (expected 1 PFN + 3 RPN)"
+  elif ((rc >= 1 && rc <= 127 && errors == 1)) &&
+       grep -q '^signdpu: error: .*transposed-conv2d-fix.*not supported' "$W/out.err"; then
+    ok "PointPillars refused (exit $rc) with one line naming transposed-conv2d-fix"
+  else
+    fail "PointPillars: exit $rc with $errors error lines; expected a run or one line naming transposed-conv2d-fix"
+  fi
+  ;;
+*) echo "usage: $0 inspect|dump_mnist|pointpillars BIN_DIR SOURCE_DIR WORK_DIR"; exit 2 ;;
+esac
+((fails == 0)) && echo "all checks passed" || echo "$fails check(s) failed"
+exit $((fails > 0))
