@@ -140,8 +140,8 @@ Result<std::vector<DpuLayer>> QuantizerLayers(const xir::Graph& graph, std::vect
       x.kind = LayerKind::kHardSigmoid;
       ReadInputShape(op, &x);
     } else if (type == "matmul") {
-      // Our dense (flatten -> matmul): the compiler makes it a conv whose
-      // kernel is the whole input [inferred].
+      // A dense (flatten -> matmul): only its nonlinearity has a rule
+      // (DpuLayer::dense).
       const xir::Op* in = FirstInput(op, "input");
       if (in != nullptr && in->get_type() == "flatten") in = FirstInput(in, "input");
       const auto s = in == nullptr ? std::vector<int32_t>{} : ShapeOf(in);
@@ -150,6 +150,7 @@ Result<std::vector<DpuLayer>> QuantizerLayers(const xir::Graph& graph, std::vect
         continue;
       }
       x.kind = LayerKind::kConv;
+      x.dense = true;
       x.in_h = s[1], x.in_w = s[2], x.in_c = s[3];
       x.kernel_h = s[1], x.kernel_w = s[2];
       SIGNDPU_RETURN_IF_ERROR(ReadFusedNonlinear(op, &x));

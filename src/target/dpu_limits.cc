@@ -138,6 +138,10 @@ class Checker {
   }
 
   void Conv() {
+    if (x_.dense) {
+      Nonlinear(l_.conv_nonlinear, "conv_engine");
+      return;
+    }
     Kernel(l_.conv_kernel, "conv_engine.conv_limit.kernel_size");
     // check_conv_weights_bank_depth: kh*kw*ceil(ic/bank_width)*ceil(ocp/bank_num) <= bank_depth
     const BankLimits& b = l_.conv_weight_bank;
@@ -386,6 +390,25 @@ std::vector<Violation> CheckLayers(const DpuLimits& limits, const std::vector<Dp
 }
 
 std::vector<DpuLayer> LayersOf(const FixGraph& g) {
+  // Dense convs, as the quantiser xmodel writer finds them: kernel = the
+  // whole input, no padding, 1x1 output whose only user is a copy to [1, O].
+  std::vector<int> uses(g.tensors.size(), 0);
+  std::vector<const FixOp*> user(g.tensors.size(), nullptr);
+  for (const FixOp& op : g.ops)
+    for (int id : op.inputs) {
+      ++uses[id];
+      user[id] = &op;
+    }
+  auto is_dense = [&](const FixOp& op) {
+    const Shape& in = g.tensors[op.inputs[0]].shape;
+    const Shape& out = g.tensors[op.output].shape;
+    const ConvConfig& c = op.conv;
+    if (op.kind != FixOpKind::kConv2d || in.size() != 4 || out.size() != 4 || out[1] != 1 || out[2] != 1) return false;
+    if (c.kernel_h != in[1] || c.kernel_w != in[2] || c.pad_left || c.pad_right || c.pad_top || c.pad_bottom) return false;
+    if (uses[op.output] != 1 || user[op.output]->kind != FixOpKind::kCopy) return false;
+    const Shape& flat = g.tensors[user[op.output]->output].shape;
+    return flat.size() == 2 && flat[1] == out[3];
+  };
   std::vector<DpuLayer> layers;
   for (const FixOp& op : g.ops) {
     DpuLayer x;
@@ -418,6 +441,7 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
         x.dilation_h = c.dilation_h, x.dilation_w = c.dilation_w;
         x.pad_left = c.pad_left, x.pad_right = c.pad_right, x.pad_top = c.pad_top, x.pad_bottom = c.pad_bottom;
         x.nonlinear = act(c.activation);  // leaky_relu: the kernels use 26/256
+        x.dense = is_dense(op);
         break;
       }
       case FixOpKind::kPool: {

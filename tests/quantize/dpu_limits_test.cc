@@ -191,6 +191,40 @@ TEST(DpuLimits, FixGraphCheckNamesTheLayer) {
   EXPECT_TRUE(CheckFixGraph(B4096(), g).ok());
 }
 
+TEST(DpuLimits, DenseLayersHaveNoKernelLimit) {
+  // conv over the whole 20x20 input -> 1x1x4 -> copy to [1, 4]: a dense
+  // (written as flatten + matmul), which vai_c_xir maps itself.
+  FixGraph g;
+  g.name = "dense";
+  g.tensors = {{"in", {1, 20, 20, 8}, 6}, {"fc", {1, 1, 1, 4}, 4}, {"logits", {1, 4}, 4}};
+  g.inputs = {0};
+  FixOp fc;
+  fc.kind = FixOpKind::kConv2d;
+  fc.name = "fc";
+  fc.inputs = {0};
+  fc.output = 1;
+  fc.conv.kernel_h = fc.conv.kernel_w = 20;
+  fc.conv.out_channels = 4;
+  FixOp flat;
+  flat.kind = FixOpKind::kCopy;
+  flat.name = "logits";
+  flat.inputs = {1};
+  flat.output = 2;
+  g.ops = {fc, flat};
+  g.outputs = {2};
+  auto layers = LayersOf(g);
+  ASSERT_EQ(layers.size(), 1u);
+  EXPECT_TRUE(layers[0].dense);
+  EXPECT_TRUE(CheckFixGraph(B4096(), g).ok());
+  // The same conv as a graph output (no flatten): a 20x20 conv2d.
+  g.ops = {fc};
+  g.outputs = {1};
+  layers = LayersOf(g);
+  ASSERT_EQ(layers.size(), 1u);
+  EXPECT_FALSE(layers[0].dense);
+  EXPECT_FALSE(CheckFixGraph(B4096(), g).ok());
+}
+
 // ---- the quantiser refuses a model the DPU cannot run -------------------------
 
 void AddConst(graph::Graph& g, const std::string& name, Shape shape, std::vector<float> data) {

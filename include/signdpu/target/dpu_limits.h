@@ -101,6 +101,13 @@ struct DpuLayer {
   // "prelu", "hsigmoid", "hswish".
   std::string nonlinear;
   float leaky_alpha = 26.0f / 256.0f;
+  // kConv only: a dense layer (matmul in the _int.xmodel; in a FixGraph a
+  // conv over the whole input whose only user flattens it to [1, O]).
+  // vai_q_pytorch's op filter has no rule for dense (dpu_op_filter.py
+  // `filters` :932-952) and vai_c_xir turns it into a conv2d itself
+  // ("TransferMatMulToConv2d" in the compiled MNIST fixture's subgraph name),
+  // so only its nonlinearity is checked [inferred].
+  bool dense = false;
 };
 
 struct Violation {
