@@ -317,6 +317,7 @@ TEST(DpuLimits, QuantiserRefusesAKernelTheDpuCannotRun) {
   EXPECT_NE(m.find("kernel 17x17"), std::string::npos) << m;
   EXPECT_NE(m.find("1-16"), std::string::npos) << m;
   EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+  std::printf("quantiser says: %s\n", m.c_str());
   // The same model with a 16x16 kernel quantises.
   auto good = quantize::Quantize(KernelModel(16), "kernel_model", o);
   EXPECT_TRUE(good.ok()) << good.status().message();
