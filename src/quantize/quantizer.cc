@@ -459,6 +459,8 @@ std::string ReportJson(const QuantizeResult& r, const std::string& model_path, c
   j["method"] = CalibMethodName(o.method);
   j["batchnorm"] = BatchNormModeName(o.batchnorm_mode);
   j["weight_groups"] = o.weight_groups;
+  // The DPU whose limits every layer met (null: not checked).
+  j["dpu_target"] = o.dpu_target.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.dpu_target);
   j["bias_correction"] = o.bias_correction;
   j["tune_images"] = o.tune_images;
   j["calib_images"] = r.calib_images;

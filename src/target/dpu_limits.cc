@@ -271,14 +271,6 @@ Result<IntSet> ParseIntSet(const std::string& text) {
   return s;
 }
 
-bool IsKnownTarget(const std::string& target_name) {
-  try {
-    return vitis::ai::target_factory()->is_registered_target(target_name);
-  } catch (...) {
-    return false;
-  }
-}
-
 Result<DpuLimits> LoadDpuLimits(const std::string& target_name) {
   if (target_name.empty()) return InvalidArgument("DPU target name is empty");
   vitis::ai::Target t;

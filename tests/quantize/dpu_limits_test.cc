@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "signdpu/kernels/fix_graph.h"
@@ -320,7 +321,9 @@ TEST(DpuLimits, QuantiserRefusesAKernelTheDpuCannotRun) {
   std::printf("quantiser says: %s\n", m.c_str());
   // The same model with a 16x16 kernel quantises.
   auto good = quantize::Quantize(KernelModel(16), "kernel_model", o);
-  EXPECT_TRUE(good.ok()) << good.status().message();
+  ASSERT_TRUE(good.ok()) << good.status().message();
+  EXPECT_EQ(nlohmann::json::parse(quantize::ReportJson(*good, "kernel_model.onnx", o))["dpu_target"],
+            "DPUCZDX8G_ISA1_B4096");
   // Without a target (--dpu_target '') the 17x17 model is not checked.
   o.dpu_target.clear();
   EXPECT_TRUE(quantize::Quantize(KernelModel(17), "kernel_model", o).ok());

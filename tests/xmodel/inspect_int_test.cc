@@ -20,6 +20,14 @@ const std::string kVoxelnet = std::string(SIGNDPU_SOURCE_DIR) + "/tests/data/xmo
 const std::string kCompiled = std::string(SIGNDPU_SOURCE_DIR) + "/tests/data/xmodels/vai25_zcu104_mnist_custom_op.xmodel";
 const std::string kSigndpu = std::string(SIGNDPU_BINARY_DIR) + "/bin/signdpu";
 
+// The CLI checks start bin/signdpu with popen: not under qemu-user in a cross
+// build (the child would not be emulated).
+#ifdef SIGNDPU_TEST_CROSSCOMPILING
+constexpr bool kCli = false;
+#else
+constexpr bool kCli = true;
+#endif
+
 struct CliRun {
   int rc = -1;
   std::string out, err;
@@ -71,6 +79,7 @@ TEST(InspectInt, VaiQPytorchVoxelnet) {
   EXPECT_GE(relu, 16);
   EXPECT_TRUE(r->violations.empty());
   EXPECT_EQ(r->unchecked.size(), 4u);  // 3 transposed-conv2d, 1 reduction_max
+  if (!kCli) return;
 
   const CliRun cli = Signdpu("inspect '" + kVoxelnet + "'");
   EXPECT_EQ(cli.rc, 0) << cli.err;
@@ -103,6 +112,7 @@ TEST(InspectInt, OurInt8XmodelAndAViolation) {
   ASSERT_EQ(r->violations.size(), 1u);
   EXPECT_EQ(r->violations[0].layer, "dw");
   EXPECT_NE(r->violations[0].what.find("alu_engine.nonlinear (relu, relu_six)"), std::string::npos);
+  if (!kCli) return;
 
   const CliRun cli = Signdpu("inspect '" + path + "'");
   EXPECT_EQ(cli.rc, 1);
@@ -124,6 +134,7 @@ TEST(InspectInt, CompiledXmodelsKeepTheSubgraphListing) {
   auto g = xmodel::LoadXmodel(kCompiled);
   ASSERT_TRUE(g.ok());
   EXPECT_FALSE(IsQuantizerFormat(**g));
+  if (!kCli) return;
   const CliRun cli = Signdpu("inspect '" + kCompiled + "'");
   EXPECT_EQ(cli.rc, 0) << cli.err;
   EXPECT_NE(cli.out.find("dpu_fingerprint 0x0101000016010407"), std::string::npos) << cli.out;

@@ -83,9 +83,6 @@ struct DpuLimits {
 // Asks libtarget-factory; an unknown name is an error (never the library's
 // fatal log: is_registered_target is asked first).
 Result<DpuLimits> LoadDpuLimits(const std::string& target_name = kDefaultDpuTarget);
-// Every registered DPUCZDX8G/DPUC* target name would need a list the library
-// does not export; this only says whether `name` is one.
-bool IsKnownTarget(const std::string& target_name);
 
 // One DPU layer as the quantiser emits it (NHWC shapes of one image).
 enum class LayerKind { kConv, kDepthwiseConv, kMaxPool, kAvgPool, kEltwiseAdd, kEltwiseMul, kHardSigmoid };
