@@ -64,6 +64,9 @@ int main(int argc, char** argv) {
   app.add_option("--weight_groups", o.weight_groups,
                  "at most N weight fix points per conv, as conv2d-fix groups + concat-fix (default 8; 1 = off)")
       ->check(CLI::Range(1, 64));
+  app.add_option("--dpu_target", o.dpu_target,
+                 "libtarget-factory target whose DPU limits every layer must meet (default DPUCZDX8G_ISA1_B4096, "
+                 "the ZCU104 DPU of Vitis AI 2.5; '' = no check)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "signdpu/app/dump.h"
+#include "signdpu/app/inspect_int.h"
 #include "signdpu/app/model.h"
 #include "signdpu/app/pipeline.h"
 #include "signdpu/io/service_notifier.h"
@@ -112,6 +113,8 @@ int main(int argc, char** argv) {
   auto* inspect = app.add_subcommand("inspect", "subgraphs, devices, tensors, DPU name and fingerprint");
   std::string inspect_path;
   inspect->add_option("model", inspect_path, "xmodel")->required();
+  std::string inspect_target = "DPUCZDX8G_ISA1_B4096";
+  inspect->add_option("--dpu-target", inspect_target, "DPU whose limits a quantiser-format _int.xmodel is checked against");
 
   // ---- dump / compare -----------------------------------------------------------
   auto* dump = app.add_subcommand("dump", "write every DPU subgraph's int8 outputs");
@@ -138,6 +141,10 @@ int main(int argc, char** argv) {
   }
 
   if (*inspect) {
+    int rc = 0;  // a quantiser-format _int.xmodel: ops, fix points, DPU limits (inspect_int.h)
+    auto quantizer_format = signdpu::app::InspectIfQuantizerXmodel(inspect_path, inspect_target, &rc);
+    if (!quantizer_format.ok()) return Fail(quantizer_format.status());
+    if (*quantizer_format) return rc;
     auto m = signdpu::app::Model::Open(inspect_path);
     if (!m.ok()) return Fail(m.status());
     PrintInspect(**m);

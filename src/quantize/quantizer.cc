@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <atomic>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "signdpu/io/preprocess.h"
 #include "signdpu/kernels/reference/convert_fix.h"
 #include "signdpu/quantize/lower.h"
+#include "signdpu/target/dpu_limits.h"
 
 namespace signdpu::quantize {
 namespace {
@@ -66,6 +68,12 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
     return InvalidArgument("--calib_iter and --calib_batch_size must be positive");
   QuantizeResult r;
   const auto t0 = Clock::now();
+  // The target's limits first: an unknown target fails before calibration.
+  std::optional<target::DpuLimits> limits;
+  if (!o.dpu_target.empty()) {
+    SIGNDPU_ASSIGN_OR_RETURN(target::DpuLimits l, target::LoadDpuLimits(o.dpu_target));
+    limits = std::move(l);
+  }
   LowerOptions lower;
   lower.batchnorm_after_activation = o.batchnorm_mode;
   lower.weight_groups = o.weight_groups;
@@ -296,6 +304,9 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   }
   r.input_fix_point = r.fix.tensors[r.fix.inputs[0]].fix_point;
   r.calib_seconds = Seconds(t0);
+  // Every layer the xmodels will hold must fit the DPU (one line naming the
+  // layer and the limit; target/dpu_limits.h).
+  if (limits) SIGNDPU_RETURN_IF_ERROR(target::CheckFixGraph(*limits, r.fix).WithContext(name));
 
   // ---- evaluation -----------------------------------------------------------
   if (o.eval_csv.empty()) return r;
@@ -448,6 +459,8 @@ std::string ReportJson(const QuantizeResult& r, const std::string& model_path, c
   j["method"] = CalibMethodName(o.method);
   j["batchnorm"] = BatchNormModeName(o.batchnorm_mode);
   j["weight_groups"] = o.weight_groups;
+  // The DPU whose limits every layer met (null: not checked).
+  j["dpu_target"] = o.dpu_target.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.dpu_target);
   j["bias_correction"] = o.bias_correction;
   j["tune_images"] = o.tune_images;
   j["calib_images"] = r.calib_images;

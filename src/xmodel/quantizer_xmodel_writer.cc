@@ -7,12 +7,27 @@
 // exactly on the fix-point grid, so re-quantising them is lossless.
 // A concat takes its inputs' float values (no fix op in between) and gets one
 // fix after it, as the RPN concat of voxelnet_quantized.xmodel does.
+// As vai_q_pytorch 2.5 writes them [source: Vitis-AI v2.5
+// src/Vitis-AI-Quantizer/vai_q_pytorch/nndct_shared/compile/xop_creator.py]:
+//  - average pooling: avgpool2d "<name>_i0" -> mul(<that>, const "<name>_i1"
+//    = [kh*kw * N / 2^M]) "<name>" -> fix (avgpool :408-452). The DPU's pool
+//    multiplies the window sum by N / 2^M ~ 1/(kh*kw) (kernels/reference/
+//    pool_fix.h), so the float graph computes what the DPU computes. nndct
+//    gives "<name>_i0" and "<name>_i1" no fix of their own (only "<name>" has
+//    a quantisation entry; inferred from xgraph.py create_fix_op :130-170).
+//  - hard-sigmoid: hard-sigmoid "<name>_i0" -> mul(<that>, const "<name>_i1"
+//    = [6 * 2731 / 16384]) "<name>" -> fix (hsigmoid :553-571): the DPU
+//    divides by 6 as * 2731 / 2^14.
+//  - op names: every character outside [0-9A-Za-z] becomes '_'
+//    (_XMODEL_NAME_PATTERN, xgraph.py:38, applied to every op name :95, :108,
+//    :163, :177).
 // vai_c_xir acceptance is UNVERIFIED (docs/xmodel.md).
 #include <cmath>
 #include <cstring>
 #include <xir/graph/subgraph.hpp>
 
 #include "signdpu/fixpoint/fixpoint.h"
+#include "signdpu/kernels/reference/pool_fix.h"
 #include "signdpu/xmodel/xmodel_writer.h"
 #include "writer_common.h"
 #include "xir_names.h"
@@ -23,7 +38,12 @@ namespace {
 
 using namespace internal;  // NOLINT: writer helpers
 
-std::string FixName(const FixTensor& t) { return t.name + "_fix"; }
+std::string FixName(const FixTensor& t) { return NndctOpName(t.name + "_fix"); }
+
+constexpr const char* kMulType = "mul";  // XIR op type (not used by the host writer)
+
+// The DPU's hard-sigmoid divides by 6 as * 2731 / 2^14 (nndct's scale).
+constexpr float kHardSigmoidScale = 6.0f * 2731.0f / 16384.0f;
 
 // conv op index -> true when the conv is a "dense" (kernel = whole input,
 // 1x1 output) whose only user is a copy to [1, O]: written as flatten + matmul.
@@ -106,8 +126,9 @@ class QuantizerGraphBuilder {
 
  private:
   // Adds an op (or only plans its name).
-  xir::Op* Add(xir::Graph* graph, const std::string& name, const char* type, std::unique_ptr<xir::Attrs> attrs,
+  xir::Op* Add(xir::Graph* graph, const std::string& raw_name, const char* type, std::unique_ptr<xir::Attrs> attrs,
                const std::map<std::string, std::vector<xir::Op*>>& inputs, const char* data_type) {
+    const std::string name = NndctOpName(raw_name);
     if (plan_only_) {
       plan_.push_back({name, name});
       return nullptr;
@@ -130,6 +151,24 @@ class QuantizerGraphBuilder {
     attrs->set_attr<std::vector<char>>(names::kData_, FloatBytes(q, fix_point));
     xir::Op* c = Add(graph, name, names::kConst, std::move(attrs), {}, names::kFloat32Upper);
     return AddFix(graph, name + "_fix", c, fix_point);
+  }
+
+  // A float32 const [1] without a fix (nndct's "<name>_i1" scale).
+  xir::Op* AddScalar(xir::Graph* graph, const std::string& name, float value) {
+    auto attrs = NewAttrs();
+    attrs->set_attr<std::vector<int>>(names::kShape, {1});
+    attrs->set_attr<std::string>(names::kDataType, names::kFloat32Lower);
+    std::vector<char> bytes(sizeof(float));
+    std::memcpy(bytes.data(), &value, sizeof(float));
+    attrs->set_attr<std::vector<char>>(names::kData_, bytes);
+    return Add(graph, name, names::kConst, std::move(attrs), {}, names::kFloat32Upper);
+  }
+
+  // op "<name>_i0" -> mul(op, const "<name>_i1") "<name>", as nndct writes
+  // average pooling and hard-sigmoid.
+  xir::Op* AddScaled(xir::Graph* graph, const std::string& name, xir::Op* value, float scale) {
+    xir::Op* k = AddScalar(graph, name + "_i1", scale);
+    return Add(graph, name, kMulType, NewAttrs(), {{names::kArgInput, {value, k}}}, names::kFloat32Upper);
   }
 
   // Fused activation as its own float op, vai_q style.
@@ -213,9 +252,20 @@ class QuantizerGraphBuilder {
             attrs->set_attr<bool>(names::kCountIncludePad, true);
             attrs->set_attr<bool>(names::kCountIncludeInvalid, true);
           }
-          xir::Op* pool = Add(graph, f.name, avg ? names::kAvgPool2d : names::kMaxPool2d, std::move(attrs),
-                              {{names::kArgInput, ins}}, names::kFloat32Upper);
-          SIGNDPU_RETURN_IF_ERROR(Finish(graph, pool, f.output));
+          if (!avg) {
+            xir::Op* pool =
+                Add(graph, f.name, names::kMaxPool2d, std::move(attrs), {{names::kArgInput, ins}}, names::kFloat32Upper);
+            SIGNDPU_RETURN_IF_ERROR(Finish(graph, pool, f.output));
+            break;
+          }
+          // avgpool2d computes sum / (kh*kw); the DPU computes sum * N / 2^M.
+          int64_t n = 1;
+          int m = 0;
+          AvgPoolFactor(p.kernel_h, p.kernel_w, &n, &m);
+          const float scale = static_cast<float>(p.kernel_h * p.kernel_w * static_cast<double>(n) / std::ldexp(1.0, m));
+          xir::Op* pool = Add(graph, f.name + "_i0", names::kAvgPool2d, std::move(attrs), {{names::kArgInput, ins}},
+                              names::kFloat32Upper);
+          SIGNDPU_RETURN_IF_ERROR(Finish(graph, AddScaled(graph, f.name, pool, scale), f.output));
           break;
         }
         case FixOpKind::kEltwiseAdd: {
@@ -224,9 +274,9 @@ class QuantizerGraphBuilder {
           break;
         }
         case FixOpKind::kHardSigmoid: {
-          xir::Op* hs = Add(graph, f.name, names::kHardSigmoid, NewAttrs(), {{names::kArgInput, ins}},
+          xir::Op* hs = Add(graph, f.name + "_i0", names::kHardSigmoid, NewAttrs(), {{names::kArgInput, ins}},
                             names::kFloat32Upper);
-          SIGNDPU_RETURN_IF_ERROR(Finish(graph, hs, f.output));
+          SIGNDPU_RETURN_IF_ERROR(Finish(graph, AddScaled(graph, f.name, hs, kHardSigmoidScale), f.output));
           break;
         }
         case FixOpKind::kConcat: {
@@ -259,7 +309,7 @@ class QuantizerGraphBuilder {
       if (info_.softmax) {
         auto attrs = NewAttrs();
         attrs->set_attr<int>(names::kAxis, -1);
-        last_name = g_.tensors[id].name + "_softmax";
+        last_name = NndctOpName(g_.tensors[id].name + "_softmax");
         last = Add(graph, last_name, names::kSoftmax, std::move(attrs), {{names::kArgInput, {last}}},
                    names::kFloat32Upper);
       }

@@ -100,6 +100,13 @@ Status CheckNamePlan(const std::vector<PlannedOp>& plan, const std::string& mode
   return Status::Ok();
 }
 
+std::string NndctOpName(const std::string& name) {
+  std::string out = name;
+  for (char& c : out)
+    if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'))) c = '_';
+  return out;
+}
+
 std::vector<int> ToIntVector(const Shape& shape) { return std::vector<int>(shape.begin(), shape.end()); }
 
 std::unique_ptr<xir::Attrs> NewAttrs() { return xir::Attrs::create(); }

@@ -30,6 +30,11 @@ struct PlannedOp {
 };
 Status CheckNamePlan(const std::vector<PlannedOp>& plan, const std::string& model);
 
+// vai_q_pytorch 2.5's op name: every character outside [0-9A-Za-z] becomes
+// '_' [source: Vitis-AI v2.5 src/Vitis-AI-Quantizer/vai_q_pytorch/
+// nndct_shared/compile/xgraph.py:38 _XMODEL_NAME_PATTERN].
+std::string NndctOpName(const std::string& name);
+
 std::vector<int> ToIntVector(const Shape& shape);
 std::unique_ptr<xir::Attrs> NewAttrs();
 // fix_point, bit_width 8, if_signed true, round_mode DPU_ROUND

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -307,11 +308,24 @@ TEST(QuantizerXmodel, AllOpKinds) {
   EXPECT_EQ(xg.get_op("a_relu6")->get_type(), "relu6");
   EXPECT_EQ(xg.get_op("sum")->get_type(), "add");
   EXPECT_EQ(xg.get_op("sum_relu")->get_type(), "relu");
-  EXPECT_EQ(xg.get_op("avg")->get_type(), "avgpool2d");
-  EXPECT_TRUE(xg.get_op("avg")->get_attr<bool>("count_include_pad"));
+  // avgpool2d "<name>_i0" -> mul(., const "<name>_i1") "<name>" -> fix, as
+  // vai_q_pytorch 2.5 writes it; 2x2: the DPU's factor is exact (scale 1).
+  EXPECT_EQ(xg.get_op("avg_i0")->get_type(), "avgpool2d");
+  EXPECT_TRUE(xg.get_op("avg_i0")->get_attr<bool>("count_include_pad"));
+  EXPECT_EQ(Input(xg.get_op("avg_i0"), "input")->get_name(), "sum_fix");
+  EXPECT_EQ(xg.get_op("avg")->get_type(), "mul");
+  EXPECT_EQ(Input(xg.get_op("avg"), "input", 0)->get_name(), "avg_i0");
+  EXPECT_EQ(Input(xg.get_op("avg"), "input", 1)->get_name(), "avg_i1");
+  EXPECT_EQ(ConstFloats(xg.get_op("avg_i1")), std::vector<float>{1.0f});
+  EXPECT_EQ(Input(xg.get_op("avg_fix"), "input")->get_name(), "avg");
   EXPECT_EQ(xg.get_op("proj")->get_type(), "conv2d");
   EXPECT_TRUE(xg.get_op("proj")->get_input_ops("bias").empty());
-  EXPECT_EQ(xg.get_op("hsig")->get_type(), "hard-sigmoid");
+  // hard-sigmoid "<name>_i0" -> mul(., const 6*2731/16384) "<name>" -> fix
+  EXPECT_EQ(xg.get_op("hsig_i0")->get_type(), "hard-sigmoid");
+  EXPECT_EQ(xg.get_op("hsig")->get_type(), "mul");
+  EXPECT_EQ(Input(xg.get_op("hsig"), "input", 0)->get_name(), "hsig_i0");
+  EXPECT_EQ(ConstFloats(xg.get_op("hsig_i1")), std::vector<float>{6.0f * 2731.0f / 16384.0f});
+  EXPECT_EQ(Input(xg.get_op("hsig_fix"), "input")->get_name(), "hsig");
   EXPECT_EQ(xg.get_op("out")->get_type(), "reshape");
   for (const std::string t : {"a", "dw", "sum", "avg", "proj", "hsig", "out"})
     EXPECT_EQ(xg.get_op(t + "_fix")->get_output_tensor()->get_shape(),
@@ -328,6 +342,58 @@ std::vector<std::string> OpNames(const xir::Graph& xg) {
 bool HasOp(const xir::Graph& xg, const std::string& name) {
   const auto names = OpNames(xg);
   return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+TEST(QuantizerXmodel, AveragePoolScaleIsTheDpuFactor) {
+  // kh x kw -> const kh*kw*N/2^M: the DPU's N/2^M ~ 1/(kh*kw) (nndct's table:
+  // 3x3 9*7/64, 5x5 25*10/256, 7x7 49*21/1024; otherwise the search).
+  struct Case {
+    int k;
+    float scale;
+  };
+  for (const Case c : {Case{3, 9.0f * 7.0f / 64.0f}, Case{5, 25.0f * 10.0f / 256.0f}, Case{7, 49.0f * 21.0f / 1024.0f},
+                       Case{4, 1.0f}}) {
+    SCOPED_TRACE(c.k);
+    FixGraph g = AllOpsGraph(6);
+    FixOp& avg = g.ops[3];
+    ASSERT_EQ(avg.kind, FixOpKind::kPool);
+    // 6x6 -> 3x3 output: 3x3 with stride 2 and one padded row/column;
+    // larger kernels with stride 1 and k - 4 padded rows/columns.
+    avg.pool.kernel_h = avg.pool.kernel_w = c.k;
+    const int stride = c.k == 3 ? 2 : 1;
+    avg.pool.stride_h = avg.pool.stride_w = stride;
+    const int pad = c.k == 3 ? 1 : c.k - 4;
+    avg.pool.pad_left = avg.pool.pad_top = pad / 2;
+    avg.pool.pad_right = avg.pool.pad_bottom = pad - pad / 2;
+    auto built = BuildQuantizerGraph(g, InfoFor("allops"));
+    ASSERT_TRUE(built.ok()) << built.status().message();
+    EXPECT_EQ((*built)->get_op("avg_i0")->get_attr<std::vector<int>>("kernel"), (std::vector<int>{c.k, c.k}));
+    const std::vector<float> scale = ConstFloats((*built)->get_op("avg_i1"));
+    ASSERT_EQ(scale.size(), 1u);
+    EXPECT_FLOAT_EQ(scale[0], c.scale);
+  }
+}
+
+TEST(QuantizerXmodel, OpNamesSanitisedAsNndct) {
+  // vai_q_pytorch 2.5 turns every character outside [0-9A-Za-z] into '_'.
+  FixGraph g = TinyClassifier(11);
+  g.tensors[1].name = "block.1/conv:0";
+  g.ops[0].name = "block.1/conv";
+  auto built = BuildQuantizerGraph(g, InfoFor(g.name));
+  ASSERT_TRUE(built.ok()) << built.status().message();
+  for (const xir::Op* op : (*built)->get_ops())
+    for (char ch : op->get_name()) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_') << op->get_name();
+  ASSERT_TRUE(HasOp(**built, "block_1_conv"));
+  EXPECT_EQ((*built)->get_op("block_1_conv")->get_type(), "conv2d");
+  EXPECT_EQ((*built)->get_op("block_1_conv_weight")->get_type(), "const");
+  EXPECT_TRUE(HasOp(**built, "block_1_conv_0_fix"));
+  // Two names that sanitise to the same op name are an error, not an abort.
+  FixGraph clash = TinyClassifier(11);
+  clash.ops[0].name = "conv.2";
+  clash.ops[2].name = "conv/2";
+  auto bad = BuildQuantizerGraph(clash, InfoFor(clash.name));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("conv_2"), std::string::npos) << bad.status().message();
 }
 
 TEST(QuantizerXmodel, ConcatTakesFloatInputsAndHasOneFixAfterIt) {

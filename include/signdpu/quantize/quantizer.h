@@ -29,6 +29,9 @@ struct QuantizeOptions {
   bool bias_correction = true;  // remove the mean output shift of weight rounding (quantize_graph.cc)
   BatchNormMode batchnorm_mode = BatchNormMode::kFold;  // BatchNorm after an activation (lower.h)
   int weight_groups = 8;        // weight fix points per conv2d, as groups + concat-fix (lower.h; 1 = off)
+  // DPU whose limits (libtarget-factory) every emitted layer must meet
+  // (target/dpu_limits.h); empty = no check.
+  std::string dpu_target = "DPUCZDX8G_ISA1_B4096";
 };
 
 struct QuantizeResult {
