@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# Board behaviours of `signdpu run`, tested through the real libvart and the
+# emulator's board mode (docs/emulator.md "Board mode"; issue 13). One case
+# per invocation:
+#   board_mode_e2e.sh CASE BIN_DIR SOURCE_DIR WORK_DIR
+# Needs the host xmodel the e2e_quantize fixture writes ($WORK/q), whose DPU
+# subgraph carries the Vitis AI 2.5 fingerprint 0x101000016010407.
+set -uo pipefail
+CASE="$1"; BIN="$2"; SRC="$3"; WORK="$4"
+SAMPLE="$SRC/tests/data/fashion_sample.csv"
+XM="$WORK/q/signcnn_fashion.xmodel"
+CUSTOM="$SRC/tests/data/xmodels/vai25_zcu104_mnist_custom_op.xmodel"
+FP25=0x101000016010407
+FP30=0x101000056010407
+export GLOG_minloglevel=${GLOG_minloglevel:-1}
+unset SIGNDPU_EMU_FINGERPRINT SIGNDPU_EMU_SYNC SIGNDPU_EMU_STALL_MS SIGNDPU_EMU_DELAY_MS SIGNDPU_PROBE_TIMEOUT_MS
+
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+check() { if eval "$1"; then echo "ok: $2"; else fail "$2 ($1)"; fi; }
+json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
+errlines() { grep -c '^signdpu: error:' "$1"; }
+[[ -s "$XM" ]] || { echo "FAIL: $XM missing (the e2e_quantize fixture writes it)"; exit 1; }
+
+# listen LOG: a fake NOTIFY_SOCKET; one line per datagram: "<ms since start> <datagram>".
+SOCKDIR=$(mktemp -d /tmp/signdpu-bm.XXXXXX)
+trap 'rm -rf "$SOCKDIR"' EXIT
+SOCK="$SOCKDIR/notify.sock"
+lpid=
+listen() {
+  rm -f "$SOCK" "$1" "$1.bound"
+  /usr/bin/python3 -c '
+import socket, sys, time
+path, out = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(path)
+s.settimeout(120)
+t0 = time.monotonic()
+open(out + ".bound", "w").close()
+with open(out, "w") as f:
+    while True:
+        try:
+            d = s.recv(4096)
+        except socket.timeout:
+            break
+        f.write("%d %s\n" % ((time.monotonic() - t0) * 1000, d.decode("utf-8", "replace").replace("\n", "\\n")))
+        f.flush()
+        if d == b"STOPPING=1":
+            s.settimeout(1)
+' "$SOCK" "$1" &
+  lpid=$!
+  for _ in $(seq 100); do [[ -e "$1.bound" ]] && return 0; sleep 0.1; done
+  fail "notify listener did not bind $SOCK"
+}
+unlisten() {
+  for _ in $(seq 100); do kill -0 "$lpid" 2>/dev/null || break; sleep 0.1; done
+  kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null; lpid=
+}
+# longest_gap LOG: the longest time (ms) between READY=1 and STOPPING=1 without WATCHDOG=1.
+longest_gap() {
+  awk '$2 == "READY=1" { last = $1; on = 1 } on && $2 == "WATCHDOG=1" { if ($1 - last > g) g = $1 - last; last = $1 }
+       on && $2 == "STOPPING=1" { if ($1 - last > g) g = $1 - last; on = 0 } END { print g + 0 }' "$1"
+}
+
+case "$CASE" in
+fingerprint)
+  # A Vitis AI 2.5 model on a board that reports the 3.0 fingerprint: refused
+  # at start, one line with both values, no frame, no READY=1.
+  listen "$WORK/bm_fp.log"
+  (NOTIFY_SOCKET="$SOCK" SIGNDPU_EMU_FINGERPRINT=$FP30 exec "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" \
+     --mode ref > "$WORK/bm_fp.out" 2> "$WORK/bm_fp.err")
+  rc=$?
+  sleep 0.5; unlisten
+  cat "$WORK/bm_fp.err"
+  check "[[ $rc -ne 0 && $rc -lt 128 ]]" "mismatch: non-zero exit, no crash (got $rc)"
+  check "[[ \$(errlines '$WORK/bm_fp.err') -eq 1 ]]" "mismatch: exactly one error line"
+  check "grep '^signdpu: error:' '$WORK/bm_fp.err' | grep -q '$FP25' && grep '^signdpu: error:' '$WORK/bm_fp.err' | grep -q '$FP30'" \
+    "mismatch: the line names both fingerprints in hex"
+  check "grep '^signdpu: error:' '$WORK/bm_fp.err' | grep -qi 'recompile'" "mismatch: the line says what to do"
+  check "[[ ! -s '$WORK/bm_fp.out' ]]" "mismatch: no frame processed (stdout empty)"
+  check "! grep -q 'READY=1' '$WORK/bm_fp.log'" "mismatch: no READY=1"
+  # The same through auto (no DPU here: auto -> ref, same check).
+  SIGNDPU_EMU_FINGERPRINT=$FP30 "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" > /dev/null 2> "$WORK/bm_fp2.err"
+  rc=$?
+  check "[[ $rc -ne 0 && \$(errlines '$WORK/bm_fp2.err') -eq 1 ]] && grep -q '$FP30' '$WORK/bm_fp2.err'" "mismatch in mode auto: refused the same way"
+  # The matching board, and 0 (check off, as VART): runs.
+  for fp in $FP25 0; do
+    SIGNDPU_EMU_FINGERPRINT=$fp "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref --limit 16 --quiet \
+      --summary-json "$WORK/bm_fp_ok.json" > /dev/null 2> "$WORK/bm_fp_ok.err"
+    rc=$?
+    check "[[ $rc -eq 0 && \$(json '$WORK/bm_fp_ok.json' 'd[\"frames\"]') -eq 16 ]]" "board fingerprint $fp: runs 16 frames"
+  done
+  SIGNDPU_EMU_FINGERPRINT=0xnothex "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref > /dev/null 2> "$WORK/bm_fp3.err"
+  rc=$?
+  check "[[ $rc -ne 0 && \$(errlines '$WORK/bm_fp3.err') -eq 1 ]] && grep -q SIGNDPU_EMU_FINGERPRINT '$WORK/bm_fp3.err'" "malformed SIGNDPU_EMU_FINGERPRINT: one error line naming it"
+  ;;
+custom_op)
+  # Xilinx's compiled MNIST with a CPU custom op between two DPU subgraphs:
+  # run refuses it naming the op; inspect and dump still work.
+  "$BIN/signdpu" run --model "$CUSTOM" --csv "$SAMPLE" --mode ref > "$WORK/bm_co.out" 2> "$WORK/bm_co.err"
+  rc=$?
+  cat "$WORK/bm_co.err"
+  check "[[ $rc -ne 0 && $rc -lt 128 && \$(errlines '$WORK/bm_co.err') -eq 1 ]]" "custom op: one error line, exit $rc"
+  check "grep '^signdpu: error:' '$WORK/bm_co.err' | grep -q 'Mylayer' && grep '^signdpu: error:' '$WORK/bm_co.err' | grep -q 'subgraph_custom_layer'" \
+    "custom op: the line names the op type and the subgraph"
+  check "[[ ! -s '$WORK/bm_co.out' ]]" "custom op: no frame processed"
+  "$BIN/signdpu" inspect "$CUSTOM" > "$WORK/bm_co_inspect.txt" 2>&1
+  check "[[ \$? -eq 0 ]] && grep -q Mylayer '$WORK/bm_co_inspect.txt'" "custom op: inspect still works"
+  rm -rf "$WORK/bm_co_dump"
+  "$BIN/signdpu" dump --model "$CUSTOM" --csv "$SAMPLE" --limit 4 --mode ref --out "$WORK/bm_co_dump" > "$WORK/bm_co_dump.txt" 2>&1
+  rc=$?
+  cat "$WORK/bm_co_dump.txt" | tail -n 5
+  check "[[ $rc -eq 0 ]]" "custom op: dump still works (exit $rc)"
+  ;;
+probe)
+  # The probe runs once per process, before any runner: 4 threads with a 1 s
+  # job each start in ~1 s of probe, not 4 (probe per runner).
+  t0=$(date +%s%N)
+  SIGNDPU_EMU_STALL_MS=1000 "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref --threads 4 --emu-batch 1 \
+    --limit 4 --quiet > /dev/null 2> "$WORK/bm_probe.err"
+  rc=$?
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  check "[[ $rc -eq 0 ]]" "stalled-by-1s run with 4 runners: exit 0"
+  check "[[ $ms -lt 3800 ]]" "one probe per process: start-up + 4 parallel 1 s jobs took $ms ms (< 3800; a probe per runner needs >= 5000)"
+  # A probe that does not finish (VART waiting on /tmp/DPU_0 on a board; an
+  # injected stall here) is killed after its time limit: one line, no READY.
+  listen "$WORK/bm_probe.log"
+  t0=$(date +%s%N)
+  (NOTIFY_SOCKET="$SOCK" SIGNDPU_EMU_STALL_MS=60000 SIGNDPU_PROBE_TIMEOUT_MS=1000 exec "$BIN/signdpu" run --model "$XM" \
+     --csv "$SAMPLE" --mode ref > "$WORK/bm_probe2.out" 2> "$WORK/bm_probe2.err")
+  rc=$?
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  sleep 0.3; unlisten
+  cat "$WORK/bm_probe2.err"
+  check "[[ $rc -ne 0 && $rc -lt 128 && \$(errlines '$WORK/bm_probe2.err') -eq 1 ]]" "probe timeout: one error line, exit $rc"
+  check "grep -q 'did not finish within 1000 ms' '$WORK/bm_probe2.err'" "probe timeout: says so"
+  check "[[ $ms -lt 5000 ]]" "probe timeout: gave up after $ms ms"
+  check "[[ ! -s '$WORK/bm_probe2.out' ]] && ! grep -q READY=1 '$WORK/bm_probe.log'" "probe timeout: no frame, no READY=1"
+  # The app does not link the emulator plugin (libvart dlopen()s it).
+  if command -v readelf > /dev/null; then
+    check "! readelf -d '$BIN/signdpu' | grep NEEDED | grep -q signdpu-emu" "signdpu does not link libvart-signdpu-emu-runner.so"
+  fi
+  ;;
+watchdog)
+  # 1. Every job hangs 3 s (SIGNDPU_EMU_STALL_MS): with WatchdogSec=1s the
+  #    pings stop for longer than the interval, so systemd would restart.
+  listen "$WORK/bm_wd1.log"
+  (NOTIFY_SOCKET="$SOCK" WATCHDOG_USEC=1000000 WATCHDOG_PID=$BASHPID SIGNDPU_EMU_STALL_MS=3000 exec "$BIN/signdpu" run \
+     --model "$XM" --csv "$SAMPLE" --mode ref --threads 1 --emu-batch 1 --limit 2 --quiet > /dev/null 2>&1)
+  rc=$?
+  unlisten
+  gap=$(longest_gap "$WORK/bm_wd1.log")
+  echo "--- stalled job: $(tr '\n' ';' < "$WORK/bm_wd1.log")"
+  check "[[ $rc -eq 0 ]]" "stalled job run: exit 0 once the jobs return"
+  check "grep -q 'READY=1' '$WORK/bm_wd1.log'" "stalled job: READY=1 sent"
+  check "[[ $gap -ge 2500 ]]" "stalled job: no WATCHDOG=1 for $gap ms (> WatchdogSec=1000 ms: systemd restarts)"
+  # 2. The same run without the stall: pings keep within the interval.
+  listen "$WORK/bm_wd2.log"
+  (NOTIFY_SOCKET="$SOCK" WATCHDOG_USEC=1000000 WATCHDOG_PID=$BASHPID exec "$BIN/signdpu" run \
+     --model "$XM" --csv "$SAMPLE" --mode ref --bench 3 --quiet > /dev/null 2>&1)
+  rc=$?
+  unlisten
+  gap=$(longest_gap "$WORK/bm_wd2.log")
+  wd=$(grep -c ' WATCHDOG=1$' "$WORK/bm_wd2.log")
+  check "[[ $rc -eq 0 && $wd -ge 3 && $gap -lt 1000 ]]" "frames flowing: $wd pings, longest gap $gap ms (< 1000 ms)"
+  # A source that stalls (a camera delivering no frame) stops the pings by
+  # the same rule (no frame emitted, no ping): ServiceNotifier.
+  # WatchdogIfProgressStopsWhenFramesStall in tests/io checks it; a CSV is
+  # read when it is opened, so a stalled pipe cannot stand in for a camera here.
+  ;;
+sync_timing)
+  # The edge runner's timing (SIGNDPU_EMU_SYNC=1: the job runs inside
+  # execute_async) with 100 ms jobs: the DPU time is measured around
+  # execute_async + wait, so DPU fps <= 10 per runner; two runners overlap.
+  for t in 1 2; do
+    SIGNDPU_EMU_SYNC=1 SIGNDPU_EMU_STALL_MS=100 "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref \
+      --threads $t --emu-batch 1 --limit 12 --quiet --summary-json "$WORK/bm_sync$t.json" > /dev/null 2>&1
+    check "[[ \$? -eq 0 ]]" "sync, $t thread(s): exit 0"
+  done
+  d1=$(json "$WORK/bm_sync1.json" 'd["fps_dpu"]'); e1=$(json "$WORK/bm_sync1.json" 'd["fps"]' 2>/dev/null || echo 0)
+  d2=$(json "$WORK/bm_sync2.json" 'd["fps_dpu"]')
+  s1=$(json "$WORK/bm_sync1.json" 'd["seconds"]'); s2=$(json "$WORK/bm_sync2.json" 'd["seconds"]')
+  echo "--- 1 thread: DPU fps $d1, $s1 s; 2 threads: DPU fps $d2, $s2 s"
+  check "/usr/bin/python3 -c 'import sys; sys.exit(not (6 <= $d1 <= 10.5))'" "1 runner: DPU fps $d1 in [6, 10.5] (100 ms jobs inside execute_async are timed)"
+  check "/usr/bin/python3 -c 'import sys; sys.exit(not (12 <= $d2 <= 21))'" "2 runners: DPU fps $d2 in [12, 21] (both busy)"
+  check "/usr/bin/python3 -c 'import sys; sys.exit(not ($s2 < 0.75 * $s1))'" "2 runners finish 12 frames faster ($s2 s vs $s1 s)"
+  ;;
+*) echo "unknown case $CASE"; exit 2 ;;
+esac
+[[ $fails -eq 0 ]] || { echo "$fails check(s) failed"; exit 1; }
+echo "all checks passed"
