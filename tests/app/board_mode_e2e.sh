@@ -185,6 +185,30 @@ sync_timing)
   check "/usr/bin/python3 -c 'import sys; sys.exit(not (12 <= $d2 <= 21))'" "2 runners: DPU fps $d2 in [12, 21] (both busy)"
   check "/usr/bin/python3 -c 'import sys; sys.exit(not ($s2 < 0.75 * $s1))'" "2 runners finish 12 frames faster ($s2 s vs $s1 s)"
   ;;
+full_rank_output)
+  # The same classifier with a DPU output of [N,5] and of [N,1,1,5]: the app
+  # reads the per-image size from every dim and prints the same results.
+  D="$WORK/rank4"; rm -rf "$D"; mkdir -p "$D"
+  "$BIN/make_rank4_models" "$D" || fail "make_rank4_models"
+  # 40 images (the CSV can only hold 28x28 rows; images are resized to 8x8).
+  "$BIN/make_test_media" "$SAMPLE" "$D/media" 40 > /dev/null || fail "make_test_media"
+  "$BIN/signdpu" inspect "$D/tiny_4d.xmodel" > "$D/inspect.txt" 2>&1
+  check "grep -Eq 'output .*shape 1x1x1x5' '$D/inspect.txt'" "the 4-d model's DPU output is 1x1x1x5"
+  for m in 2d 4d; do
+    "$BIN/signdpu" run --model "$D/tiny_$m.xmodel" --images "$D/media/images" --mode ref --json --top-k 5 \
+      > "$D/$m.jsonl" 2> "$D/$m.err"
+    rc=$?
+    check "[[ $rc -eq 0 && \$(wc -l < '$D/$m.jsonl') -eq 40 ]]" "tiny_$m: exit $rc, 40 frames"
+  done
+  same() { /usr/bin/python3 -c '
+import json, sys
+def load(p): return [{k: v for k, v in json.loads(x).items() if k != "latency_us"} for x in open(p)]
+a, b = load(sys.argv[1]), load(sys.argv[2])
+sys.exit(not (len(a) == 40 and a == b))' "$1" "$2"; }
+  check "same '$D/2d.jsonl' '$D/4d.jsonl'" "[N,1,1,5] and [N,5] outputs give identical per-frame results (classes, probabilities; latency aside)"
+  check "/usr/bin/python3 -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1])]; sys.exit(not all(len(d[\"top\"]) == 5 for d in l))' '$D/4d.jsonl'" \
+    "[N,1,1,5]: every frame has 5 classes in its top-5"
+  ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 [[ $fails -eq 0 ]] || { echo "$fails check(s) failed"; exit 1; }
