@@ -209,6 +209,22 @@ sys.exit(not (len(a) == 40 and a == b))' "$1" "$2"; }
   check "/usr/bin/python3 -c 'import json,sys; l=[json.loads(x) for x in open(sys.argv[1])]; sys.exit(not all(len(d[\"top\"]) == 5 for d in l))' '$D/4d.jsonl'" \
     "[N,1,1,5]: every frame has 5 classes in its top-5"
   ;;
+installed_ref)
+  # The app does not link the plugin: an installed signdpu (DESTDIR copy of
+  # `cmake --install`) must find the installed libvart-signdpu-emu-runner.so
+  # through its DT_RPATH $ORIGIN/../lib when libvart dlopen()s it.
+  R="$WORK/installed"; rm -rf "$R"
+  DESTDIR="$R" cmake --install "$BIN/.." > "$WORK/installed.log" 2>&1 || fail "cmake --install: $(tail -n 3 "$WORK/installed.log")"
+  app=$(grep -E 'Installing: .*/bin/signdpu$' "$WORK/installed.log" | awk '{print $NF}')
+  check "[[ -x '$app' ]]" "installed app: $app"
+  LD_DEBUG=libs "$app" run --model "$XM" --csv "$SAMPLE" --mode ref --limit 16 --quiet \
+    --summary-json "$WORK/installed.json" > /dev/null 2> "$WORK/installed.err"
+  rc=$?
+  check "[[ $rc -eq 0 && \$(json '$WORK/installed.json' 'd[\"frames\"]') -eq 16 ]]" "installed signdpu run --mode ref: exit $rc, 16 frames"
+  check "grep -q 'calling init: $R.*/lib/libvart-signdpu-emu-runner.so' '$WORK/installed.err'" "it loaded the installed plugin (not the build tree's)"
+  check "! readelf -d '$app' | grep NEEDED | grep -q signdpu-emu" "the installed app does not link the plugin"
+  rm -rf "$R"
+  ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 [[ $fails -eq 0 ]] || { echo "$fails check(s) failed"; exit 1; }
