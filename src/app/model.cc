@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <any>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <cstdio>
@@ -191,9 +192,9 @@ std::string ReleaseOf(uint64_t fp) {
 
 Status CheckFingerprint(const std::string& model_path, const std::string& subgraph, uint64_t model_fingerprint,
                         const BoardFingerprints& board) {
-  if (model_fingerprint == 0) return Status::Ok();  // VART skips the check too (dpu_runner_base_imp.cpp:663-667)
+  if (model_fingerprint == 0) return Status::Ok();  // VART skips the check too (dpu_runner_base_imp.cpp:665-670)
   for (uint64_t core : board.values) {
-    if (core == 0 || core == model_fingerprint) continue;  // 0: VART skips (:668-671)
+    if (core == 0 || core == model_fingerprint) continue;  // 0: VART skips (:671-674)
     return Unsupported(model_path + ": DPU fingerprint mismatch: the model (subgraph " + subgraph + ") has " +
                        Hex(model_fingerprint) + ReleaseOf(model_fingerprint) + ", " + board.source + " has " + Hex(core) +
                        ReleaseOf(core) +
@@ -236,12 +237,16 @@ bool DpuDevicePresent(std::string* firmware) {
   return render && fs::exists(*firmware, ec);
 }
 
-int ProbeTimeoutMs() {
+// SIGNDPU_PROBE_TIMEOUT_MS, 100..600000; default 30 s (under the unit's
+// TimeoutStartSec=60s). A malformed value is an error, not the default.
+Result<int> ProbeTimeoutMs() {
   const char* text = std::getenv("SIGNDPU_PROBE_TIMEOUT_MS");
   if (text == nullptr || text[0] == '\0') return 30000;
   char* end = nullptr;
+  errno = 0;
   const long v = std::strtol(text, &end, 10);
-  if (end == text || *end != '\0' || v < 100 || v > 600000) return 30000;
+  if (errno != 0 || end == text || *end != '\0' || v < 100 || v > 600000)
+    return InvalidArgument(std::string("SIGNDPU_PROBE_TIMEOUT_MS='") + text + "': expected milliseconds in [100, 600000]");
   return static_cast<int>(v);
 }
 
@@ -274,7 +279,7 @@ int RunZeroJob(vart::Runner* runner) {
 
 // The board's fingerprints the way VART's runner reads them
 // (session_->get_dpu_controller()->get_fingerprint(device_core_id),
-// dpu-runner/src/dpu_runner_base_imp.cpp:659-662; the controller is
+// dpu-runner/src/dpu_runner_base_imp.cpp:661-663; the controller is
 // xir::DpuController::get_instance(), dpu_session_base_imp.cpp:109). The
 // controller library is dlopen()ed so the app has no link dependency on it;
 // on the board libvart-dpu-runner.so depends on it anyway.
@@ -325,7 +330,16 @@ ProbeRecord ProbeOnce(const xir::Subgraph* subgraph, RunMode mode, int emu_batch
   } else {
     rec.board.source = "this board's DPU";
   }
-  const int timeout_ms = ProbeTimeoutMs();
+  // XLNX_ENABLE_FINGERPRINT_CHECK=0 turns VART's own check off
+  // (dpu_runner_base_imp.cpp:40 and 648): then this one is off too.
+  const char* vart_check = std::getenv("XLNX_ENABLE_FINGERPRINT_CHECK");
+  const bool check_fp = !(mode == RunMode::kRun && vart_check != nullptr && std::string(vart_check) == "0");
+  int timeout_ms = 0;
+  if (rec.status.ok()) {
+    auto t = ProbeTimeoutMs();
+    if (t.ok()) timeout_ms = *t;
+    else rec.status = t.status();
+  }
   if (rec.status.ok()) {
     // Exit codes of the child: 3 no runner, 4 fingerprint mismatch, 5 job failed.
     xmodel::internal::ChildOutcome child = xmodel::internal::RunInChild(
@@ -337,7 +351,7 @@ ProbeRecord ProbeOnce(const xir::Subgraph* subgraph, RunMode mode, int emu_batch
               for (uint64_t v : fps) line += " " + std::to_string(v);
               xmodel::internal::WriteAll(report_fd, line + "\n");
               for (uint64_t v : fps)
-                if (model_fp != 0 && v != 0 && v != model_fp) _exit(4);  // the job would abort: do not run it
+                if (check_fp && model_fp != 0 && v != 0 && v != model_fp) _exit(4);  // the job would abort: do not run it
             }
           }
           auto runner = MakeRunner(subgraph, mode, emu_batch);
@@ -354,6 +368,7 @@ ProbeRecord ProbeOnce(const xir::Subgraph* subgraph, RunMode mode, int emu_batch
       uint64_t v;
       while (report >> v) rec.board.values.push_back(v);
     }
+    if (!check_fp) rec.board.values.clear();
     const char* what = mode == RunMode::kRun ? "mode run: Xilinx's DPU runner" : "mode ref: the emulator";
     if (!child.started) {
       rec.status = Internal(std::string(what) + ": cannot start the probe process for " + where + " (" + child.error + ")");
@@ -361,13 +376,17 @@ ProbeRecord ProbeOnce(const xir::Subgraph* subgraph, RunMode mode, int emu_batch
                !fp.ok()) {
       rec.status = fp;  // named by the caller
     } else if (child.timed_out) {
+      // On a board the usual cause: VART's runner waits (blocking lockf) for
+      // /tmp/DPU_0 while another process holds the DPU
+      // [source: v2.5 vart/xrt-device-handle/src/xrt_device_handle_imp.cpp:244-251,
+      // vart/util/src/lock.cpp:76, vart/util/src/file_lock_lnx.cpp:27-43].
       rec.status = Unsupported(
           std::string(what) + ": the probe of " + where + " did not finish within " + std::to_string(timeout_ms) +
           " ms" +
           (mode == RunMode::kRun
                ? std::string(" (another process probably holds the DPU: VART waits on the lock file /tmp/DPU_0, "
                              "see docs/deployment.md; check with `fuser /tmp/DPU_0`)")
-               : std::string(" (") + emu::kStallEnv + "?)") +
+               : std::getenv(emu::kStallEnv) != nullptr ? std::string(" (") + emu::kStallEnv + " is set)" : std::string()) +
           "; SIGNDPU_PROBE_TIMEOUT_MS changes the limit");
     } else if (!child.success) {
       std::string how = child.HowItEnded();

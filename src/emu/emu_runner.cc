@@ -186,7 +186,7 @@ class EmuRunner final : public vart::Runner {
 
   // VART 2.5 compares the model's and the DPU core's fingerprints on every
   // run and aborts on a mismatch (dpu-runner/src/dpu_runner_base_imp.cpp:
-  // 648-650); either being 0 disables the check (:663-672). Same rule here,
+  // 648-650); either being 0 disables the check (:665-674). Same rule here,
   // with an error status instead of the abort.
   Status CheckFingerprint() const {
     if (!options_.board_fingerprint || *options_.board_fingerprint == 0 || model_fingerprint_ == 0) return Status::Ok();

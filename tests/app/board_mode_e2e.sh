@@ -52,8 +52,8 @@ with open(out, "w") as f:
   for _ in $(seq 100); do [[ -e "$1.bound" ]] && return 0; sleep 0.1; done
   fail "notify listener did not bind $SOCK"
 }
-unlisten() {
-  for _ in $(seq 100); do kill -0 "$lpid" 2>/dev/null || break; sleep 0.1; done
+unlisten() {  # unlisten [SECONDS]: wait (default 10 s) for the listener to quit after STOPPING=1
+  for _ in $(seq $((${1:-10} * 10))); do kill -0 "$lpid" 2>/dev/null || break; sleep 0.1; done
   kill "$lpid" 2>/dev/null; wait "$lpid" 2>/dev/null; lpid=
 }
 # longest_gap LOG: the longest time (ms) between READY=1 and STOPPING=1 without WATCHDOG=1.
@@ -70,7 +70,7 @@ fingerprint)
   (NOTIFY_SOCKET="$SOCK" SIGNDPU_EMU_FINGERPRINT=$FP30 exec "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" \
      --mode ref > "$WORK/bm_fp.out" 2> "$WORK/bm_fp.err")
   rc=$?
-  sleep 0.5; unlisten
+  unlisten 1
   cat "$WORK/bm_fp.err"
   check "[[ $rc -ne 0 && $rc -lt 128 ]]" "mismatch: non-zero exit, no crash (got $rc)"
   check "[[ \$(errlines '$WORK/bm_fp.err') -eq 1 ]]" "mismatch: exactly one error line"
@@ -130,12 +130,15 @@ probe)
      --csv "$SAMPLE" --mode ref > "$WORK/bm_probe2.out" 2> "$WORK/bm_probe2.err")
   rc=$?
   ms=$((($(date +%s%N) - t0) / 1000000))
-  sleep 0.3; unlisten
+  unlisten 1
   cat "$WORK/bm_probe2.err"
   check "[[ $rc -ne 0 && $rc -lt 128 && \$(errlines '$WORK/bm_probe2.err') -eq 1 ]]" "probe timeout: one error line, exit $rc"
   check "grep -q 'did not finish within 1000 ms' '$WORK/bm_probe2.err'" "probe timeout: says so"
   check "[[ $ms -lt 5000 ]]" "probe timeout: gave up after $ms ms"
   check "[[ ! -s '$WORK/bm_probe2.out' ]] && ! grep -q READY=1 '$WORK/bm_probe.log'" "probe timeout: no frame, no READY=1"
+  SIGNDPU_PROBE_TIMEOUT_MS=soon "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref > /dev/null 2> "$WORK/bm_probe3.err"
+  rc=$?
+  check "[[ $rc -ne 0 && \$(errlines '$WORK/bm_probe3.err') -eq 1 ]] && grep -q SIGNDPU_PROBE_TIMEOUT_MS '$WORK/bm_probe3.err'" "malformed SIGNDPU_PROBE_TIMEOUT_MS: one error line naming it"
   # The app does not link the emulator plugin (libvart dlopen()s it).
   if command -v readelf > /dev/null; then
     check "! readelf -d '$BIN/signdpu' | grep NEEDED | grep -q signdpu-emu" "signdpu does not link libvart-signdpu-emu-runner.so"

@@ -7,9 +7,9 @@
 //   SIGNDPU_EMU_FINGERPRINT=0x...  the DPU fingerprint the emulated board has.
 //       execute_async refuses a model whose subgraph `dpu_fingerprint`
 //       differs (VART 2.5 does this check in execute, as a glog FATAL:
-//       dpu-runner/src/dpu_runner_base_imp.cpp:648-650, compare at 659-677;
+//       dpu-runner/src/dpu_runner_base_imp.cpp:648-650, compare at 660-684;
 //       the emulator returns an error status instead of aborting). A model
-//       or board fingerprint of 0 disables the check, as in VART (:663-672).
+//       or board fingerprint of 0 disables the check, as in VART (:665-674).
 //   SIGNDPU_EMU_SYNC=1   run the job inside execute_async; wait returns at
 //       once (the edge runner: dpu-runner/src/imp/dpu_runner_ddr.cpp:172-187
 //       runs start_dpu2 inside execute_async, and wait at :212 returns 0).
