@@ -94,6 +94,32 @@ fingerprint)
   rc=$?
   check "[[ $rc -ne 0 && \$(errlines '$WORK/bm_fp3.err') -eq 1 ]] && grep -q SIGNDPU_EMU_FINGERPRINT '$WORK/bm_fp3.err'" "malformed SIGNDPU_EMU_FINGERPRINT: one error line naming it"
   ;;
+run_fingerprint)
+  # Mode run reads the board's fingerprints the way VART does
+  # (xir::DpuController::get_instance()->get_fingerprint(core)) in the probe
+  # child. A fake libvart-dpu-controller.so.2 (first on LD_LIBRARY_PATH, only
+  # the child dlopen()s it) plays a 2-core Vitis AI 3.0 board: refused at
+  # start with both values, before any runner, no frame, no READY=1.
+  FAKE="$BIN/../tests/app/fake-dpu-controller"
+  [[ -e "$FAKE/libvart-dpu-controller.so.2" ]] || { echo "FAIL: $FAKE/libvart-dpu-controller.so.2 not built"; exit 1; }
+  listen "$WORK/bm_rfp.log"
+  (NOTIFY_SOCKET="$SOCK" LD_LIBRARY_PATH="$FAKE" SIGNDPU_FAKE_DPU_FINGERPRINTS="$FP30 $FP30" exec "$BIN/signdpu" run \
+     --model "$XM" --csv "$SAMPLE" --mode run > "$WORK/bm_rfp.out" 2> "$WORK/bm_rfp.err")
+  rc=$?
+  unlisten 1
+  cat "$WORK/bm_rfp.err"
+  check "[[ $rc -ne 0 && $rc -lt 128 && \$(errlines '$WORK/bm_rfp.err') -eq 1 ]]" "mode run, 3.0 board: one error line, exit $rc"
+  check "grep '^signdpu: error:' '$WORK/bm_rfp.err' | grep -q \"this board's DPU has $FP30\" && grep '^signdpu: error:' '$WORK/bm_rfp.err' | grep -q '$FP25'" \
+    "mode run: the line holds the model's and the board's fingerprints"
+  check "[[ ! -s '$WORK/bm_rfp.out' ]] && ! grep -q READY=1 '$WORK/bm_rfp.log'" "mode run mismatch: no frame, no READY=1"
+  # A board whose controller reports 0 (Vivado flow: VART skips the check) or
+  # XLNX_ENABLE_FINGERPRINT_CHECK=0: no mismatch line (the fake then cannot
+  # run a job: the run fails later, at Xilinx's runner, with another line).
+  for env in "SIGNDPU_FAKE_DPU_FINGERPRINTS=0" "SIGNDPU_FAKE_DPU_FINGERPRINTS=$FP30 XLNX_ENABLE_FINGERPRINT_CHECK=0"; do
+    env LD_LIBRARY_PATH="$FAKE" $env "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode run > /dev/null 2> "$WORK/bm_rfp2.err"
+    check "! grep -q 'fingerprint mismatch' '$WORK/bm_rfp2.err' && [[ \$(errlines '$WORK/bm_rfp2.err') -eq 1 ]]" "$env: no fingerprint refusal ($(grep -o 'error: .\{0,90\}' "$WORK/bm_rfp2.err"))"
+  done
+  ;;
 custom_op)
   # Xilinx's compiled MNIST with a CPU custom op between two DPU subgraphs:
   # run refuses it naming the op; inspect and dump still work.
