@@ -192,10 +192,24 @@ watchdog)
   gap=$(longest_gap "$WORK/bm_wd2.log")
   wd=$(grep -c ' WATCHDOG=1$' "$WORK/bm_wd2.log")
   check "[[ $rc -eq 0 && $wd -ge 3 && $gap -lt 1000 ]]" "frames flowing: $wd pings, longest gap $gap ms (< 1000 ms)"
-  # A source that stalls (a camera delivering no frame) stops the pings by
-  # the same rule (no frame emitted, no ping): ServiceNotifier.
-  # WatchdogIfProgressStopsWhenFramesStall in tests/io checks it; a CSV is
-  # read when it is opened, so a stalled pipe cannot stand in for a camera here.
+  # 3. A source that stalls: a video arriving through a pipe whose writer goes
+  #    quiet for 4 s halfway (what a stuck camera looks like to the frame
+  #    loop). No frame, no ping; when the rest arrives the run ends normally.
+  "$BIN/make_test_media" "$SAMPLE" "$WORK/bm_media" 40 > /dev/null || fail "make_test_media"
+  AVI="$WORK/bm_media/frames.avi"; FIFO="$SOCKDIR/stall.avi"; mkfifo "$FIFO"
+  half=$(($(stat -c %s "$AVI") / 2))
+  listen "$WORK/bm_wd3.log"
+  ( head -c "$half" "$AVI"; sleep 4; tail -c +$((half + 1)) "$AVI" ) > "$FIFO" &
+  wpid=$!
+  (NOTIFY_SOCKET="$SOCK" WATCHDOG_USEC=1000000 WATCHDOG_PID=$BASHPID exec "$BIN/signdpu" run \
+     --model "$XM" --video "$FIFO" --mode ref --quiet --summary-json "$WORK/bm_wd3.json" > /dev/null 2> "$WORK/bm_wd3.err")
+  rc=$?
+  wait "$wpid" 2>/dev/null
+  unlisten
+  gap=$(longest_gap "$WORK/bm_wd3.log")
+  echo "--- stalled source: $(tr '\n' ';' < "$WORK/bm_wd3.log")"
+  check "[[ $rc -eq 0 && \$(json '$WORK/bm_wd3.json' 'd[\"frames\"]') -eq 40 ]]" "stalled video source: exit $rc, all 40 frames once the rest arrived"
+  check "[[ $gap -ge 2500 ]]" "stalled video source: no WATCHDOG=1 for $gap ms while no frame came (> WatchdogSec=1000 ms)"
   ;;
 sync_timing)
   # The edge runner's timing (SIGNDPU_EMU_SYNC=1: the job runs inside
