@@ -220,7 +220,7 @@ sync_timing)
       --threads $t --emu-batch 1 --limit 12 --quiet --summary-json "$WORK/bm_sync$t.json" > /dev/null 2>&1
     check "[[ \$? -eq 0 ]]" "sync, $t thread(s): exit 0"
   done
-  d1=$(json "$WORK/bm_sync1.json" 'd["fps_dpu"]'); e1=$(json "$WORK/bm_sync1.json" 'd["fps"]' 2>/dev/null || echo 0)
+  d1=$(json "$WORK/bm_sync1.json" 'd["fps_dpu"]')
   d2=$(json "$WORK/bm_sync2.json" 'd["fps_dpu"]')
   s1=$(json "$WORK/bm_sync1.json" 'd["seconds"]'); s2=$(json "$WORK/bm_sync2.json" 'd["seconds"]')
   echo "--- 1 thread: DPU fps $d1, $s1 s; 2 threads: DPU fps $d2, $s2 s"
