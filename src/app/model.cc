@@ -1,21 +1,30 @@
 #include "signdpu/app/model.h"
 
-#include <sys/wait.h>
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <any>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <mutex>
+#include <sstream>
 
+#include <vart/experimental/runner_helper.hpp>
 #include <vart/runner.hpp>
+#include <vart/tensor_buffer.hpp>
 #include <xir/attrs/attrs.hpp>
+#include <xir/dpu_controller.hpp>
 #include <xir/graph/graph.hpp>
 #include <xir/graph/subgraph.hpp>
 #include <xir/tensor/tensor.hpp>
 
-#include "signdpu/emu/emu_runner.h"
+#include "../xmodel/child_probe.h"
+#include "signdpu/emu/board_mode.h"
 #include "signdpu/xmodel/xir_attr.h"
 #include "signdpu/xmodel/xmodel_file.h"
 #include "signdpu/xmodel/xmodel_writer.h"
@@ -108,74 +117,344 @@ std::vector<SubgraphInfo> Model::Describe() const {
 
 namespace {
 
-bool DpuDevicePresent() {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  // Edge boards: the zocl DRM device plus an xclbin where VART looks for it
-  // [source: vart/dpu-controller and xrt-device-handle read XLNX_VART_FIRMWARE,
-  // default /run/media/mmcblk0p1/dpu.xclbin or /usr/lib/dpu.xclbin].
-  const bool render = fs::exists("/dev/dri/renderD128", ec) || fs::exists("/dev/dpu", ec);
-  if (!render) return false;
-  if (const char* fw = std::getenv("XLNX_VART_FIRMWARE")) return fs::exists(fw, ec);
-  return fs::exists("/run/media/mmcblk0p1/dpu.xclbin", ec) || fs::exists("/media/sd-mmcblk0p1/dpu.xclbin", ec) ||
-         fs::exists("/usr/lib/dpu.xclbin", ec);
-}
+// ---- what `run` can run ------------------------------------------------------
 
-// Creates a `run` runner in a child process: VART aborts the process (glog
-// CHECK) when no DPU is present or the fingerprint does not match, so the
-// parent only learns "it would have worked" or the child's last log line.
-Status ProbeRunInChild(const xir::Subgraph* subgraph) {
-  int pipefd[2];
-  if (pipe(pipefd) != 0) return Internal("pipe() failed");
-  const pid_t pid = fork();
-  if (pid < 0) return Internal("fork() failed");
-  if (pid == 0) {
-    dup2(pipefd[1], STDERR_FILENO);
-    close(pipefd[0]);
-    auto r = vart::Runner::create_runner(subgraph, "run");
-    _exit(r ? 0 : 3);
-  }
-  close(pipefd[1]);
-  std::string child_err;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(pipefd[0], buf, sizeof buf)) > 0) child_err.append(buf, static_cast<size_t>(n));
-  close(pipefd[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return Status::Ok();
-  // Keep the most telling line of the child's log.
-  std::string last;
-  size_t start = 0;
-  while (start < child_err.size()) {
-    size_t end = child_err.find('\n', start);
-    if (end == std::string::npos) end = child_err.size();
-    std::string line = child_err.substr(start, end - start);
-    if (!line.empty() && (last.empty() || line.find("Check failed") != std::string::npos ||
-                          line.find("fingerprint") != std::string::npos || line.find("ERROR") != std::string::npos))
-      last = line;
-    start = end + 1;
-  }
-  if (last.find("fingerprint") != std::string::npos) {
-    return Unsupported("the xmodel was compiled for another DPU configuration (fingerprint mismatch): recompile it with "
-                       "vai_c_xir and this board's arch.json; VART said: " + last);
-  }
-  return Unsupported("mode run: Xilinx's DPU runner could not start on this machine" +
-                     (last.empty() ? std::string(" (no DPU?)") : ": " + last));
+// Ops a CPU/USER subgraph may hold for `signdpu run`: what the app computes
+// itself on the DPU output (fix2float, softmax; reshapes keep memory order)
+// and inputs. Checked against our host xmodels (fix2float, softmax) and the
+// Vitis AI 2.5 compiled fixtures (data, data-fix in USER subgraphs).
+bool RunnableCpuOp(const std::string& type) {
+  static const char* const kOps[] = {"fix2float", "softmax", "reshape", "reshape-fix", "flatten",
+                                     "identity",  "data",    "data-fix"};
+  for (const char* op : kOps)
+    if (type == op) return true;
+  return false;
 }
 
 }  // namespace
+
+Status CheckRunnable(const Model& model) {
+  for (const xir::Subgraph* sg : model.graph().get_root_subgraph()->children_topological_sort()) {
+    const std::string device = xmodel::SubgraphDevice(sg);
+    if (device == "DPU") continue;
+    // A const is a parameter of the op it feeds: fine when every op it feeds
+    // is (e.g. a shape for reshape); otherwise the op it feeds is the one to
+    // name, so consts are looked at last.
+    const xir::Op* bad = nullptr;
+    for (const xir::Op* op : sg->topological_sort()) {
+      if (op->get_type() == "const" || RunnableCpuOp(op->get_type())) continue;
+      bad = op;
+      break;
+    }
+    if (bad == nullptr) {
+      for (const xir::Op* op : sg->topological_sort()) {
+        if (op->get_type() != "const") continue;
+        for (const xir::Op* user : op->get_fanout_ops())
+          if (!RunnableCpuOp(user->get_type())) bad = op;
+        if (bad != nullptr) break;
+      }
+    }
+    if (bad != nullptr) {
+      return Unsupported(model.path() + ": subgraph " + sg->get_name() + " (" + device + ") holds op '" +
+                         bad->get_type() + "' (" + bad->get_name() +
+                         "), which `signdpu run` does not execute (it runs one DPU subgraph followed only by "
+                         "fix2float/softmax/reshape/flatten/identity); `signdpu inspect` and `dump` still work");
+    }
+  }
+  if (model.dpu_subgraphs().size() != 1) {
+    return Unsupported(model.path() + ": " + std::to_string(model.dpu_subgraphs().size()) +
+                       " DPU subgraphs; `signdpu run` runs single-DPU-subgraph classifiers "
+                       "(use `signdpu dump` to check each subgraph)");
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+std::string Hex(uint64_t v) {
+  char text[24];
+  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(v));
+  return text;
+}
+
+// The two DPUCZDX8G_ISA1_B4096 fingerprints a ZCU104 user meets
+// (docs/xmodel.md: target-factory of each release).
+constexpr uint64_t kFingerprintVai25 = 0x101000016010407ULL;
+constexpr uint64_t kFingerprintVai30 = 0x101000056010407ULL;
+
+std::string ReleaseOf(uint64_t fp) {
+  if (fp == kFingerprintVai25) return " (Vitis AI 2.5)";
+  if (fp == kFingerprintVai30) return " (Vitis AI 3.0+)";
+  return "";
+}
+
+}  // namespace
+
+Status CheckFingerprint(const std::string& model_path, const std::string& subgraph, uint64_t model_fingerprint,
+                        const BoardFingerprints& board) {
+  if (model_fingerprint == 0) return Status::Ok();  // VART skips the check too (dpu_runner_base_imp.cpp:665-670)
+  for (uint64_t core : board.values) {
+    if (core == 0 || core == model_fingerprint) continue;  // 0: VART skips (:671-674)
+    return Unsupported(model_path + ": DPU fingerprint mismatch: the model (subgraph " + subgraph + ") has " +
+                       Hex(model_fingerprint) + ReleaseOf(model_fingerprint) + ", " + board.source + " has " + Hex(core) +
+                       ReleaseOf(core) +
+                       "; recompile the model with the board's Vitis AI release: 2.5 -> 0x101000016010407, 3.0+ -> "
+                       "0x101000056010407 for DPUCZDX8G_ISA1_B4096 (VART would abort on the first frame)");
+  }
+  return Status::Ok();
+}
+
+std::string DpuFirmwarePath(const std::string& vart_conf) {
+  if (const char* fw = std::getenv("XLNX_VART_FIRMWARE"); fw != nullptr && fw[0] != '\0') return fw;
+  // vitis::ai::SimpleConfig: "key: value" lines (the file VART ships holds
+  // "firmware: /run/media/mmcblk0p1/dpu.xclbin", xrt-device-handle/src/vart.conf).
+  std::ifstream in(vart_conf);
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    auto trim = [](std::string t) {
+      const size_t b = t.find_first_not_of(" \t\r");
+      const size_t e = t.find_last_not_of(" \t\r");
+      return b == std::string::npos ? std::string() : t.substr(b, e - b + 1);
+    };
+    if (trim(line.substr(0, colon)) == "firmware") {
+      const std::string value = trim(line.substr(colon + 1));
+      if (!value.empty()) return value;
+    }
+  }
+  return "/usr/lib/dpu.xclbin";
+}
+
+namespace {
+
+bool DpuDevicePresent(std::string* firmware) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  // Edge boards: the zocl DRM render node XRT opens, plus the xclbin VART loads.
+  *firmware = DpuFirmwarePath();
+  const bool render = fs::exists("/dev/dri/renderD128", ec) || fs::exists("/dev/dpu", ec);
+  return render && fs::exists(*firmware, ec);
+}
+
+// SIGNDPU_PROBE_TIMEOUT_MS, 100..600000; default 30 s (under the unit's
+// TimeoutStartSec=60s). A malformed value is an error, not the default.
+Result<int> ProbeTimeoutMs() {
+  const char* text = std::getenv("SIGNDPU_PROBE_TIMEOUT_MS");
+  if (text == nullptr || text[0] == '\0') return 30000;
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || v < 100 || v > 600000)
+    return InvalidArgument(std::string("SIGNDPU_PROBE_TIMEOUT_MS='") + text + "': expected milliseconds in [100, 600000]");
+  return static_cast<int>(v);
+}
+
+// The runner exactly as CreateRunner makes it (also in the probe child).
+std::unique_ptr<vart::Runner> MakeRunner(const xir::Subgraph* subgraph, RunMode mode, int emu_batch) {
+  if (mode == RunMode::kRun) return vart::Runner::create_runner(subgraph, "run");
+  auto attrs = xir::Attrs::create();
+  attrs->set_attr<std::string>("mode", "ref");
+  if (emu_batch > 0 && std::getenv("SIGNDPU_EMU_BATCH") == nullptr) attrs->set_attr<int>("signdpu_emu_batch", emu_batch);
+  attrs->set_attr<std::map<std::string, std::string>>("lib", {{"DPU", xmodel::kEmulatorRunnerLibrary}});
+  return vart::Runner::create_runner_with_attrs(subgraph, attrs.get());
+}
+
+// One job on a zero input, as the first frame would run it. 0 = done.
+int RunZeroJob(vart::Runner* runner) {
+  auto in = vart::alloc_cpu_flat_tensor_buffers(runner->get_input_tensors());
+  auto out = vart::alloc_cpu_flat_tensor_buffers(runner->get_output_tensors());
+  std::vector<vart::TensorBuffer*> ins, outs;
+  for (auto& b : in) {
+    std::vector<int32_t> zero(b->get_tensor()->get_shape().size(), 0);
+    auto [addr, size] = b->data(zero);
+    std::memset(reinterpret_cast<void*>(addr), 0, size);
+    ins.push_back(b.get());
+  }
+  for (auto& b : out) outs.push_back(b.get());
+  auto job = runner->execute_async(ins, outs);
+  if (job.second != 0) return job.second;
+  return runner->wait(static_cast<int>(job.first), -1);
+}
+
+// The board's fingerprints the way VART's runner reads them
+// (session_->get_dpu_controller()->get_fingerprint(device_core_id),
+// dpu-runner/src/dpu_runner_base_imp.cpp:661-663; the controller is
+// xir::DpuController::get_instance(), dpu_session_base_imp.cpp:109). The
+// controller library is dlopen()ed so the app has no link dependency on it;
+// on the board libvart-dpu-runner.so depends on it anyway.
+bool ReadBoardFingerprints(std::vector<uint64_t>* out) {
+  void* lib = dlopen("libvart-dpu-controller.so.2", RTLD_NOW | RTLD_GLOBAL);
+  if (lib == nullptr) lib = dlopen("libvart-dpu-controller.so", RTLD_NOW | RTLD_GLOBAL);
+  if (lib == nullptr) return false;
+  using GetInstance = std::shared_ptr<xir::DpuController> (*)();
+  auto get = reinterpret_cast<GetInstance>(dlsym(lib, "_ZN3xir13DpuController12get_instanceEv"));
+  if (get == nullptr) return false;
+  std::shared_ptr<xir::DpuController> controller = get();  // may abort: we are the child
+  if (!controller) return false;
+  for (size_t i = 0; i < controller->get_num_of_dpus(); ++i) out->push_back(controller->get_fingerprint(i));
+  return true;
+}
+
+uint64_t ModelFingerprint(const xir::Subgraph* subgraph) {
+  uint64_t fp = 0;
+  ReadAttr(subgraph, "dpu_fingerprint", &fp);
+  return fp;
+}
+
+struct ProbeRecord {
+  Status status;
+  BoardFingerprints board;
+};
+
+std::mutex g_probe_mu;
+std::map<std::pair<const xir::Subgraph*, RunMode>, ProbeRecord>& ProbeCache() {
+  static auto* cache = new std::map<std::pair<const xir::Subgraph*, RunMode>, ProbeRecord>();
+  return *cache;
+}
+
+ProbeRecord ProbeOnce(const xir::Subgraph* subgraph, RunMode mode, int emu_batch) {
+  std::lock_guard<std::mutex> lock(g_probe_mu);
+  auto key = std::make_pair(subgraph, mode);
+  auto it = ProbeCache().find(key);
+  if (it != ProbeCache().end()) return it->second;
+
+  ProbeRecord rec;
+  const std::string where = "subgraph " + subgraph->get_name();
+  const uint64_t model_fp = ModelFingerprint(subgraph);
+  if (mode == RunMode::kRef) {
+    rec.board.source = std::string("the emulated board (") + emu::kFingerprintEnv + ")";
+    auto fp = emu::BoardFingerprintFromEnv();
+    if (!fp.ok()) rec.status = fp.status();
+    else if (fp->has_value()) rec.board.values.push_back(**fp);
+  } else {
+    rec.board.source = "this board's DPU";
+  }
+  // XLNX_ENABLE_FINGERPRINT_CHECK=0 turns VART's own check off
+  // (dpu_runner_base_imp.cpp:40 and 648): then this one is off too.
+  const char* vart_check = std::getenv("XLNX_ENABLE_FINGERPRINT_CHECK");
+  const bool check_fp = !(mode == RunMode::kRun && vart_check != nullptr && std::string(vart_check) == "0");
+  int timeout_ms = 0;
+  if (rec.status.ok()) {
+    auto t = ProbeTimeoutMs();
+    if (t.ok()) timeout_ms = *t;
+    else rec.status = t.status();
+  }
+  if (rec.status.ok()) {
+    // Exit codes of the child: 3 no runner, 4 fingerprint mismatch, 5 job failed.
+    xmodel::internal::ChildOutcome child = xmodel::internal::RunInChild(
+        [&](int report_fd) {
+          if (mode == RunMode::kRun) {
+            std::vector<uint64_t> fps;
+            if (ReadBoardFingerprints(&fps)) {
+              std::string line = "fingerprints";
+              for (uint64_t v : fps) line += " " + std::to_string(v);
+              xmodel::internal::WriteAll(report_fd, line + "\n");
+              for (uint64_t v : fps)
+                if (check_fp && model_fp != 0 && v != 0 && v != model_fp) _exit(4);  // the job would abort: do not run it
+            }
+          }
+          auto runner = MakeRunner(subgraph, mode, emu_batch);
+          if (!runner) _exit(3);
+          const int rc = RunZeroJob(runner.get());
+          if (rc != 0) _exit(5);
+          xmodel::internal::WriteChildOk(report_fd);
+          _exit(0);
+        },
+        timeout_ms);
+    std::istringstream report(child.report);
+    std::string word;
+    if (report >> word && word == "fingerprints") {
+      uint64_t v;
+      while (report >> v) rec.board.values.push_back(v);
+    }
+    if (!check_fp) rec.board.values.clear();
+    const char* what = mode == RunMode::kRun ? "mode run: Xilinx's DPU runner" : "mode ref: the emulator";
+    if (!child.started) {
+      rec.status = Internal(std::string(what) + ": cannot start the probe process for " + where + " (" + child.error + ")");
+    } else if (Status fp = CheckFingerprint(subgraph->get_graph()->get_name(), subgraph->get_name(), model_fp, rec.board);
+               !fp.ok()) {
+      rec.status = fp;  // named by the caller
+    } else if (child.timed_out) {
+      // On a board the usual cause: VART's runner waits (blocking lockf) for
+      // /tmp/DPU_0 while another process holds the DPU
+      // [source: v2.5 vart/xrt-device-handle/src/xrt_device_handle_imp.cpp:244-251,
+      // vart/util/src/lock.cpp:76, vart/util/src/file_lock_lnx.cpp:27-43].
+      rec.status = Unsupported(
+          std::string(what) + ": the probe of " + where + " did not finish within " + std::to_string(timeout_ms) +
+          " ms" +
+          (mode == RunMode::kRun
+               ? std::string(" (another process probably holds the DPU: VART waits on the lock file /tmp/DPU_0, "
+                             "see docs/deployment.md; check with `fuser /tmp/DPU_0`)")
+               : std::getenv(emu::kStallEnv) != nullptr ? std::string(" (") + emu::kStallEnv + " is set)" : std::string()) +
+          "; SIGNDPU_PROBE_TIMEOUT_MS changes the limit");
+    } else if (!child.success) {
+      std::string how = child.HowItEnded();
+      if (how == "exit 3") how += ": no runner";
+      if (how == "exit 5") how += ": the probe job on a zero input failed";
+      if (how == "exit 0") how += " without the success token";
+      const std::string key = child.key_line.empty() ? how : child.key_line + " [" + how + "]";
+      if (mode == RunMode::kRun)
+        rec.status = Unsupported(std::string(what) + " could not run " + where + " on this machine: " + key);
+      else
+        rec.status = Unsupported(std::string(what) + " cannot run " + where + ": " + key);
+    }
+  }
+  ProbeCache().emplace(key, rec);
+  return rec;
+}
+
+}  // namespace
+
+Status ProbeRunner(const xir::Subgraph* subgraph, RunMode mode, int emu_batch) {
+  if (subgraph == nullptr) return InvalidArgument("ProbeRunner: null subgraph");
+  return ProbeOnce(subgraph, mode, emu_batch).status;
+}
+
+Result<RunPlan> PrepareRun(RunMode requested, const Model& model, int emu_batch) {
+  SIGNDPU_RETURN_IF_ERROR(CheckRunnable(model));
+  const xir::Subgraph* sg = model.dpu_subgraphs().front();
+  RunPlan plan;
+  auto finish = [&](RunMode mode) -> Result<RunPlan> {
+    ProbeRecord rec = ProbeOnce(sg, mode, emu_batch);
+    plan.mode = mode;
+    plan.board = rec.board;
+    SIGNDPU_RETURN_IF_ERROR(CheckFingerprint(model.path(), sg->get_name(), ModelFingerprint(sg), rec.board));
+    if (!rec.status.ok()) return Status(rec.status.code(), model.path() + ": " + rec.status.message());
+    return plan;
+  };
+  if (requested != RunMode::kAuto) {
+    plan.why = std::string("mode ") + RunModeName(requested) + " requested";
+    return finish(requested);
+  }
+  std::string firmware;
+  if (!DpuDevicePresent(&firmware)) {
+    plan.why = "auto: no DPU (/dev/dri/renderD128 and " + firmware + ") found, using the emulator (ref)";
+    return finish(RunMode::kRef);
+  }
+  ProbeRecord rec = ProbeOnce(sg, RunMode::kRun, emu_batch);
+  // A present DPU with another fingerprint is the user's error, not a reason
+  // to fall back to the (slow) emulator.
+  SIGNDPU_RETURN_IF_ERROR(CheckFingerprint(model.path(), sg->get_name(), ModelFingerprint(sg), rec.board));
+  if (rec.status.ok()) {
+    plan.why = "auto: DPU present, using Xilinx's DPU runner (run)";
+    return finish(RunMode::kRun);
+  }
+  plan.why = "auto: DPU device present but unusable (" + rec.status.message() + "); using the emulator (ref)";
+  return finish(RunMode::kRef);
+}
 
 RunMode ResolveMode(RunMode requested, const Model& model, std::string* why) {
   if (requested != RunMode::kAuto) {
     *why = std::string("mode ") + RunModeName(requested) + " requested";
     return requested;
   }
-  if (!DpuDevicePresent()) {
-    *why = "auto: no DPU device (/dev/dri/renderD128 + dpu.xclbin) found, using the emulator (ref)";
+  std::string firmware;
+  if (!DpuDevicePresent(&firmware)) {
+    *why = "auto: no DPU (/dev/dri/renderD128 and " + firmware + ") found, using the emulator (ref)";
     return RunMode::kRef;
   }
-  Status probe = ProbeRunInChild(model.dpu_subgraphs().front());
+  Status probe = ProbeRunner(model.dpu_subgraphs().front(), RunMode::kRun);
   if (probe.ok()) {
     *why = "auto: DPU present, using Xilinx's DPU runner (run)";
     return RunMode::kRun;
@@ -186,24 +465,13 @@ RunMode ResolveMode(RunMode requested, const Model& model, std::string* why) {
 
 Result<std::unique_ptr<vart::Runner>> CreateRunner(const xir::Subgraph* subgraph, RunMode mode, int emu_batch) {
   try {
-    if (mode == RunMode::kRun) {
-      SIGNDPU_RETURN_IF_ERROR(ProbeRunInChild(subgraph));
-      auto r = vart::Runner::create_runner(subgraph, "run");
-      if (!r) return Internal("Xilinx's DPU runner returned no runner for subgraph " + subgraph->get_name());
-      return r;
-    }
-    // The plugin is linked into this program (same SONAME as the library
-    // libvart dlopen()s), so it is always found; probing first turns an
-    // unsupported op into a Status instead of a null runner.
-    SIGNDPU_RETURN_IF_ERROR(emu::ProbeSubgraph(subgraph));
-    auto attrs = xir::Attrs::create();
-    attrs->set_attr<std::string>("mode", "ref");
-    if (emu_batch > 0 && std::getenv("SIGNDPU_EMU_BATCH") == nullptr) attrs->set_attr<int>("signdpu_emu_batch", emu_batch);
-    attrs->set_attr<std::map<std::string, std::string>>("lib", {{"DPU", xmodel::kEmulatorRunnerLibrary}});
-    auto r = vart::Runner::create_runner_with_attrs(subgraph, attrs.get());
+    SIGNDPU_RETURN_IF_ERROR(ProbeRunner(subgraph, mode, emu_batch));
+    auto r = MakeRunner(subgraph, mode, emu_batch);
     if (!r) {
-      return Unsupported("the emulator cannot run DPU subgraph " + subgraph->get_name() +
-                         " (see the log line above for the op)");
+      return mode == RunMode::kRun
+                 ? Internal("Xilinx's DPU runner returned no runner for subgraph " + subgraph->get_name())
+                 : Unsupported("the emulator cannot run DPU subgraph " + subgraph->get_name() +
+                               " (see the log line above for the op)");
     }
     return r;
   } catch (const std::exception& e) {

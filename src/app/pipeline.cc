@@ -201,60 +201,23 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
       vart::Runner* runner = runners[static_cast<size_t>(t)].get();
       auto rin = runner->get_input_tensors();
       auto rout = runner->get_output_tensors();
-      // Two buffer sets: fill one while the runner executes the other.
-      std::vector<std::unique_ptr<vart::TensorBuffer>> ib[2], ob[2];
-      for (int k = 0; k < 2; ++k) {
-        ib[k] = vart::alloc_cpu_flat_tensor_buffers(rin);
-        ob[k] = vart::alloc_cpu_flat_tensor_buffers(rout);
-      }
-      std::vector<Item> pending[2];
-      std::pair<uint32_t, int> job[2] = {{0, -1}, {0, -1}};
-      Clock::time_point submitted[2];
-      Clock::time_point last_end{};
+      // One buffer set per runner. The edge DPU runner runs the job inside
+      // execute_async and its wait returns at once
+      // [source: vart/dpu-runner/src/imp/dpu_runner_ddr.cpp:172-187 and 212,
+      // tag v2.5], so a second buffer set would not overlap anything: the
+      // overlap comes from one runner per thread, each session bound to a
+      // DPU core in turn (dpu_session_base_imp.cpp:72), with threads >= cores.
+      auto ib = vart::alloc_cpu_flat_tensor_buffers(rin);
+      auto ob = vart::alloc_cpu_flat_tensor_buffers(rout);
+      // Full-rank indices: outputs may be [N,C], [N,1,1,C] or [N,H,W,C].
+      const std::vector<int32_t> in_origin(rin[0]->get_shape().size(), 0);
+      const std::vector<int32_t> out_origin(rout[0]->get_shape().size(), 0);
       std::vector<float> logits(static_cast<size_t>(classes)), probs(static_cast<size_t>(classes));
 
-      auto finish = [&](int k) -> bool {
-        if (pending[k].empty()) return true;
-        const int rc = runner->wait(static_cast<int>(job[k].first), -1);
-        // Runner busy time: a runner executes its jobs one after another, so
-        // job k occupies [max(submit, end of the previous job), its wait's
-        // return]. The wait returns at most one preprocessing step late, so
-        // this is an upper bound of the DPU time (docs/benchmarks.md).
-        const auto now = Clock::now();
-        const auto begin = std::max(submitted[k], last_end);
-        ws.dpu_seconds += std::chrono::duration<double>(now - begin).count();
-        last_end = now;
-        if (rc != 0) {
-          ws.status = Internal("runner wait returned " + std::to_string(rc));
-          return false;
-        }
-        auto [out_addr, out_bytes] = ob[k][0]->data({0, 0});
-        (void)out_bytes;
-        const int8_t* out = reinterpret_cast<const int8_t*>(out_addr);
-        std::vector<Done> done;
-        for (size_t i = 0; i < pending[k].size(); ++i) {
-          reference::Fix2Float(out + i * classes, classes, out_info.fix_point, logits.data());
-          reference::Softmax(logits.data(), 1, classes, probs.data());
-          Done d;
-          d.result.index = pending[k][i].frame.index;
-          d.result.id = pending[k][i].frame.id;
-          d.result.label = pending[k][i].frame.label;
-          d.result.top = reference::TopK(probs.data(), classes, o.top_k);
-          d.result.latency_us = std::chrono::duration<double, std::micro>(Clock::now() - pending[k][i].read_at).count();
-          if (keep_images) d.image = pending[k][i].frame.image;
-          done.push_back(std::move(d));
-        }
-        ws.frames += static_cast<int64_t>(pending[k].size());
-        pending[k].clear();
-        results.Push(std::move(done));
-        return true;
-      };
-
-      int k = 0;
       while (!failed) {
         std::vector<Item> items = queue.PopBatch(static_cast<size_t>(batch));
         if (items.empty()) break;
-        auto [in_addr, in_bytes] = ib[k][0]->data({0, 0, 0, 0});
+        auto [in_addr, in_bytes] = ib[0]->data(in_origin);
         if (static_cast<int64_t>(in_bytes) < in_size * static_cast<int64_t>(items.size())) {
           ws.status = Internal("runner input buffer has " + std::to_string(in_bytes) + " bytes");
           failed = true;
@@ -279,30 +242,47 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
         if (failed) break;
         if (good.empty()) continue;
         // Unused batch slots hold stale data; their outputs are ignored.
-        submitted[k] = Clock::now();
-        std::vector<vart::TensorBuffer*> inp = {ib[k][0].get()}, outp = {ob[k][0].get()};
-        job[k] = runner->execute_async(inp, outp);
-        if (job[k].second != 0) {
-          ws.status = Internal("execute_async returned status " + std::to_string(job[k].second));
+        // DPU time = execute_async + wait: on the board the job runs inside
+        // execute_async; with an asynchronous runner (the emulator by
+        // default) inside wait. Either way this is the runner's time for the
+        // job, including VART's copies in and out.
+        const auto t0 = Clock::now();
+        std::vector<vart::TensorBuffer*> inp = {ib[0].get()}, outp = {ob[0].get()};
+        const std::pair<uint32_t, int> job = runner->execute_async(inp, outp);
+        if (job.second != 0) {
+          ws.status = Internal("execute_async returned status " + std::to_string(job.second));
           failed = true;
           break;
         }
-        pending[k] = std::move(good);
-        // Finish the other set (submitted earlier) while this one runs.
-        if (!finish(1 - k)) {
+        const int rc = runner->wait(static_cast<int>(job.first), -1);
+        ws.dpu_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+        if (rc != 0) {
+          ws.status = Internal("runner wait returned " + std::to_string(rc));
           failed = true;
           break;
         }
-        k = 1 - k;
-      }
-      if (!failed) finish(1 - k);
-      if (!failed) finish(k);
-      // Never free buffers a runner may still be writing into: after a
-      // failure elsewhere, wait for this worker's jobs in flight first.
-      for (int slot = 0; slot < 2; ++slot) {
-        if (pending[slot].empty()) continue;
-        (void)runner->wait(static_cast<int>(job[slot].first), -1);
-        pending[slot].clear();
+        auto [out_addr, out_bytes] = ob[0]->data(out_origin);
+        if (static_cast<int64_t>(out_bytes) < classes * static_cast<int64_t>(good.size())) {
+          ws.status = Internal("runner output buffer has " + std::to_string(out_bytes) + " bytes");
+          failed = true;
+          break;
+        }
+        const int8_t* out = reinterpret_cast<const int8_t*>(out_addr);
+        std::vector<Done> done;
+        for (size_t i = 0; i < good.size(); ++i) {
+          reference::Fix2Float(out + i * classes, classes, out_info.fix_point, logits.data());
+          reference::Softmax(logits.data(), 1, classes, probs.data());
+          Done d;
+          d.result.index = good[i].frame.index;
+          d.result.id = good[i].frame.id;
+          d.result.label = good[i].frame.label;
+          d.result.top = reference::TopK(probs.data(), classes, o.top_k);
+          d.result.latency_us = std::chrono::duration<double, std::micro>(Clock::now() - good[i].read_at).count();
+          if (keep_images) d.image = good[i].frame.image;
+          done.push_back(std::move(d));
+        }
+        ws.frames += static_cast<int64_t>(good.size());
+        results.Push(std::move(done));
       }
       results.WorkerDone();
     });
@@ -351,7 +331,11 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
       ++next;
     }
     const auto now = Clock::now();
-    if (o.notifier) (void)o.notifier->Watchdog();
+    // Ping only when frames were emitted since the last ping: a stalled
+    // source (a camera that delivers nothing) or a hung DPU job stops the
+    // pings and systemd restarts the service after WatchdogSec
+    // (docs/deployment.md, "Watchdog"). A finished CSV ends the run instead.
+    if (o.notifier) (void)o.notifier->WatchdogIfProgress(static_cast<uint64_t>(emitted));
     if (now - last_status > std::chrono::seconds(1)) {
       const double secs = std::chrono::duration<double>(now - start).count();
       if (o.notifier) (void)o.notifier->Status(io::ServiceNotifier::FpsStatusText(emitted / secs, static_cast<uint64_t>(emitted)));

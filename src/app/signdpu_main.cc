@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
   src_group->add_option("--images", images, "folder of images");
   src_group->require_option(1);
   run->add_option("--labels", labels_path, "class names, one per line (line i = class i)");
-  run->add_option("--threads", threads, "worker threads, one runner each")->check(CLI::Range(1, 64));
+  run->add_option("--threads", threads, "worker threads, one runner each (default 2: both ZCU104 DPU cores busy)")->check(CLI::Range(1, 64));
   run->add_option("--mode", mode_text, "auto | run (Xilinx DPU runner) | ref (signdpu emulator)");
   run->add_flag("--json", json, "per-frame results as JSON lines");
   run->add_option("--summary-json", summary_json, "write the summary as JSON to this path");
@@ -185,6 +185,11 @@ int main(int argc, char** argv) {
     if (!l.ok()) return Fail(l.status());
     labels = *l;
   }
+  // Start-up checks (runnable ops, mode, the runner probe, the DPU
+  // fingerprint) before the source is opened and before READY=1.
+  auto plan = signdpu::app::PrepareRun(*mode, **model, emu_batch);
+  if (!plan.ok()) return Fail(plan.status());
+  std::fprintf(stderr, "signdpu: %s\n", plan->why.c_str());
   signdpu::Result<std::unique_ptr<signdpu::io::FrameSource>> source = signdpu::NotFound("no source");
   if (!csv.empty()) {
     signdpu::io::CsvOptions o;
@@ -204,10 +209,8 @@ int main(int argc, char** argv) {
   }
   if (!source.ok()) return Fail(source.status());
 
-  std::string why;
   signdpu::app::PipelineOptions p;
-  p.mode = signdpu::app::ResolveMode(*mode, **model, &why);
-  std::fprintf(stderr, "signdpu: %s\n", why.c_str());
+  p.mode = plan->mode;
   p.threads = threads;
   p.emu_batch = emu_batch;
   p.top_k = top_k;

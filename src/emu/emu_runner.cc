@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -21,8 +22,10 @@
 #include <xir/graph/subgraph.hpp>
 #include <xir/tensor/tensor.hpp>
 
+#include "signdpu/emu/board_mode.h"
 #include "signdpu/kernels/fix_graph.h"
 #include "signdpu/xmodel/dpu_subgraph_reader.h"
+#include "signdpu/xmodel/xir_attr.h"
 
 namespace signdpu::emu {
 
@@ -84,6 +87,10 @@ class EmuRunner final : public vart::Runner {
     r->name_ = subgraph->get_name();
     r->options_ = options;
     r->graph_ = std::move(graph);
+    // The model's fingerprint as VART's DpuKernel::get_fingerprint reads it
+    // (dpu-runner/src/dpu_kernel.cpp:223-229 at v2.5): 0 when absent.
+    auto fp = xmodel::GetAttr<uint64_t>(subgraph, "dpu_fingerprint", "");
+    r->model_fingerprint_ = fp.ok() ? *fp : 0;
     const xir::Graph* xg = subgraph->get_graph();
     SIGNDPU_RETURN_IF_ERROR(r->CloneTensors(xg, r->graph_.inputs, &r->inputs_));
     SIGNDPU_RETURN_IF_ERROR(r->CloneTensors(xg, r->graph_.outputs, &r->outputs_));
@@ -92,7 +99,9 @@ class EmuRunner final : public vart::Runner {
                                FixGraphExecutor::Create(r->graph_, options.batch, options.kernel_path));
       r->executors_.push_back(std::move(ex));
     }
-    for (int i = 0; i < options.num_threads; ++i) r->workers_.emplace_back([p = r.get(), i] { p->WorkerLoop(i); });
+    // Board mode SIGNDPU_EMU_SYNC: no workers; execute_async runs the job.
+    if (!options.sync)
+      for (int i = 0; i < options.num_threads; ++i) r->workers_.emplace_back([p = r.get(), i] { p->WorkerLoop(i); });
     return r;
   }
 
@@ -108,6 +117,7 @@ class EmuRunner final : public vart::Runner {
       queue_.clear();
     }
     work_cv_.notify_all();
+    stall_cv_.notify_all();
     for (std::thread& t : workers_) t.join();
   }
 
@@ -115,11 +125,13 @@ class EmuRunner final : public vart::Runner {
                                          const std::vector<vart::TensorBuffer*>& output) override {
     try {
       auto job = std::make_shared<Job>();
-      Status s = PrepareJob(input, output, job.get());
+      Status s = CheckFingerprint();
+      if (s.ok()) s = PrepareJob(input, output, job.get());
       if (!s.ok()) {
         LOG(ERROR) << "signdpu-emu: subgraph " << name_ << ": execute_async rejected: " << s.message();
         return {0u, -1};
       }
+      if (options_.sync) return RunSync(job);
       {
         std::lock_guard<std::mutex> lock(mu_);
         if (stop_) return {0u, -1};
@@ -171,6 +183,51 @@ class EmuRunner final : public vart::Runner {
 
  private:
   EmuRunner() = default;
+
+  // VART 2.5 compares the model's and the DPU core's fingerprints on every
+  // run and aborts on a mismatch (dpu-runner/src/dpu_runner_base_imp.cpp:
+  // 648-650); either being 0 disables the check (:665-674). Same rule here,
+  // with an error status instead of the abort.
+  Status CheckFingerprint() const {
+    if (!options_.board_fingerprint || *options_.board_fingerprint == 0 || model_fingerprint_ == 0) return Status::Ok();
+    if (model_fingerprint_ == *options_.board_fingerprint) return Status::Ok();
+    char text[160];
+    std::snprintf(text, sizeof text, "fingerprint check failure: model_fingerprint 0x%llx, dpu_fingerprint 0x%llx (%s)",
+                  static_cast<unsigned long long>(model_fingerprint_),
+                  static_cast<unsigned long long>(*options_.board_fingerprint), kFingerprintEnv);
+    return Unsupported(text);
+  }
+
+  // Sleeps the board-mode stall (plus the delay) unless the runner is being
+  // destroyed; returns false when it was.
+  bool Stall() {
+    const int ms = options_.delay_ms + options_.stall_ms;
+    if (ms <= 0) return true;
+    std::unique_lock<std::mutex> lock(mu_);
+    return !stall_cv_.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stop_; });
+  }
+
+  // SIGNDPU_EMU_SYNC: the job runs here, on the caller's thread, as the edge
+  // DPU runner does (dpu-runner/src/imp/dpu_runner_ddr.cpp:172-187); wait()
+  // then finds it done.
+  std::pair<uint32_t, int> RunSync(const std::shared_ptr<Job>& job) {
+    std::lock_guard<std::mutex> run_lock(sync_mu_);  // one job at a time, like DpuRunnerImp's mutex
+    int status = 0;
+    if (!Stall()) return {0u, -1};
+    try {
+      Execute(*executors_[0], *job, &sync_in_stage_, &sync_out_stage_);
+    } catch (const std::exception& e) {
+      LOG(ERROR) << "signdpu-emu: subgraph " << name_ << ": job failed: " << e.what();
+      status = kWaitError;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    job->id = next_id_++;
+    if (next_id_ == 0) next_id_ = 1;
+    job->done = true;
+    job->status = status;
+    jobs_[job->id] = job;
+    return {job->id, status == 0 ? 0 : -1};
+  }
 
   static std::vector<const xir::Tensor*> Raw(const std::vector<std::unique_ptr<xir::Tensor>>& v) {
     std::vector<const xir::Tensor*> r;
@@ -276,10 +333,10 @@ class EmuRunner final : public vart::Runner {
         job = queue_.front();
         queue_.pop_front();
       }
-      if (options_.delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options_.delay_ms));
       int status = 0;
       try {
-        Execute(ex, *job, &in_stage, &out_stage);
+        if (!Stall()) status = kWaitError;  // the runner is being destroyed
+        else Execute(ex, *job, &in_stage, &out_stage);
       } catch (const std::exception& e) {
         LOG(ERROR) << "signdpu-emu: subgraph " << name_ << ": job " << job->id << " failed: " << e.what();
         status = kWaitError;
@@ -344,9 +401,12 @@ class EmuRunner final : public vart::Runner {
   std::vector<std::unique_ptr<xir::Tensor>> inputs_, outputs_;
   std::vector<std::unique_ptr<FixGraphExecutor>> executors_;  // one per worker
   std::vector<std::thread> workers_;
+  uint64_t model_fingerprint_ = 0;
+  std::mutex sync_mu_;
+  std::vector<std::vector<int8_t>> sync_in_stage_, sync_out_stage_;
 
   std::mutex mu_;
-  std::condition_variable work_cv_, done_cv_;
+  std::condition_variable work_cv_, done_cv_, stall_cv_;
   std::deque<std::shared_ptr<Job>> queue_;
   std::unordered_map<uint32_t, std::shared_ptr<Job>> jobs_;
   uint32_t next_id_ = 1;
@@ -361,6 +421,11 @@ Result<RunnerOptions> ResolveOptions(const xir::Attrs* attrs) {
   SIGNDPU_RETURN_IF_ERROR(ParseEnvInt("SIGNDPU_EMU_BATCH", 1, kMaxBatch, &o.batch));
   SIGNDPU_RETURN_IF_ERROR(ParseEnvInt("SIGNDPU_EMU_THREADS", 1, kMaxThreads, &o.num_threads));
   SIGNDPU_RETURN_IF_ERROR(ParseEnvInt("SIGNDPU_EMU_DELAY_MS", 0, kMaxDelayMs, &o.delay_ms));
+  SIGNDPU_ASSIGN_OR_RETURN(o.board_fingerprint, BoardFingerprintFromEnv());
+  int sync = 0;
+  SIGNDPU_RETURN_IF_ERROR(ParseEnvInt(kSyncEnv, 0, 1, &sync));
+  o.sync = sync == 1;
+  SIGNDPU_RETURN_IF_ERROR(ParseEnvInt(kStallEnv, 0, kMaxStallMs, &o.stall_ms));
   try {
     SIGNDPU_RETURN_IF_ERROR(ParseAttrInt(attrs, "signdpu_emu_batch", 1, kMaxBatch, &o.batch));
     SIGNDPU_RETURN_IF_ERROR(ParseAttrInt(attrs, "signdpu_emu_threads", 1, kMaxThreads, &o.num_threads));
@@ -389,12 +454,15 @@ Result<std::unique_ptr<vart::Runner>> CreateRunner(const xir::Subgraph* subgraph
     return InvalidArgument("num_threads " + std::to_string(options.num_threads));
   if (options.delay_ms < 0 || options.delay_ms > kMaxDelayMs)
     return InvalidArgument("delay_ms " + std::to_string(options.delay_ms));
+  if (options.stall_ms < 0 || options.stall_ms > kMaxStallMs)
+    return InvalidArgument("stall_ms " + std::to_string(options.stall_ms));
   try {
     SIGNDPU_ASSIGN_OR_RETURN(std::unique_ptr<EmuRunner> runner, EmuRunner::Create(subgraph, options));
     // GLOG_vmodule=emu_runner=1 (with GLOG_logtostderr=1) shows which kernels a
     // run really used; scripts/cross-test.sh checks "kernels neon" on aarch64.
     VLOG(1) << "signdpu-emu: subgraph " << subgraph->get_name() << ": kernels " << KernelPathName(options.kernel_path)
-            << ", batch " << options.batch << ", threads " << options.num_threads;
+            << ", batch " << options.batch << ", threads " << options.num_threads << (options.sync ? ", sync" : "")
+            << ", stall " << options.stall_ms << " ms";
     return std::unique_ptr<vart::Runner>(std::move(runner));
   } catch (const std::exception& e) {
     return Internal("subgraph " + (subgraph ? subgraph->get_name() : std::string("(null)")) + ": " + e.what());

@@ -68,6 +68,7 @@ ServiceNotifier& ServiceNotifier::operator=(ServiceNotifier&& other) noexcept {
   watchdog_sent_once_ = other.watchdog_sent_once_;
   last_watchdog_ = other.last_watchdog_;
   watchdog_sent_ = other.watchdog_sent_;
+  last_progress_ = other.last_progress_;
   other.options_ = Options{};
   other.options_.now = [] { return Clock::now(); };
   return *this;
@@ -97,6 +98,22 @@ ServiceNotifier& ServiceNotifier::operator=(ServiceNotifier&& other) noexcept {
     watchdog_sent_once_ = true;
     last_watchdog_ = now;
     ++watchdog_sent_;
+  }
+  return status;
+}
+
+::signdpu::Status ServiceNotifier::WatchdogIfProgress(std::uint64_t progress) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (progress <= last_progress_) return ::signdpu::Status::Ok();
+  }
+  const std::uint64_t before = watchdog_sent();
+  ::signdpu::Status status = Watchdog();
+  std::lock_guard<std::mutex> lock(mutex_);
+  // Only a ping actually sent consumes the progress: with the rate limit in
+  // between, the next call after the half interval still finds it.
+  if (status.ok() && watchdog_sent_ != before) {
+    last_progress_ = progress;
   }
   return status;
 }

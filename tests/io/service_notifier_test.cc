@@ -177,6 +177,52 @@ TEST(ServiceNotifier, WatchdogIsRateLimitedToHalfTheInterval) {
   EXPECT_EQ(notifier.watchdog_sent(), 5u);
 }
 
+// The frame loop's rule (src/app/pipeline.cc): ping only when frames
+// advanced. A stalled source or a hung DPU job (frames stop) stops the pings
+// for longer than the watchdog interval, so systemd would restart the service.
+TEST(ServiceNotifier, WatchdogIfProgressStopsWhenFramesStall) {
+  FakeNotifySocket manager(/*abstract=*/true);
+  ServiceNotifier::Clock::time_point fake_now{};
+  ServiceNotifier::Options options;
+  options.socket_address = manager.address();
+  options.watchdog_interval = microseconds(1000000);  // WatchdogSec=1s -> at most one ping per 500 ms
+  options.now = [&] { return fake_now; };
+  ServiceNotifier notifier(options);
+
+  // The loop runs every 10 ms (ResultQueue::Pop's wake-up is 200 ms; finer
+  // here). No frame yet: start-up after READY=1 sends nothing.
+  uint64_t frames = 0;
+  auto loop = [&](int from_ms, int to_ms, bool advancing) {
+    for (int t = from_ms; t < to_ms; t += 10) {
+      fake_now = ServiceNotifier::Clock::time_point(milliseconds(t));
+      if (advancing) ++frames;
+      ASSERT_TRUE(notifier.WatchdogIfProgress(frames).ok()) << "t=" << t;
+    }
+  };
+  loop(0, 300, false);
+  EXPECT_EQ(notifier.watchdog_sent(), 0u) << "no frame, no ping";
+  loop(300, 2300, true);  // frames flow for 2 s: pings at 300, 800, 1300, 1800 ms
+  EXPECT_EQ(notifier.watchdog_sent(), 4u);
+  loop(2300, 7300, false);  // a hung job / a camera delivering nothing for 5 s
+  EXPECT_EQ(notifier.watchdog_sent(), 4u) << "no ping while stalled: > WatchdogSec without WATCHDOG=1";
+  loop(7300, 7400, true);  // frames again: the next call pings at once
+  EXPECT_EQ(notifier.watchdog_sent(), 5u);
+  EXPECT_EQ(manager.Receive(5), std::vector<std::string>(5, "WATCHDOG=1"));
+  EXPECT_TRUE(manager.Extra().empty());
+
+  // Progress seen during the rate-limit window is not lost: one frame at
+  // 7450 ms (too early) is still pinged for at 7800 ms without a new frame.
+  fake_now = ServiceNotifier::Clock::time_point(milliseconds(7450));
+  ASSERT_TRUE(notifier.WatchdogIfProgress(++frames).ok());
+  EXPECT_EQ(notifier.watchdog_sent(), 5u);
+  fake_now = ServiceNotifier::Clock::time_point(milliseconds(7800));
+  ASSERT_TRUE(notifier.WatchdogIfProgress(frames).ok());
+  EXPECT_EQ(notifier.watchdog_sent(), 6u);
+  fake_now = ServiceNotifier::Clock::time_point(milliseconds(9000));
+  ASSERT_TRUE(notifier.WatchdogIfProgress(frames).ok());
+  EXPECT_EQ(notifier.watchdog_sent(), 6u) << "the same frame count is not pinged twice";
+}
+
 TEST(ServiceNotifier, NoOpWithoutNotifySocket) {
   ScopedEnv env;
   env.Unset("NOTIFY_SOCKET");

@@ -71,15 +71,69 @@ class Model {
   std::vector<std::string> labels_;
 };
 
-// Resolves kAuto: kRun only where a DPU is present (device nodes plus a
-// child-process probe that creates a `run` runner), otherwise kRef. `why`
-// explains the choice in one line.
+// ---- start-up checks of `signdpu run` (before READY=1 and the first frame) ----
+
+// Refuses a model `signdpu run` cannot run end to end, in one line naming
+// the subgraph and op: not exactly one DPU subgraph, or a CPU/USER subgraph
+// holding an op other than what the app itself does after the DPU
+// (fix2float, softmax, reshape/reshape-fix/flatten, identity) or an input
+// (data, data-fix). `inspect` and `dump` do not call it.
+Status CheckRunnable(const Model& model);
+
+// The DPU fingerprints the board (or the emulator in board mode) reports,
+// one per DPU core.
+struct BoardFingerprints {
+  std::vector<uint64_t> values;
+  std::string source;  // "the board's DPU (xir::DpuController)" or "SIGNDPU_EMU_FINGERPRINT"
+};
+
+// OK when `model_fingerprint` is 0 (not checked, as VART), `board` is empty
+// or every board value is 0 (VART skips those too), or the model matches
+// every core. Otherwise one line with both values in hex and the fix
+// (recompile with the board's Vitis AI release: 2.5 -> 0x101000016010407,
+// 3.0+ -> 0x101000056010407 for DPUCZDX8G_ISA1_B4096).
+Status CheckFingerprint(const std::string& model_path, const std::string& subgraph, uint64_t model_fingerprint,
+                        const BoardFingerprints& board);
+
+// The probe, at most once per (subgraph, mode) per process, in a child
+// process with a time limit (SIGNDPU_PROBE_TIMEOUT_MS, default 30000):
+//   kRun: reads the DPU cores' fingerprints as VART does
+//         (xir::DpuController::get_instance()->get_fingerprint(core)),
+//         compares them with the model's, creates Xilinx's `run` runner and
+//         runs one job on a zero input;
+//   kRef: creates the emulator runner through libvart (an unsupported op is
+//         the plugin's error line) and runs one job on a zero input; the
+//         board fingerprint is SIGNDPU_EMU_FINGERPRINT when set.
+// Success needs an explicit token from the child (see child_probe.h).
+Status ProbeRunner(const xir::Subgraph* subgraph, RunMode mode, int emu_batch = 0);
+
+struct RunPlan {
+  RunMode mode = RunMode::kRef;  // resolved
+  std::string why;               // one line: how the mode was chosen
+  BoardFingerprints board;
+};
+
+// Everything `signdpu run` checks before it opens the frame source and
+// creates its runners: CheckRunnable, the mode (kAuto: kRun when a DPU is
+// present and the probe passes, else kRef; a fingerprint mismatch on a
+// present DPU is an error, not a fallback), ProbeRunner and CheckFingerprint.
+Result<RunPlan> PrepareRun(RunMode requested, const Model& model, int emu_batch = 0);
+
+// Resolves kAuto: kRun only where a DPU is present (device nodes and the
+// xclbin VART would load, see DpuFirmwarePath, plus the probe), otherwise
+// kRef. `why` explains the choice in one line. (`dump` uses it.)
 RunMode ResolveMode(RunMode requested, const Model& model, std::string* why);
 
+// The xclbin VART loads: $XLNX_VART_FIRMWARE, else the `firmware:` key of
+// `vart_conf` (/etc/vart.conf), else /usr/lib/dpu.xclbin
+// [source: xrt-device-handle/src/xrt_device_handle_butler.cpp:34-56, v2.5].
+std::string DpuFirmwarePath(const std::string& vart_conf = "/etc/vart.conf");
+
 // Creates a runner for `subgraph`. kRef loads our emulator plugin through
-// libvart (the `lib` override, so Xilinx-compiled xmodels work too); kRun
-// loads Xilinx's DPU runner. A kRun runner is probed in a child process first
-// so that a missing DPU or a fingerprint mismatch is an error, not an abort.
+// libvart (the `lib` override, so Xilinx-compiled xmodels work too; the app
+// does not link the plugin); kRun loads Xilinx's DPU runner. ProbeRunner runs
+// first (once per process), so a missing DPU, an unsupported op or a
+// fingerprint mismatch is an error, not an abort.
 // `emu_batch` > 0 sets the emulator's engine batch (kRef only; the
 // SIGNDPU_EMU_BATCH environment variable wins when set).
 Result<std::unique_ptr<vart::Runner>> CreateRunner(const xir::Subgraph* subgraph, RunMode mode, int emu_batch = 0);

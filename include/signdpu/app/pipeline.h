@@ -1,6 +1,7 @@
 // The inference pipeline of `signdpu run`:
-//   reader thread -> bounded queue -> N workers (one VART runner each:
-//   preprocess into one buffer set while the runner executes the other) ->
+//   reader thread -> bounded queue -> N workers (one VART runner each,
+//   execute_async + wait per batch: the edge DPU runner runs the job inside
+//   execute_async, so overlap comes from threads >= DPU cores) ->
 //   in-order collector (per-frame output, statistics, watchdog, display).
 #pragma once
 
@@ -24,6 +25,9 @@ namespace signdpu::app {
 
 struct PipelineOptions {
   RunMode mode = RunMode::kRef;   // resolved (not kAuto)
+  // One runner per thread. 2 = the ZCU104's two DPU cores (the board image's
+  // DPUCZDX8G has 2 cores; VART binds runners to cores in turn), so both are
+  // busy; more threads also overlap preprocessing with the DPU.
   int threads = 2;
   int emu_batch = 8;               // engine batch of the emulator (mode ref)
   int top_k = 1;

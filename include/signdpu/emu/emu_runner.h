@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "signdpu/core/status.h"
@@ -63,10 +64,16 @@ struct RunnerOptions {
   int num_threads = kDefaultThreads;  // worker threads of one runner
   int delay_ms = 0;                 // extra latency per job (emulate board timing, tests)
   KernelPath kernel_path = KernelPath::kReference;
+  // Board mode (signdpu/emu/board_mode.h, docs/emulator.md).
+  std::optional<uint64_t> board_fingerprint;  // SIGNDPU_EMU_FINGERPRINT
+  bool sync = false;                          // SIGNDPU_EMU_SYNC=1
+  int stall_ms = 0;                           // SIGNDPU_EMU_STALL_MS
 };
 
 // Defaults, then the environment (SIGNDPU_EMU_BATCH, SIGNDPU_EMU_THREADS,
-// SIGNDPU_EMU_DELAY_MS; SIGNDPU_REFERENCE_KERNELS=1 via BestKernelPath), then
+// SIGNDPU_EMU_DELAY_MS, the board-mode SIGNDPU_EMU_FINGERPRINT,
+// SIGNDPU_EMU_SYNC and SIGNDPU_EMU_STALL_MS; SIGNDPU_REFERENCE_KERNELS=1 via
+// BestKernelPath), then
 // int attributes signdpu_emu_batch / signdpu_emu_threads /
 // signdpu_emu_delay_ms of `attrs` (may be null). Out-of-range or malformed
 // values are errors.

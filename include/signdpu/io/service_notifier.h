@@ -65,6 +65,12 @@ class ServiceNotifier {
   // always sends). Calls in between return OK without sending. A no-op when
   // the watchdog is disabled.
   ::signdpu::Status Watchdog();
+  // Watchdog() only when `progress` (the frames done so far) grew since the
+  // last ping this method sent (progress starts at 0, so the first ping needs
+  // one frame). The frame loop calls it: a source that delivers no frame
+  // or a DPU job that never returns stops the pings, and systemd restarts the
+  // service after WatchdogSec.
+  ::signdpu::Status WatchdogIfProgress(std::uint64_t progress);
   // "STATUS=<text>": one line shown by `systemctl status`. Newlines in text
   // are replaced by spaces (a newline would start a new assignment).
   ::signdpu::Status Status(const std::string& text);
@@ -88,6 +94,7 @@ class ServiceNotifier {
   bool watchdog_sent_once_ = false;
   Clock::time_point last_watchdog_{};
   std::uint64_t watchdog_sent_ = 0;
+  std::uint64_t last_progress_ = 0;
 };
 
 }  // namespace signdpu::io
