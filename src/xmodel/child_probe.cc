@@ -48,7 +48,7 @@ std::string KeyLogLine(const std::string& log) {
     const size_t bracket = key.find("] ");
     if (bracket != std::string::npos) key = key.substr(bracket + 2);
   }
-  if (key.size() > 300) key = key.substr(0, 300) + "...";
+  if (key.size() > 1000) key = key.substr(0, 1000) + "...";  // bounded, but long enough for deep subgraph and op names
   return key;
 }
 

@@ -203,24 +203,29 @@ TEST(ServiceNotifier, WatchdogIfProgressStopsWhenFramesStall) {
   EXPECT_EQ(notifier.watchdog_sent(), 0u) << "no frame, no ping";
   loop(300, 2300, true);  // frames flow for 2 s: pings at 300, 800, 1300, 1800 ms
   EXPECT_EQ(notifier.watchdog_sent(), 4u);
-  loop(2300, 7300, false);  // a hung job / a camera delivering nothing for 5 s
-  EXPECT_EQ(notifier.watchdog_sent(), 4u) << "no ping while stalled: > WatchdogSec without WATCHDOG=1";
+  // A hung job / a camera delivering nothing for 5 s. The frames of
+  // 1810-2290 ms arrived inside the rate-limit window of the 1800 ms ping, so
+  // they are pinged for once, at 2300 ms; then nothing for 5 s.
+  loop(2300, 2310, false);
+  EXPECT_EQ(notifier.watchdog_sent(), 5u) << "progress from the rate-limit window is pinged for once";
+  loop(2310, 7300, false);
+  EXPECT_EQ(notifier.watchdog_sent(), 5u) << "no ping while stalled: > WatchdogSec without WATCHDOG=1";
   loop(7300, 7400, true);  // frames again: the next call pings at once
-  EXPECT_EQ(notifier.watchdog_sent(), 5u);
-  EXPECT_EQ(manager.Receive(5), std::vector<std::string>(5, "WATCHDOG=1"));
+  EXPECT_EQ(notifier.watchdog_sent(), 6u);
+  EXPECT_EQ(manager.Receive(6), std::vector<std::string>(6, "WATCHDOG=1"));
   EXPECT_TRUE(manager.Extra().empty());
 
   // Progress seen during the rate-limit window is not lost: one frame at
   // 7450 ms (too early) is still pinged for at 7800 ms without a new frame.
   fake_now = ServiceNotifier::Clock::time_point(milliseconds(7450));
   ASSERT_TRUE(notifier.WatchdogIfProgress(++frames).ok());
-  EXPECT_EQ(notifier.watchdog_sent(), 5u);
+  EXPECT_EQ(notifier.watchdog_sent(), 6u);
   fake_now = ServiceNotifier::Clock::time_point(milliseconds(7800));
   ASSERT_TRUE(notifier.WatchdogIfProgress(frames).ok());
-  EXPECT_EQ(notifier.watchdog_sent(), 6u);
+  EXPECT_EQ(notifier.watchdog_sent(), 7u);
   fake_now = ServiceNotifier::Clock::time_point(milliseconds(9000));
   ASSERT_TRUE(notifier.WatchdogIfProgress(frames).ok());
-  EXPECT_EQ(notifier.watchdog_sent(), 6u) << "the same frame count is not pinged twice";
+  EXPECT_EQ(notifier.watchdog_sent(), 7u) << "the same frame count is not pinged twice";
 }
 
 TEST(ServiceNotifier, NoOpWithoutNotifySocket) {
