@@ -16,6 +16,7 @@
 #include "signdpu/graph/onnx_import.h"
 #include "signdpu/quantize/quantizer.h"
 #include "signdpu/io/csv_reader.h"
+#include "signdpu/io/labels.h"
 #include "signdpu/xmodel/xmodel_file.h"
 #include "signdpu/xmodel/xmodel_writer.h"
 
@@ -102,9 +103,9 @@ int main(int argc, char** argv) {
   auto result = signdpu::quantize::Quantize(*graph, name, o, progress);
   if (!result.ok()) return Fail(result.status());
   const int64_t classes = signdpu::NumElements(result->fix.tensors[result->fix.outputs[0]].shape);
-  if (!labels.empty() && static_cast<int64_t>(labels.size()) != classes)
-    return Fail(signdpu::InvalidArgument("--labels " + labels_path + ": " + std::to_string(labels.size()) +
-                                         " labels for " + std::to_string(classes) + " classes"));
+  // The labels embedded in the host xmodel pass the same checks as a
+  // labels file given to `signdpu run` (count, no control characters).
+  if (auto ls = signdpu::io::ValidateLabels(labels, classes, "--labels " + labels_path); !ls.ok()) return Fail(ls);
 
   // Write into a temporary folder, then move the files into place: an error
   // leaves no partial outputs behind.

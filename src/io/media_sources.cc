@@ -3,8 +3,16 @@
 // output is asked for: Debian's OpenCV imgcodecs/videoio pull in GDAL,
 // FFmpeg and GStreamer (about 70 MB of resident memory at start), which a
 // headless CSV or service run should not pay for.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -12,7 +20,9 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "signdpu/core/file_io.h"
 #include "signdpu/io/frame_source.h"
+#include "signdpu/io/image_check.h"
 #include "signdpu/io/media_api.h"
 
 namespace signdpu::io {
@@ -97,6 +107,10 @@ class CaptureSource final : public FrameSource {
   int64_t index_ = 0;
 };
 
+// An image file larger than this is refused before it is read (a 4K PNG
+// is well below it; imdecode needs the whole file in memory).
+constexpr uint64_t kMaxImageFileBytes = 64u << 20;
+
 class ImageDirSource final : public FrameSource {
  public:
   ImageDirSource(std::string dir, std::vector<std::string> files, bool skip_bad)
@@ -104,35 +118,51 @@ class ImageDirSource final : public FrameSource {
   Result<bool> Next(Frame* frame) override {
     while (pos_ < files_.size()) {
       const std::string& f = files_[pos_++];
-      cv::Mat img;
-      try {
-        img = cv::imread(f, cv::IMREAD_UNCHANGED);
-      } catch (const std::exception&) {
-        img.release();
-      }
-      if (img.empty() || img.depth() != CV_8U) {
-        if (skip_bad_) { ++skipped_; continue; }
-        return InvalidArgument(f + ": not a readable 8-bit image");
+      Result<cv::Mat> img = Decode(f);
+      if (!img.ok()) {
+        if (skip_bad_) {
+          if (skipped_++ == 0) first_skip_reason_ = img.status().message();
+          continue;
+        }
+        return img.status();
       }
       frame->index = index_++;
       frame->id = f;
       frame->label = -1;
       frame->pixels.clear();
-      frame->image = img;
+      frame->image = *img;
       return true;
     }
     return false;
   }
+  std::string first_skip_reason() const override { return first_skip_reason_; }
   std::string Describe() const override { return "images " + dir_ + " (" + std::to_string(files_.size()) + " files)"; }
   int64_t skipped() const override { return skipped_; }
 
  private:
+  // The file read whole (bounded, regular files only), checked to be
+  // complete (a PNG/JPEG cut short decodes "successfully" with grey
+  // filling the missing part), then decoded from memory.
+  static Result<cv::Mat> Decode(const std::string& f) {
+    SIGNDPU_ASSIGN_OR_RETURN(std::string bytes, ReadRegularFile(f, kMaxImageFileBytes, "image"));
+    SIGNDPU_RETURN_IF_ERROR(CheckImageComplete(bytes).WithContext(f));
+    cv::Mat img;
+    try {
+      img = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, bytes.data()), cv::IMREAD_UNCHANGED);
+    } catch (const std::exception&) {
+      img.release();
+    }
+    if (img.empty() || img.depth() != CV_8U) return InvalidArgument(f + ": not a readable 8-bit image");
+    return img;
+  }
+
   std::string dir_;
   std::vector<std::string> files_;
   bool skip_bad_;
   size_t pos_ = 0;
   int64_t index_ = 0;
   int64_t skipped_ = 0;
+  std::string first_skip_reason_;
 };
 
 class Sink final : public FrameSink {
@@ -210,7 +240,92 @@ Result<std::unique_ptr<FrameSink>> MediaOpenSink(bool display, const std::string
   return std::unique_ptr<FrameSink>(new Sink(display, record_path));
 }
 
-const MediaApi kApi = {kMediaApiVersion, MediaOpenCamera, MediaOpenLiveFile, MediaOpenVideo, MediaOpenImageDir, MediaOpenSink};
+// --display: fork a child that opens and closes a window and reports by
+// exit code. The parent never calls into the GUI back end before this
+// succeeded, so a back end that aborts without a display (Qt's "could not
+// connect to display" is qFatal) kills only the child.
+Status ProbeDisplay() {
+  const char* x11 = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  const std::string hint = "; use --record FILE.avi to save the annotated frames instead";
+  if ((x11 == nullptr || *x11 == 0) && (wayland == nullptr || *wayland == 0))
+    return Unsupported("--display: no display ($DISPLAY and $WAYLAND_DISPLAY are unset)" + hint);
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return IoError(std::string("--display: cannot start the display probe: ") + std::strerror(errno));
+  if (pid == 0) {
+    // Child: quiet (GUI back ends print their own complaints), then the probe.
+    const int null_fd = ::open("/dev/null", O_WRONLY);
+    if (null_fd >= 0) {
+      ::dup2(null_fd, STDOUT_FILENO);
+      ::dup2(null_fd, STDERR_FILENO);
+    }
+    int rc = 0;
+    try {
+      cv::namedWindow("signdpu-display-probe", cv::WINDOW_AUTOSIZE);
+      cv::destroyWindow("signdpu-display-probe");
+      cv::waitKey(1);
+    } catch (...) {
+      rc = 3;
+    }
+    _exit(rc);
+  }
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) break;
+    if (r < 0 && errno != EINTR) return IoError(std::string("--display: display probe lost: ") + std::strerror(errno));
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      (void)waitpid(pid, &status, 0);
+      return Unsupported("--display: the GUI back end did not open a window within 10 s" + hint);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (WIFSIGNALED(status))
+    return Unsupported("--display: the GUI back end cannot open a window (it died with signal " +
+                       std::to_string(WTERMSIG(status)) + " in a probe process)" + hint);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return Unsupported("--display: the GUI back end cannot open a window (OpenCV highgui error)" + hint);
+  return Status::Ok();
+}
+
+Status ProbeRecord(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path.empty()) return InvalidArgument("--record: empty file name");
+  std::error_code ec;
+  const bool existed = fs::exists(path, ec);
+  if (existed && !fs::is_regular_file(path, ec))
+    return InvalidArgument("--record " + path + ": exists and is not a regular file");
+  try {
+    cv::VideoWriter w;
+    w.open(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 15, cv::Size(64, 64));
+    const bool ok = w.isOpened();
+    w.release();
+    if (!existed) fs::remove(path, ec);
+    if (!ok) {
+      const fs::path parent = fs::path(path).parent_path();
+      const std::string why = ::access(parent.empty() ? "." : parent.c_str(), W_OK) != 0
+                                  ? std::string("folder not writable: ") + std::strerror(errno)
+                                  : "no video writer for this file type; use .avi";
+      return IoError("--record " + path + ": cannot open a video writer (" + why + ")");
+    }
+  } catch (const std::exception& e) {
+    if (!existed) fs::remove(path, ec);
+    return IoError("--record " + path + ": OpenCV error: " + e.what());
+  }
+  return Status::Ok();
+}
+
+Status MediaProbeSink(bool display, const std::string& record_path) {
+  if (display) SIGNDPU_RETURN_IF_ERROR(ProbeDisplay());
+  if (!record_path.empty()) SIGNDPU_RETURN_IF_ERROR(ProbeRecord(record_path));
+  return Status::Ok();
+}
+
+const MediaApi kApi = {kMediaApiVersion, MediaOpenCamera, MediaOpenLiveFile, MediaOpenVideo,
+                       MediaOpenImageDir, MediaOpenSink, MediaProbeSink};
 
 }  // namespace
 }  // namespace signdpu::io

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "signdpu/core/json_text.h"
 #include "signdpu/graph/float_executor.h"
 #include "signdpu/io/csv_reader.h"
 #include "signdpu/io/preprocess.h"
@@ -490,7 +491,7 @@ std::string ReportJson(const QuantizeResult& r, const std::string& model_path, c
     layers.push_back(e);
   }
   j["layers"] = layers;
-  return j.dump(2) + "\n";
+  return DumpJson(j, 2) + "\n";
 }
 
 std::string ReportText(const QuantizeResult& r) {
