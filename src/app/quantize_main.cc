@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "signdpu/core/json_text.h"
 #include "signdpu/graph/onnx_import.h"
 #include "signdpu/quantize/quantizer.h"
 #include "signdpu/io/csv_reader.h"
@@ -25,7 +26,8 @@ namespace fs = std::filesystem;
 namespace {
 
 int Fail(const signdpu::Status& s) {
-  std::fprintf(stderr, "signdpu-quantize: error: %s\n", s.message().c_str());
+  // One line whatever the message quotes (paths, labels are bytes).
+  std::fprintf(stderr, "signdpu-quantize: error: %s\n", signdpu::PrintableText(s.message()).c_str());
   return 1;
 }
 

@@ -105,6 +105,9 @@ signdpu::Status CheckOutputFolder(const std::string& flag, const std::string& pa
   if (::access(dir.c_str(), W_OK | X_OK) != 0)
     return signdpu::IoError(flag + " " + path + ": folder " + dir + " is not writable: " + std::strerror(errno));
   if (fs::is_directory(path, ec)) return signdpu::InvalidArgument(flag + " " + path + ": is a directory");
+  // An existing device, FIFO or socket is never a report or video file.
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec))
+    return signdpu::InvalidArgument(flag + " " + path + ": exists and is not a regular file");
   return signdpu::Status::Ok();
 }
 
@@ -356,6 +359,12 @@ int main(int argc, char** argv) {
     if (bad > 0 && !(*source)->first_skip_reason().empty()) why += " (first: " + (*source)->first_skip_reason() + ")";
     return Fail(signdpu::InvalidArgument("no frames from " + summary->source + why));
   }
+  // The summary file first: when it cannot be written (full disk), no
+  // summary text has claimed a result yet.
+  if (!summary_json.empty()) {
+    signdpu::Status s = signdpu::WriteFileAtomic(summary_json, signdpu::app::SummaryJson(*summary));
+    if (!s.ok()) return Fail(s.WithContext("--summary-json"));
+  }
   const std::string text = signdpu::app::SummaryText(*summary);
   if (json) {
     std::fputs(text.c_str(), stderr);  // keep stdout pure JSON lines
@@ -363,9 +372,5 @@ int main(int argc, char** argv) {
     std::fputs(text.c_str(), stdout);
   }
   if (auto s = signdpu::FlushStdout(); !s.ok()) return Fail(s);
-  if (!summary_json.empty()) {
-    signdpu::Status s = signdpu::WriteFileAtomic(summary_json, signdpu::app::SummaryJson(*summary));
-    if (!s.ok()) return Fail(s.WithContext("--summary-json"));
-  }
   return 0;
 }

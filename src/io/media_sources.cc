@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <thread>
 
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/highgui.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
@@ -299,6 +300,12 @@ Status ProbeRecord(const std::string& path) {
   if (existed && !fs::is_regular_file(path, ec))
     return InvalidArgument("--record " + path + ": exists and is not a regular file");
   try {
+    // OpenCV logs every back end it tried; the error below says it once.
+    struct Quiet {
+      cv::utils::logging::LogLevel level = cv::utils::logging::getLogLevel();
+      Quiet() { cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT); }
+      ~Quiet() { cv::utils::logging::setLogLevel(level); }
+    } quiet;
     cv::VideoWriter w;
     w.open(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 15, cv::Size(64, 64));
     const bool ok = w.isOpened();

@@ -35,7 +35,9 @@ namespace signdpu {
 
 // One line of printable text from untrusted bytes (a file name, a label, a
 // flag value): invalid UTF-8 replaced as in SanitizeUtf8, and every C0
-// control character, DEL and backslash escaped as \n, \r, \t, \\ or \xNN.
+// control character and DEL escaped as \n, \r, \t or \xNN. Idempotent
+// (backslashes are left alone), so text escaped once, e.g. a value quoted
+// in a message that is escaped again when printed, is not escaped twice.
 // Used for per-frame lines, summaries and error messages, so that no name
 // can break a line or forge one (an `FPS=` line, a second error line).
 std::string PrintableText(std::string_view bytes);
