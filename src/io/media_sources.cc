@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include <opencv2/core/utils/logger.hpp>
@@ -22,6 +23,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "signdpu/core/file_io.h"
+#include "signdpu/core/number_parse.h"
 #include "signdpu/io/frame_source.h"
 #include "signdpu/io/image_check.h"
 #include "signdpu/io/media_api.h"
@@ -194,9 +196,13 @@ class Sink final : public FrameSink {
   cv::VideoWriter writer_;
 };
 
+Status ProbeGstreamerPipeline(const std::string& spec);  // below, with the other probes
+
 Result<std::unique_ptr<FrameSource>> MediaOpenCamera(const std::string& spec, const CameraOptions& options) {
   if (!IsDigits(spec) && spec.rfind("/dev/", 0) != 0)
     return InvalidArgument("--camera '" + spec + "': expected a device index (0) or a path (/dev/video0)");
+  // An index goes to std::stoi and OpenCV as an int: range-checked first.
+  if (IsDigits(spec)) SIGNDPU_RETURN_IF_ERROR(ParseInt64(spec, "--camera", 0, 1023).status());
   if (!IsDigits(spec) && !std::filesystem::exists(spec)) return NotFound("camera " + spec + ": no such device");
   auto src = std::make_unique<CaptureSource>(spec, true, options);
   SIGNDPU_RETURN_IF_ERROR(src->Open());
@@ -212,6 +218,7 @@ Result<std::unique_ptr<FrameSource>> MediaOpenLiveFile(const std::string& path, 
 Result<std::unique_ptr<FrameSource>> MediaOpenVideo(const std::string& spec) {
   const bool pipeline = spec.find('!') != std::string::npos;
   if (!pipeline && !std::filesystem::exists(spec)) return NotFound("video " + spec + ": no such file");
+  if (pipeline) SIGNDPU_RETURN_IF_ERROR(ProbeGstreamerPipeline(spec));
   auto src = std::make_unique<CaptureSource>(spec, false, CameraOptions{});
   SIGNDPU_RETURN_IF_ERROR(src->Open());
   return std::unique_ptr<FrameSource>(std::move(src));
@@ -241,55 +248,86 @@ Result<std::unique_ptr<FrameSink>> MediaOpenSink(bool display, const std::string
   return std::unique_ptr<FrameSink>(new Sink(display, record_path));
 }
 
-// --display: fork a child that opens and closes a window and reports by
-// exit code. The parent never calls into the GUI back end before this
-// succeeded, so a back end that aborts without a display (Qt's "could not
-// connect to display" is qFatal) kills only the child.
-Status ProbeDisplay() {
-  const char* x11 = std::getenv("DISPLAY");
-  const char* wayland = std::getenv("WAYLAND_DISPLAY");
-  const std::string hint = "; use --record FILE.avi to save the annotated frames instead";
-  if ((x11 == nullptr || *x11 == 0) && (wayland == nullptr || *wayland == 0))
-    return Unsupported("--display: no display ($DISPLAY and $WAYLAND_DISPLAY are unset)" + hint);
+// Runs `probe` in a forked child with stdout/stderr silenced; the child
+// reports by exit code (0 = fine). Used before the parent calls into a
+// library that may abort the whole process on user input (a GUI back end
+// without a display, a GStreamer pipeline): the abort kills only the child.
+// Returns the wait status, or an error when the child cannot start or does
+// not finish within `timeout` (it is killed then).
+Result<int> RunProbeInChild(const std::function<int()>& probe, std::chrono::seconds timeout, const std::string& what) {
   std::fflush(nullptr);
   const pid_t pid = fork();
-  if (pid < 0) return IoError(std::string("--display: cannot start the display probe: ") + std::strerror(errno));
+  if (pid < 0) return IoError(what + ": cannot start a probe process: " + std::strerror(errno));
   if (pid == 0) {
-    // Child: quiet (GUI back ends print their own complaints), then the probe.
     const int null_fd = ::open("/dev/null", O_WRONLY);
     if (null_fd >= 0) {
       ::dup2(null_fd, STDOUT_FILENO);
       ::dup2(null_fd, STDERR_FILENO);
     }
-    int rc = 0;
+    int rc = 3;
     try {
-      cv::namedWindow("signdpu-display-probe", cv::WINDOW_AUTOSIZE);
-      cv::destroyWindow("signdpu-display-probe");
-      cv::waitKey(1);
+      rc = probe();
     } catch (...) {
       rc = 3;
     }
     _exit(rc);
   }
   int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     const pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) break;
-    if (r < 0 && errno != EINTR) return IoError(std::string("--display: display probe lost: ") + std::strerror(errno));
+    if (r == pid) return status;
+    if (r < 0 && errno != EINTR) return IoError(what + ": probe process lost: " + std::strerror(errno));
     if (std::chrono::steady_clock::now() > deadline) {
       kill(pid, SIGKILL);
       (void)waitpid(pid, &status, 0);
-      return Unsupported("--display: the GUI back end did not open a window within 10 s" + hint);
+      return Unsupported(what + ": no answer within " + std::to_string(timeout.count()) + " s (probe process killed)");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (WIFSIGNALED(status))
+}
+
+// --display: a child opens and closes a window before the parent calls
+// into the GUI back end at all (Qt's "could not connect to display" is
+// qFatal: an abort; GTK throws).
+Status ProbeDisplay() {
+  const char* x11 = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  const std::string hint = "; use --record FILE.avi to save the annotated frames instead";
+  if ((x11 == nullptr || *x11 == 0) && (wayland == nullptr || *wayland == 0))
+    return Unsupported("--display: no display ($DISPLAY and $WAYLAND_DISPLAY are unset)" + hint);
+  auto status = RunProbeInChild(
+      [] {
+        cv::namedWindow("signdpu-display-probe", cv::WINDOW_AUTOSIZE);
+        cv::destroyWindow("signdpu-display-probe");
+        cv::waitKey(1);
+        return 0;
+      },
+      std::chrono::seconds(10), "--display");
+  if (!status.ok()) return Unsupported(status.status().message() + hint);
+  if (WIFSIGNALED(*status))
     return Unsupported("--display: the GUI back end cannot open a window (it died with signal " +
-                       std::to_string(WTERMSIG(status)) + " in a probe process)" + hint);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                       std::to_string(WTERMSIG(*status)) + " in a probe process)" + hint);
+  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0)
     return Unsupported("--display: the GUI back end cannot open a window (OpenCV highgui error)" + hint);
   return Status::Ok();
+}
+
+// --video with GStreamer pipeline text: gst_parse and the elements it
+// creates run on user text; a child opens the pipeline first so that an
+// element that aborts (g_error) on odd properties kills only the child.
+Status ProbeGstreamerPipeline(const std::string& spec) {
+  auto status = RunProbeInChild(
+      [&spec] {
+        cv::VideoCapture cap;
+        return cap.open(spec, cv::CAP_GSTREAMER) && cap.isOpened() ? 0 : 3;
+      },
+      std::chrono::seconds(30), "--video pipeline");
+  if (!status.ok()) return status.status();
+  if (WIFSIGNALED(*status))
+    return Unsupported("video " + spec + ": GStreamer died with signal " + std::to_string(WTERMSIG(*status)) +
+                       " opening this pipeline (in a probe process)");
+  return Status::Ok();  // exit 0 or 3: the real open reports "cannot open" itself
 }
 
 Status ProbeRecord(const std::string& path) {

@@ -198,6 +198,15 @@ display)
   refused "--display with a dead display" "--display: the GUI back end cannot open a window" -- \
     env -u WAYLAND_DISPLAY DISPLAY=:97 "${RUN[@]}" --images "$T/media/images" --display
   refused "--display with a CSV" "--display: a CSV source has no images" -- "${RUN[@]}" --csv "$SAMPLE" --display
+  # GStreamer pipeline text is opened in a probe process first; odd
+  # pipelines end with "cannot open", never with a signal.
+  refused "--video unknown element" "video foo ! bar: cannot open" -- timeout 120 "${RUN[@]}" --video "foo ! bar"
+  refused "--video syntax error" "video !!: cannot open" -- timeout 120 "${RUN[@]}" --video "!!"
+  refused "--video /dev/zero into decodebin" "cannot open" -- \
+    timeout 120 "${RUN[@]}" --video "filesrc location=/dev/zero ! decodebin ! appsink"
+  refused "--video Latin-1 pipeline" "cannot open" -- timeout 120 "${RUN[@]}" --video "$(printf 'a\xff ! b')"
+  refused "--camera index beyond int" "--camera '99999999999999999999': out of range (expected 0 to 1023)" -- \
+    "${RUN[@]}" --camera 99999999999999999999
   ;;
 *) echo "unknown group $GROUP"; exit 2 ;;
 esac
