@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <list>
 
 #include <CLI/CLI.hpp>
 
@@ -53,10 +54,10 @@ struct NumberFlags {
   std::vector<std::function<signdpu::Status()>> parsers;
   template <typename T>
   void Int(CLI::App* app, const std::string& name, T* target, int64_t min, int64_t max, const std::string& help,
-           std::vector<std::string>* texts) {
+           std::list<std::string>* texts) {
     texts->emplace_back();
     std::string* text = &texts->back();
-    CLI::Option* opt = app->add_option(name, *text, help);
+    CLI::Option* opt = app->add_option(name, *text, help)->type_name("INT");
     parsers.push_back([=]() -> signdpu::Status {
       if (opt->count() == 0) return signdpu::Status::Ok();
       auto v = signdpu::ParseInt64(*text, name, min, max);
@@ -66,10 +67,10 @@ struct NumberFlags {
     });
   }
   void Real(CLI::App* app, const std::string& name, double* target, double min, double max, const std::string& help,
-            std::vector<std::string>* texts) {
+            std::list<std::string>* texts) {
     texts->emplace_back();
     std::string* text = &texts->back();
-    CLI::Option* opt = app->add_option(name, *text, help);
+    CLI::Option* opt = app->add_option(name, *text, help)->type_name("NUMBER");
     parsers.push_back([=]() -> signdpu::Status {
       if (opt->count() == 0) return signdpu::Status::Ok();
       auto v = signdpu::ParseFinite(*text, name, min, max);
@@ -113,27 +114,29 @@ signdpu::Status CheckOutputFolder(const std::string& flag, const std::string& pa
 
 
 void PrintInspect(const signdpu::app::Model& m) {
-  std::printf("model %s\n", m.path().c_str());
+  using signdpu::PrintableText;  // names inside a model are untrusted bytes: one line each
+  std::printf("model %s\n", PrintableText(m.path()).c_str());
   for (const auto& s : m.Describe()) {
-    std::printf("subgraph %s  device %s", s.name.c_str(), s.device.c_str());
-    if (!s.dpu_name.empty()) std::printf("  dpu_name %s", s.dpu_name.c_str());
+    std::printf("subgraph %s  device %s", PrintableText(s.name).c_str(), PrintableText(s.device).c_str());
+    if (!s.dpu_name.empty()) std::printf("  dpu_name %s", PrintableText(s.dpu_name).c_str());
     if (s.has_fingerprint) std::printf("  dpu_fingerprint 0x%016llx", static_cast<unsigned long long>(s.dpu_fingerprint));
     std::printf("\n");
-    for (const auto& r : s.runner_libs) std::printf("  runner %s\n", r.c_str());
+    for (const auto& r : s.runner_libs) std::printf("  runner %s\n", PrintableText(r).c_str());
     auto tensor = [](const char* dir, const signdpu::app::TensorInfo& t) {
       std::string shape;
       for (size_t i = 0; i < t.shape.size(); ++i) shape += (i ? "x" : "") + std::to_string(t.shape[i]);
       if (t.data_type.rfind("FLOAT", 0) == 0)
-        std::printf("  %s %s  shape %s  %s\n", dir, t.name.c_str(), shape.c_str(), t.data_type.c_str());
+        std::printf("  %s %s  shape %s  %s\n", dir, PrintableText(t.name).c_str(), shape.c_str(),
+                    PrintableText(t.data_type).c_str());
       else
-        std::printf("  %s %s  shape %s  fix_point %d  %s\n", dir, t.name.c_str(), shape.c_str(), t.fix_point,
-                    t.data_type.c_str());
+        std::printf("  %s %s  shape %s  fix_point %d  %s\n", dir, PrintableText(t.name).c_str(), shape.c_str(),
+                    t.fix_point, PrintableText(t.data_type).c_str());
     };
     for (const auto& t : s.inputs) tensor("input ", t);
     for (const auto& t : s.outputs) tensor("output", t);
     if (!s.ops.empty()) {
       std::printf("  ops");
-      for (const auto& op : s.ops) std::printf(" %s", op.c_str());
+      for (const auto& op : s.ops) std::printf(" %s", PrintableText(op).c_str());
       std::printf("\n");
     }
   }
@@ -155,8 +158,7 @@ int main(int argc, char** argv) {
   int64_t limit = -1;
   bool json = false, skip_bad = false, quiet = false, mjpg = false, display = false, no_progress = false;
   constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
-  std::vector<std::string> number_texts;
-  number_texts.reserve(16);  // NumberFlags keeps pointers into it
+  std::list<std::string> number_texts;  // NumberFlags keeps pointers into it (a list: they stay valid)
   NumberFlags numbers;
   auto* model_opt = run->add_option("--model", model_path, "compiled or host .xmodel")->required();
   auto* src_group = run->add_option_group("source", "where frames come from");
