@@ -379,6 +379,7 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
   reader.join();
   for (auto& w : workers) w.join();
   if (o.progress) std::fprintf(stderr, "\r%s\r", std::string(40, ' ').c_str());
+  if (sink && sink_status.ok()) sink_status = sink->Finish();  // a recording is checked when complete
   if (!reader_status.ok()) return reader_status;
   SIGNDPU_RETURN_IF_ERROR(sink_status);
   for (const auto& ws : wstats) SIGNDPU_RETURN_IF_ERROR(ws.status);

@@ -20,6 +20,7 @@
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/highgui.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
 #include "signdpu/core/file_io.h"
@@ -168,6 +169,21 @@ class ImageDirSource final : public FrameSource {
   std::string first_skip_reason_;
 };
 
+// OpenCV's log silenced for a scope: probes and read-backs whose outcome
+// is reported as one error line of ours.
+class QuietOpenCv {
+ public:
+  QuietOpenCv() : level_(cv::utils::logging::getLogLevel()) {
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+  }
+  ~QuietOpenCv() { cv::utils::logging::setLogLevel(level_); }
+  QuietOpenCv(const QuietOpenCv&) = delete;
+  QuietOpenCv& operator=(const QuietOpenCv&) = delete;
+
+ private:
+  cv::utils::logging::LogLevel level_;
+};
+
 class Sink final : public FrameSink {
  public:
   Sink(bool display, std::string record_path) : display_(display), record_path_(std::move(record_path)) {}
@@ -175,10 +191,19 @@ class Sink final : public FrameSink {
     try {
       if (!record_path_.empty()) {
         if (!writer_.isOpened()) {
-          writer_.open(record_path_, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 15, frame.size());
+          size_ = frame.size();
+          writer_.open(record_path_, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 15, size_);
           if (!writer_.isOpened()) return IoError("--record " + record_path_ + ": cannot open a video writer");
         }
-        writer_.write(frame);
+        // One video has one frame size: images of other sizes are scaled.
+        if (frame.size() != size_) {
+          cv::Mat scaled;
+          cv::resize(frame, scaled, size_, 0, 0, cv::INTER_AREA);
+          writer_.write(scaled);
+        } else {
+          writer_.write(frame);
+        }
+        ++written_;
       }
       if (display_) {
         cv::imshow("signdpu", frame);
@@ -190,10 +215,33 @@ class Sink final : public FrameSink {
     return Status::Ok();
   }
 
+  // VideoWriter::write reports nothing (a full disk loses frames
+  // silently), so the finished file is read back: it must open and
+  // declare every frame written (the AVI index is written last, at release).
+  Status Finish() override {
+    if (record_path_.empty() || written_ == 0) return Status::Ok();
+    try {
+      writer_.release();
+      const QuietOpenCv quiet;
+      cv::VideoCapture back(record_path_, cv::CAP_ANY);
+      const double declared = back.isOpened() ? back.get(cv::CAP_PROP_FRAME_COUNT) : -1;
+      if (declared != static_cast<double>(written_))
+        return IoError("--record " + record_path_ + ": the recorded video is incomplete (" + std::to_string(written_) +
+                       " frames written, " + (declared < 0 ? std::string("file unreadable") :
+                                              std::to_string(static_cast<int64_t>(declared)) + " in the file") +
+                       "; disk full or file too large?)");
+    } catch (const std::exception& e) {
+      return IoError("--record " + record_path_ + ": cannot read the recorded video back: " + e.what());
+    }
+    return Status::Ok();
+  }
+
  private:
   bool display_;
   std::string record_path_;
   cv::VideoWriter writer_;
+  cv::Size size_;
+  int64_t written_ = 0;
 };
 
 Status ProbeGstreamerPipeline(const std::string& spec);  // below, with the other probes
@@ -338,12 +386,7 @@ Status ProbeRecord(const std::string& path) {
   if (existed && !fs::is_regular_file(path, ec))
     return InvalidArgument("--record " + path + ": exists and is not a regular file");
   try {
-    // OpenCV logs every back end it tried; the error below says it once.
-    struct Quiet {
-      cv::utils::logging::LogLevel level = cv::utils::logging::getLogLevel();
-      Quiet() { cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT); }
-      ~Quiet() { cv::utils::logging::setLogLevel(level); }
-    } quiet;
+    const QuietOpenCv quiet;  // OpenCV logs every back end it tried; the error below says it once
     cv::VideoWriter w;
     w.open(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 15, cv::Size(64, 64));
     const bool ok = w.isOpened();

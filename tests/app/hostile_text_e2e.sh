@@ -190,6 +190,14 @@ writes)
   refused "--record with an unknown file type" "--record $T/r.weird: cannot open a video writer" -- \
     "${RUN[@]}" --images "$T/media/images" --record "$T/r.weird"
   [[ ! -e "$T/r.weird" ]] && ok "the failed --record probe left no file" || fail "$T/r.weird left behind"
+  # A full disk, simulated with RLIMIT_FSIZE (writes past the limit fail
+  # with EFBIG once SIGXFSZ is ignored; the limit applies to regular files).
+  full_disk() { local limit="$1"; shift; bash -c 'trap "" XFSZ; exec prlimit --fsize="$0" "$@"' "$limit" "$@"; }
+  refused "--summary-json on a full disk" "--summary-json: cannot write '$T/s.json': File too large" -- \
+    full_disk 300 "${RUN[@]}" --images "$T/media/images" --quiet --summary-json "$T/s.json"
+  [[ -z "$(ls "$T" | grep '^s\.json')" ]] && ok "no partial summary file left" || fail "left $(ls "$T" | grep '^s\.json')"
+  refused "--record on a full disk" "--record $T/full.avi: the recorded video is incomplete (3 frames written" -- \
+    full_disk 5000 "${RUN[@]}" --images "$T/media/images" --quiet --record "$T/full.avi"
   ;;
 display)
   make_media

@@ -41,6 +41,9 @@ class FrameSink {
  public:
   virtual ~FrameSink() = default;
   virtual Status Write(const cv::Mat& frame) = 0;
+  // After the last frame: closes the output and checks it (a recording
+  // must hold every frame written). Called once by the pipeline.
+  virtual Status Finish() { return Status::Ok(); }
 };
 
 // CSV frames need only the io library. Cameras, video, image folders and the
