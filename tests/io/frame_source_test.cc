@@ -148,6 +148,12 @@ TEST(ImageCheck, CompleteFilesPassCutFilesDoNot) {
   const std::string p(prog.begin(), prog.end());
   EXPECT_TRUE(CheckImageComplete(p).ok());
   EXPECT_FALSE(CheckImageComplete(std::string_view(p).substr(0, p.size() * 3 / 4)).ok());
+  // Restart markers (FF D0..D7) inside the entropy-coded data are not the end.
+  std::vector<uint8_t> rst;
+  ASSERT_TRUE(cv::imencode(".jpg", img, rst, {cv::IMWRITE_JPEG_RST_INTERVAL, 1}));
+  const std::string r(rst.begin(), rst.end());
+  EXPECT_TRUE(CheckImageComplete(r).ok()) << CheckImageComplete(r).message();
+  EXPECT_FALSE(CheckImageComplete(std::string_view(r).substr(0, r.size() / 2)).ok());
   // Unknown formats are left to the decoder; an empty file is not an image.
   EXPECT_TRUE(CheckImageComplete("P5\n1 1\n255\n\x01").ok());
   EXPECT_FALSE(CheckImageComplete("").ok());
