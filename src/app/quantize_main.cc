@@ -94,6 +94,15 @@ int main(int argc, char** argv) {
     auto l = signdpu::io::ReadLabelsFile(labels_path);
     if (!l.ok()) return Fail(l.status());
     labels = *l;
+    // Checked against the float model's output now, not after minutes of
+    // calibration (and again against the quantised output below).
+    if (!graph->outputs().empty()) {
+      auto out_shape = graph->ShapeOf(graph->outputs()[0], 1);
+      if (out_shape.ok())
+        if (auto ls = signdpu::io::ValidateLabels(labels, signdpu::NumElements(*out_shape), "--labels " + labels_path);
+            !ls.ok())
+          return Fail(ls);
+    }
   }
 
   const bool tty = !no_progress && isatty(fileno(stderr));
