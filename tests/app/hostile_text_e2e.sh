@@ -133,6 +133,9 @@ labels)
     "${RUN[@]}" --csv "$T/label12.csv"
   refused "CSV label out of range under --skip-bad" "label 12 is out of range" -- \
     "${RUN[@]}" --csv "$T/label12.csv" --skip-bad
+  refused "quantize --eval label out of range" "label12.csv:4: label 12 is out of range for the model's 10 classes (0..9)" -- \
+    "$BIN/signdpu-quantize" --model "$MODEL" --calib "$SAMPLE" --calib_iter 1 --calib_batch_size 8 --tune_images 0 \
+    --eval "$T/label12.csv" --output_dir "$T/q" --no-progress
   ;;
 no_frames)
   head -1 "$SAMPLE" > "$T/header_only.csv"
