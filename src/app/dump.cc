@@ -16,6 +16,7 @@
 #include <xir/graph/subgraph.hpp>
 #include <xir/tensor/tensor.hpp>
 
+#include "signdpu/core/json_text.h"
 #include "signdpu/io/csv_reader.h"
 #include "signdpu/io/preprocess.h"
 
@@ -135,7 +136,7 @@ Result<std::vector<std::string>> Dump(const Model& model, const DumpOptions& o) 
       j["frames"] = frames;
       j["mode"] = RunModeName(o.mode);
       j["inputs"] = input_notes;
-      std::ofstream(fs::path(o.out_dir) / (base + ".json")) << j.dump(2) << "\n";
+      std::ofstream(fs::path(o.out_dir) / (base + ".json")) << DumpJson(j, 2) << "\n";
       lines.push_back(base + ".bin: " + std::to_string(outputs[i].size()) + " bytes, fix_point " +
                       std::to_string(out_info[i].fix_point));
       produced[out_info[i].name] = outputs[i];

@@ -15,6 +15,7 @@
 #include <xir/graph/subgraph.hpp>
 #include <xir/tensor/tensor.hpp>
 
+#include "signdpu/io/labels.h"
 #include "signdpu/io/service_notifier.h"
 #include "signdpu/kernels/reference/convert_fix.h"
 #include "signdpu/kernels/reference/softmax.h"
@@ -143,6 +144,9 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
   const int batch = std::max(1, in_info.shape[0]);
   const int64_t in_size = in_info.per_image_size();
   const int64_t classes = out_info.per_image_size();
+  // Labels from a file or embedded in the model: one per class, no control
+  // characters (a name must not forge output lines).
+  SIGNDPU_RETURN_IF_ERROR(io::ValidateLabels(o.labels, classes, o.labels_what));
   io::PreprocessConfig pre;
   pre.height = in_info.shape[1];
   pre.width = in_info.shape[2];
@@ -178,6 +182,15 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
           source_done = true;
           if (o.bench_seconds <= 0 || cache.empty()) break;
           continue;
+        }
+        // A ground-truth label the model cannot predict means the data and
+        // the model do not belong together: an error, not a silent miss.
+        if (item.frame.label >= classes) {
+          reader_status = InvalidArgument(item.frame.id + ": label " + std::to_string(item.frame.label) +
+                                          " is out of range for the model's " + std::to_string(classes) +
+                                          " classes (0.." + std::to_string(classes - 1) + ")");
+          failed = true;
+          break;
         }
         if (o.bench_seconds > 0 && cache.size() < cache_max && !source.is_live()) cache.push_back(item.frame);
       } else {
@@ -350,6 +363,7 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
   reader.join();
   for (auto& w : workers) w.join();
   if (o.progress) std::fprintf(stderr, "\r%s\r", std::string(40, ' ').c_str());
+  if (sink && sink_status.ok()) sink_status = sink->Finish();  // a recording is checked when complete
   if (!reader_status.ok()) return reader_status;
   SIGNDPU_RETURN_IF_ERROR(sink_status);
   for (const auto& ws : wstats) SIGNDPU_RETURN_IF_ERROR(ws.status);

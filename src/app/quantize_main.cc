@@ -13,9 +13,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include "signdpu/core/json_text.h"
 #include "signdpu/graph/onnx_import.h"
 #include "signdpu/quantize/quantizer.h"
 #include "signdpu/io/csv_reader.h"
+#include "signdpu/io/labels.h"
 #include "signdpu/xmodel/xmodel_file.h"
 #include "signdpu/xmodel/xmodel_writer.h"
 
@@ -24,7 +26,8 @@ namespace fs = std::filesystem;
 namespace {
 
 int Fail(const signdpu::Status& s) {
-  std::fprintf(stderr, "signdpu-quantize: error: %s\n", s.message().c_str());
+  // One line whatever the message quotes (paths, labels are bytes).
+  std::fprintf(stderr, "signdpu-quantize: error: %s\n", signdpu::PrintableText(s.message()).c_str());
   return 1;
 }
 
@@ -94,6 +97,15 @@ int main(int argc, char** argv) {
     auto l = signdpu::io::ReadLabelsFile(labels_path);
     if (!l.ok()) return Fail(l.status());
     labels = *l;
+    // Checked against the float model's output now, not after minutes of
+    // calibration (and again against the quantised output below).
+    if (!graph->outputs().empty()) {
+      auto out_shape = graph->ShapeOf(graph->outputs()[0], 1);
+      if (out_shape.ok())
+        if (auto ls = signdpu::io::ValidateLabels(labels, signdpu::NumElements(*out_shape), "--labels " + labels_path);
+            !ls.ok())
+          return Fail(ls);
+    }
   }
 
   const bool tty = !no_progress && isatty(fileno(stderr));
@@ -105,9 +117,9 @@ int main(int argc, char** argv) {
   auto result = signdpu::quantize::Quantize(*graph, name, o, progress);
   if (!result.ok()) return Fail(result.status());
   const int64_t classes = signdpu::NumElements(result->fix.tensors[result->fix.outputs[0]].shape);
-  if (!labels.empty() && static_cast<int64_t>(labels.size()) != classes)
-    return Fail(signdpu::InvalidArgument("--labels " + labels_path + ": " + std::to_string(labels.size()) +
-                                         " labels for " + std::to_string(classes) + " classes"));
+  // The labels embedded in the host xmodel pass the same checks as a
+  // labels file given to `signdpu run` (count, no control characters).
+  if (auto ls = signdpu::io::ValidateLabels(labels, classes, "--labels " + labels_path); !ls.ok()) return Fail(ls);
 
   // Write into a temporary folder, then move the files into place: an error
   // leaves no partial outputs behind.

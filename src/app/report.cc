@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "signdpu/core/json_text.h"
+
 namespace signdpu::app {
 
 StatsCollector::StatsCollector(int classes, std::vector<std::string> labels)
@@ -64,15 +66,24 @@ std::string LabelName(const std::vector<std::string>& labels, int index) {
   return std::to_string(index);
 }
 
+// Text output: ids (file names) and class names are untrusted bytes; they
+// are printed through PrintableText so that none can end a line early or
+// forge one (an `FPS=` line a script greps).
+namespace {
+std::string TextLabel(const std::vector<std::string>& labels, int index) {
+  return PrintableText(LabelName(labels, index));
+}
+}  // namespace
+
 std::string FrameText(const FrameResult& r, const std::vector<std::string>& labels) {
   std::ostringstream s;
-  s << r.id << ": ";
+  s << PrintableText(r.id) << ": ";
   for (size_t i = 0; i < r.top.size(); ++i) {
     char p[32];
     std::snprintf(p, sizeof p, "%.3f", r.top[i].second);
-    s << (i ? ", " : "") << LabelName(labels, r.top[i].first) << " " << p;
+    s << (i ? ", " : "") << TextLabel(labels, r.top[i].first) << " " << p;
   }
-  if (r.label >= 0) s << "  (truth " << LabelName(labels, r.label) << (r.top.size() && r.top[0].first == r.label ? ", ok)" : ", WRONG)");
+  if (r.label >= 0) s << "  (truth " << TextLabel(labels, r.label) << (r.top.size() && r.top[0].first == r.label ? ", ok)" : ", WRONG)");
   return s.str();
 }
 
@@ -93,13 +104,13 @@ std::string FrameJson(const FrameResult& r, const std::vector<std::string>& labe
     j["correct"] = !r.top.empty() && r.top[0].first == r.label;
   }
   j["latency_us"] = r.latency_us;
-  return j.dump();
+  return DumpJson(j);
 }
 
 std::string SummaryText(const Summary& s) {
   std::ostringstream o;
   char line[256];
-  o << "summary: " << s.frames << " frames from " << s.source << ", mode " << s.mode << ", " << s.threads
+  o << "summary: " << s.frames << " frames from " << PrintableText(s.source) << ", mode " << s.mode << ", " << s.threads
     << " thread(s), batch " << s.batch << (s.interrupted ? " (interrupted)" : "") << "\n";
   if (s.skipped) o << "skipped bad inputs: " << s.skipped << "\n";
   if (s.labelled > 0) {
@@ -114,7 +125,7 @@ std::string SummaryText(const Summary& s) {
         predicted += s.confusion[k][c];
       }
       if (support == 0 && predicted == 0) continue;
-      std::snprintf(line, sizeof line, "  %-14.14s %6.3f %6.3f %6lld\n", LabelName(s.labels, c).c_str(),
+      std::snprintf(line, sizeof line, "  %-14.14s %6.3f %6.3f %6lld\n", TextLabel(s.labels, c).c_str(),
                     predicted ? static_cast<double>(tp) / predicted : 0.0, support ? static_cast<double>(tp) / support : 0.0,
                     static_cast<long long>(support));
       o << line;
@@ -128,12 +139,12 @@ std::string SummaryText(const Summary& s) {
     }
     o << "  " << std::string(14, ' ');
     for (int c : present) {
-      std::snprintf(line, sizeof line, " %5.5s", LabelName(s.labels, c).c_str());
+      std::snprintf(line, sizeof line, " %5.5s", TextLabel(s.labels, c).c_str());
       o << line;
     }
     o << "\n";
     for (int r : present) {
-      std::snprintf(line, sizeof line, "  %-14.14s", LabelName(s.labels, r).c_str());
+      std::snprintf(line, sizeof line, "  %-14.14s", TextLabel(s.labels, r).c_str());
       o << line;
       for (int c : present) {
         std::snprintf(line, sizeof line, " %5lld", static_cast<long long>(s.confusion[r][c]));
@@ -187,7 +198,7 @@ std::string SummaryJson(const Summary& s) {
     j["per_class"] = per;
     j["confusion"] = s.confusion;
   }
-  return j.dump(2) + "\n";
+  return DumpJson(j, 2) + "\n";
 }
 
 }  // namespace signdpu::app

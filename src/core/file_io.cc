@@ -105,6 +105,12 @@ Result<std::string> ReadRegularFile(const std::string& path, uint64_t max_bytes,
 
 Status WriteFileAtomic(const std::string& path, std::string_view data) {
   if (path.empty()) return InvalidArgument("output file: empty file name");
+  // rename() replaces whatever the name points at: as root, a report
+  // written "to /dev/full" or "/dev/null" would replace the device node
+  // with a regular file. Only a new name or a regular file is replaced.
+  struct stat existing {};
+  if (::stat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode))
+    return InvalidArgument("cannot write '" + path + "': exists and is not a regular file");
   std::string tmpl = path + ".tmp.XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');

@@ -236,28 +236,6 @@ Result<bool> CsvReader::Next(CsvFrame* frame) {
   }
 }
 
-Result<std::vector<std::string>> ReadLabelsFile(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return NotFound("labels file " + path + ": cannot open: " + std::strerror(errno));
-  std::vector<std::string> labels;
-  std::string line;
-  int ch;
-  while ((ch = std::fgetc(f)) != EOF) {
-    if (ch == '\n') {
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      labels.push_back(line);
-      line.clear();
-    } else if (line.size() < 4096) {
-      line += static_cast<char>(ch);
-    }
-  }
-  std::fclose(f);
-  if (!line.empty()) labels.push_back(line);
-  while (!labels.empty() && labels.back().empty()) labels.pop_back();
-  if (labels.empty()) return InvalidArgument("labels file " + path + ": no labels");
-  return labels;
-}
-
 Result<std::vector<CsvFrame>> ReadCsvFile(const std::string& path, const CsvOptions& options, int64_t limit) {
   SIGNDPU_ASSIGN_OR_RETURN(std::unique_ptr<CsvReader> reader, CsvReader::Open(path, options));
   std::vector<CsvFrame> frames;

@@ -28,6 +28,7 @@ class CsvSource final : public FrameSource {
            (reader_->has_label() ? ", labelled)" : ", unlabelled)");
   }
   int64_t skipped() const override { return reader_->skipped_rows(); }
+  std::string first_skip_reason() const override { return reader_->first_skip_reason(); }
 
  private:
   std::unique_ptr<CsvReader> reader_;
@@ -95,6 +96,12 @@ Result<std::unique_ptr<FrameSource>> OpenImageDirSource(const std::string& dir, 
 Result<std::unique_ptr<FrameSink>> OpenFrameSink(bool display, const std::string& record_path) {
   SIGNDPU_ASSIGN_OR_RETURN(const MediaApi* api, LoadMediaApi());
   return api->open_sink(display, record_path);
+}
+
+Status ProbeFrameSink(bool display, const std::string& record_path) {
+  if (!display && record_path.empty()) return Status::Ok();
+  SIGNDPU_ASSIGN_OR_RETURN(const MediaApi* api, LoadMediaApi());
+  return api->probe_sink(display, record_path);
 }
 
 }  // namespace signdpu::io

@@ -3,16 +3,30 @@
 // output is asked for: Debian's OpenCV imgcodecs/videoio pull in GDAL,
 // FFmpeg and GStreamer (about 70 MB of resident memory at start), which a
 // headless CSV or service run should not pay for.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/highgui.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "signdpu/core/file_io.h"
+#include "signdpu/core/number_parse.h"
 #include "signdpu/io/frame_source.h"
+#include "signdpu/io/image_check.h"
 #include "signdpu/io/media_api.h"
 
 namespace signdpu::io {
@@ -97,6 +111,10 @@ class CaptureSource final : public FrameSource {
   int64_t index_ = 0;
 };
 
+// An image file larger than this is refused before it is read (a 4K PNG
+// is well below it; imdecode needs the whole file in memory).
+constexpr uint64_t kMaxImageFileBytes = 64u << 20;
+
 class ImageDirSource final : public FrameSource {
  public:
   ImageDirSource(std::string dir, std::vector<std::string> files, bool skip_bad)
@@ -104,35 +122,66 @@ class ImageDirSource final : public FrameSource {
   Result<bool> Next(Frame* frame) override {
     while (pos_ < files_.size()) {
       const std::string& f = files_[pos_++];
-      cv::Mat img;
-      try {
-        img = cv::imread(f, cv::IMREAD_UNCHANGED);
-      } catch (const std::exception&) {
-        img.release();
-      }
-      if (img.empty() || img.depth() != CV_8U) {
-        if (skip_bad_) { ++skipped_; continue; }
-        return InvalidArgument(f + ": not a readable 8-bit image");
+      Result<cv::Mat> img = Decode(f);
+      if (!img.ok()) {
+        if (skip_bad_) {
+          if (skipped_++ == 0) first_skip_reason_ = img.status().message();
+          continue;
+        }
+        return img.status();
       }
       frame->index = index_++;
       frame->id = f;
       frame->label = -1;
       frame->pixels.clear();
-      frame->image = img;
+      frame->image = *img;
       return true;
     }
     return false;
   }
+  std::string first_skip_reason() const override { return first_skip_reason_; }
   std::string Describe() const override { return "images " + dir_ + " (" + std::to_string(files_.size()) + " files)"; }
   int64_t skipped() const override { return skipped_; }
 
  private:
+  // The file read whole (bounded, regular files only), checked to be
+  // complete (a PNG/JPEG cut short decodes "successfully" with grey
+  // filling the missing part), then decoded from memory.
+  static Result<cv::Mat> Decode(const std::string& f) {
+    SIGNDPU_ASSIGN_OR_RETURN(std::string bytes, ReadRegularFile(f, kMaxImageFileBytes, "image"));
+    SIGNDPU_RETURN_IF_ERROR(CheckImageComplete(bytes).WithContext(f));
+    cv::Mat img;
+    try {
+      img = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, bytes.data()), cv::IMREAD_UNCHANGED);
+    } catch (const std::exception&) {
+      img.release();
+    }
+    if (img.empty() || img.depth() != CV_8U) return InvalidArgument(f + ": not a readable 8-bit image");
+    return img;
+  }
+
   std::string dir_;
   std::vector<std::string> files_;
   bool skip_bad_;
   size_t pos_ = 0;
   int64_t index_ = 0;
   int64_t skipped_ = 0;
+  std::string first_skip_reason_;
+};
+
+// OpenCV's log silenced for a scope: probes and read-backs whose outcome
+// is reported as one error line of ours.
+class QuietOpenCv {
+ public:
+  QuietOpenCv() : level_(cv::utils::logging::getLogLevel()) {
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+  }
+  ~QuietOpenCv() { cv::utils::logging::setLogLevel(level_); }
+  QuietOpenCv(const QuietOpenCv&) = delete;
+  QuietOpenCv& operator=(const QuietOpenCv&) = delete;
+
+ private:
+  cv::utils::logging::LogLevel level_;
 };
 
 class Sink final : public FrameSink {
@@ -142,10 +191,19 @@ class Sink final : public FrameSink {
     try {
       if (!record_path_.empty()) {
         if (!writer_.isOpened()) {
-          writer_.open(record_path_, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 15, frame.size());
+          size_ = frame.size();
+          writer_.open(record_path_, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 15, size_);
           if (!writer_.isOpened()) return IoError("--record " + record_path_ + ": cannot open a video writer");
         }
-        writer_.write(frame);
+        // One video has one frame size: images of other sizes are scaled.
+        if (frame.size() != size_) {
+          cv::Mat scaled;
+          cv::resize(frame, scaled, size_, 0, 0, cv::INTER_AREA);
+          writer_.write(scaled);
+        } else {
+          writer_.write(frame);
+        }
+        ++written_;
       }
       if (display_) {
         cv::imshow("signdpu", frame);
@@ -157,15 +215,42 @@ class Sink final : public FrameSink {
     return Status::Ok();
   }
 
+  // VideoWriter::write reports nothing (a full disk loses frames
+  // silently), so the finished file is read back: it must open and
+  // declare every frame written (the AVI index is written last, at release).
+  Status Finish() override {
+    if (record_path_.empty() || written_ == 0) return Status::Ok();
+    try {
+      writer_.release();
+      const QuietOpenCv quiet;
+      cv::VideoCapture back(record_path_, cv::CAP_ANY);
+      const double declared = back.isOpened() ? back.get(cv::CAP_PROP_FRAME_COUNT) : -1;
+      if (declared != static_cast<double>(written_))
+        return IoError("--record " + record_path_ + ": the recorded video is incomplete (" + std::to_string(written_) +
+                       " frames written, " + (declared < 0 ? std::string("file unreadable") :
+                                              std::to_string(static_cast<int64_t>(declared)) + " in the file") +
+                       "; disk full or file too large?)");
+    } catch (const std::exception& e) {
+      return IoError("--record " + record_path_ + ": cannot read the recorded video back: " + e.what());
+    }
+    return Status::Ok();
+  }
+
  private:
   bool display_;
   std::string record_path_;
   cv::VideoWriter writer_;
+  cv::Size size_;
+  int64_t written_ = 0;
 };
+
+Status ProbeGstreamerPipeline(const std::string& spec);  // below, with the other probes
 
 Result<std::unique_ptr<FrameSource>> MediaOpenCamera(const std::string& spec, const CameraOptions& options) {
   if (!IsDigits(spec) && spec.rfind("/dev/", 0) != 0)
     return InvalidArgument("--camera '" + spec + "': expected a device index (0) or a path (/dev/video0)");
+  // An index goes to std::stoi and OpenCV as an int: range-checked first.
+  if (IsDigits(spec)) SIGNDPU_RETURN_IF_ERROR(ParseInt64(spec, "--camera", 0, 1023).status());
   if (!IsDigits(spec) && !std::filesystem::exists(spec)) return NotFound("camera " + spec + ": no such device");
   auto src = std::make_unique<CaptureSource>(spec, true, options);
   SIGNDPU_RETURN_IF_ERROR(src->Open());
@@ -181,6 +266,7 @@ Result<std::unique_ptr<FrameSource>> MediaOpenLiveFile(const std::string& path, 
 Result<std::unique_ptr<FrameSource>> MediaOpenVideo(const std::string& spec) {
   const bool pipeline = spec.find('!') != std::string::npos;
   if (!pipeline && !std::filesystem::exists(spec)) return NotFound("video " + spec + ": no such file");
+  if (pipeline) SIGNDPU_RETURN_IF_ERROR(ProbeGstreamerPipeline(spec));
   auto src = std::make_unique<CaptureSource>(spec, false, CameraOptions{});
   SIGNDPU_RETURN_IF_ERROR(src->Open());
   return std::unique_ptr<FrameSource>(std::move(src));
@@ -210,7 +296,124 @@ Result<std::unique_ptr<FrameSink>> MediaOpenSink(bool display, const std::string
   return std::unique_ptr<FrameSink>(new Sink(display, record_path));
 }
 
-const MediaApi kApi = {kMediaApiVersion, MediaOpenCamera, MediaOpenLiveFile, MediaOpenVideo, MediaOpenImageDir, MediaOpenSink};
+// Runs `probe` in a forked child with stdout/stderr silenced; the child
+// reports by exit code (0 = fine). Used before the parent calls into a
+// library that may abort the whole process on user input (a GUI back end
+// without a display, a GStreamer pipeline): the abort kills only the child.
+// Returns the wait status, or an error when the child cannot start or does
+// not finish within `timeout` (it is killed then).
+Result<int> RunProbeInChild(const std::function<int()>& probe, std::chrono::seconds timeout, const std::string& what) {
+  std::fflush(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return IoError(what + ": cannot start a probe process: " + std::strerror(errno));
+  if (pid == 0) {
+    const int null_fd = ::open("/dev/null", O_WRONLY);
+    if (null_fd >= 0) {
+      ::dup2(null_fd, STDOUT_FILENO);
+      ::dup2(null_fd, STDERR_FILENO);
+    }
+    int rc = 3;
+    try {
+      rc = probe();
+    } catch (...) {
+      rc = 3;
+    }
+    _exit(rc);
+  }
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) return status;
+    if (r < 0 && errno != EINTR) return IoError(what + ": probe process lost: " + std::strerror(errno));
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      (void)waitpid(pid, &status, 0);
+      return Unsupported(what + ": no answer within " + std::to_string(timeout.count()) + " s (probe process killed)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// --display: a child opens and closes a window before the parent calls
+// into the GUI back end at all (Qt's "could not connect to display" is
+// qFatal: an abort; GTK throws).
+Status ProbeDisplay() {
+  const char* x11 = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  const std::string hint = "; use --record FILE.avi to save the annotated frames instead";
+  if ((x11 == nullptr || *x11 == 0) && (wayland == nullptr || *wayland == 0))
+    return Unsupported("--display: no display ($DISPLAY and $WAYLAND_DISPLAY are unset)" + hint);
+  auto status = RunProbeInChild(
+      [] {
+        cv::namedWindow("signdpu-display-probe", cv::WINDOW_AUTOSIZE);
+        cv::destroyWindow("signdpu-display-probe");
+        cv::waitKey(1);
+        return 0;
+      },
+      std::chrono::seconds(10), "--display");
+  if (!status.ok()) return Unsupported(status.status().message() + hint);
+  if (WIFSIGNALED(*status))
+    return Unsupported("--display: the GUI back end cannot open a window (it died with signal " +
+                       std::to_string(WTERMSIG(*status)) + " in a probe process)" + hint);
+  if (!WIFEXITED(*status) || WEXITSTATUS(*status) != 0)
+    return Unsupported("--display: the GUI back end cannot open a window (OpenCV highgui error)" + hint);
+  return Status::Ok();
+}
+
+// --video with GStreamer pipeline text: gst_parse and the elements it
+// creates run on user text; a child opens the pipeline first so that an
+// element that aborts (g_error) on odd properties kills only the child.
+Status ProbeGstreamerPipeline(const std::string& spec) {
+  auto status = RunProbeInChild(
+      [&spec] {
+        cv::VideoCapture cap;
+        return cap.open(spec, cv::CAP_GSTREAMER) && cap.isOpened() ? 0 : 3;
+      },
+      std::chrono::seconds(30), "--video pipeline");
+  if (!status.ok()) return status.status();
+  if (WIFSIGNALED(*status))
+    return Unsupported("video " + spec + ": GStreamer died with signal " + std::to_string(WTERMSIG(*status)) +
+                       " opening this pipeline (in a probe process)");
+  return Status::Ok();  // exit 0 or 3: the real open reports "cannot open" itself
+}
+
+Status ProbeRecord(const std::string& path) {
+  namespace fs = std::filesystem;
+  if (path.empty()) return InvalidArgument("--record: empty file name");
+  std::error_code ec;
+  const bool existed = fs::exists(path, ec);
+  if (existed && !fs::is_regular_file(path, ec))
+    return InvalidArgument("--record " + path + ": exists and is not a regular file");
+  try {
+    const QuietOpenCv quiet;  // OpenCV logs every back end it tried; the error below says it once
+    cv::VideoWriter w;
+    w.open(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 15, cv::Size(64, 64));
+    const bool ok = w.isOpened();
+    w.release();
+    if (!existed) fs::remove(path, ec);
+    if (!ok) {
+      const fs::path parent = fs::path(path).parent_path();
+      const std::string why = ::access(parent.empty() ? "." : parent.c_str(), W_OK) != 0
+                                  ? std::string("folder not writable: ") + std::strerror(errno)
+                                  : "no video writer for this file type; use .avi";
+      return IoError("--record " + path + ": cannot open a video writer (" + why + ")");
+    }
+  } catch (const std::exception& e) {
+    if (!existed) fs::remove(path, ec);
+    return IoError("--record " + path + ": OpenCV error: " + e.what());
+  }
+  return Status::Ok();
+}
+
+Status MediaProbeSink(bool display, const std::string& record_path) {
+  if (display) SIGNDPU_RETURN_IF_ERROR(ProbeDisplay());
+  if (!record_path.empty()) SIGNDPU_RETURN_IF_ERROR(ProbeRecord(record_path));
+  return Status::Ok();
+}
+
+const MediaApi kApi = {kMediaApiVersion, MediaOpenCamera, MediaOpenLiveFile, MediaOpenVideo,
+                       MediaOpenImageDir, MediaOpenSink, MediaProbeSink};
 
 }  // namespace
 }  // namespace signdpu::io

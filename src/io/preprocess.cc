@@ -1,30 +1,50 @@
 #include "signdpu/io/preprocess.h"
 
 #include <cstdio>
+#include <limits>
+#include <string_view>
+#include <vector>
 
 #include <opencv2/imgproc.hpp>
 
+#include "signdpu/core/json_text.h"
+#include "signdpu/core/number_parse.h"
 #include "signdpu/fixpoint/fixpoint.h"
 
 namespace signdpu::io {
 
 Result<Roi> ParseRoi(const std::string& text) {
   Roi r;
-  if (text.empty() || text == "centre" || text == "center") return r;
+  if (text.empty()) return InvalidArgument("--roi: empty value, expected centre, full or X,Y,W,H");
+  if (text == "centre" || text == "center") return r;
   if (text == "full") {
     r.centre_square = false;
     r.width = r.height = -1;  // whole frame
     return r;
   }
-  int x, y, w, h;
-  char tail;
-  if (std::sscanf(text.c_str(), "%d,%d,%d,%d%c", &x, &y, &w, &h, &tail) != 4 || x < 0 || y < 0 || w <= 0 || h <= 0)
-    return InvalidArgument("--roi '" + text + "': expected centre, full or X,Y,W,H with W, H > 0");
+  // X,Y,W,H: four fields, each parsed whole and range-checked in 64 bits
+  // (the checked parser), so that nothing wraps before the bounds check.
+  std::vector<std::string_view> fields;
+  std::string_view rest = text;
+  for (;;) {
+    const size_t comma = rest.find(',');
+    fields.push_back(rest.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  if (fields.size() != 4)
+    return InvalidArgument("--roi '" + PrintableText(text) + "': expected centre, full or X,Y,W,H with W, H > 0");
+  static const char* kNames[4] = {"--roi X", "--roi Y", "--roi W", "--roi H"};
+  int64_t v[4];
+  for (int i = 0; i < 4; ++i) {
+    SIGNDPU_ASSIGN_OR_RETURN(v[i], ParseInt64(fields[static_cast<size_t>(i)], kNames[i], i < 2 ? 0 : 1,
+                                              std::numeric_limits<int>::max()));
+  }
   r.centre_square = false;
-  r.x = x;
-  r.y = y;
-  r.width = w;
-  r.height = h;
+  r.x = static_cast<int>(v[0]);
+  r.y = static_cast<int>(v[1]);
+  r.width = static_cast<int>(v[2]);
+  r.height = static_cast<int>(v[3]);
   return r;
 }
 
@@ -68,12 +88,14 @@ Status PreprocessImage(const cv::Mat& image, const PreprocessConfig& config, int
     const int side = std::min(image.cols, image.rows);
     rect = cv::Rect((image.cols - side) / 2, (image.rows - side) / 2, side, side);
   } else if (config.roi.width > 0) {
-    rect = cv::Rect(config.roi.x, config.roi.y, config.roi.width, config.roi.height);
-    if (rect.x + rect.width > image.cols || rect.y + rect.height > image.rows) {
-      return InvalidArgument("ROI " + std::to_string(rect.x) + "," + std::to_string(rect.y) + "," +
-                             std::to_string(rect.width) + "," + std::to_string(rect.height) + " lies outside the " +
-                             std::to_string(image.cols) + "x" + std::to_string(image.rows) + " frame");
+    // In 64 bits: x + width of two large ints must not wrap past the check.
+    const int64_t x = config.roi.x, y = config.roi.y, w = config.roi.width, h = config.roi.height;
+    if (x < 0 || y < 0 || h <= 0 || x + w > image.cols || y + h > image.rows) {
+      return InvalidArgument("ROI " + std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(w) + "," +
+                             std::to_string(h) + " lies outside the " + std::to_string(image.cols) + "x" +
+                             std::to_string(image.rows) + " frame");
     }
+    rect = cv::Rect(config.roi.x, config.roi.y, config.roi.width, config.roi.height);
   }
   cv::Mat roi = image(rect);
   cv::Mat gray;

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "signdpu/core/json_text.h"
 #include "signdpu/graph/float_executor.h"
 #include "signdpu/io/csv_reader.h"
 #include "signdpu/io/preprocess.h"
@@ -312,8 +313,14 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   if (o.eval_csv.empty()) return r;
   const auto t1 = Clock::now();
   SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> eval, io::ReadCsvFile(o.eval_csv, csv, o.eval_limit));
-  for (const auto& f : eval)
+  for (const auto& f : eval) {
     if (f.label < 0) return InvalidArgument(o.eval_csv + ": --eval needs a label column (line " + std::to_string(f.line) + ")");
+    // A label the model cannot predict: data and model do not belong together.
+    if (f.label >= classes)
+      return InvalidArgument(o.eval_csv + ":" + std::to_string(f.line) + ": label " + std::to_string(f.label) +
+                             " is out of range for the model's " + std::to_string(classes) + " classes (0.." +
+                             std::to_string(classes - 1) + ")");
+  }
   r.eval_images = static_cast<int64_t>(eval.size());
   std::vector<int> float_pred(eval.size()), int8_pred(eval.size());
 
@@ -503,7 +510,7 @@ std::string ReportJson(const QuantizeResult& r, const std::string& model_path, c
     layers.push_back(e);
   }
   j["layers"] = layers;
-  return j.dump(2) + "\n";
+  return DumpJson(j, 2) + "\n";
 }
 
 std::string ReportText(const QuantizeResult& r) {

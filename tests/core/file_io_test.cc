@@ -90,6 +90,25 @@ TEST_F(FileIoTest, AtomicWriteFailureNamesTheRealCause) {
   EXPECT_EQ(s.message().find("Success"), std::string::npos);
 }
 
+// rename() would replace a device node or FIFO with a regular file (as
+// root: `--summary-json /dev/full` once replaced /dev/full on a test
+// machine). A name that exists and is not a regular file is refused.
+TEST_F(FileIoTest, AtomicWriteRefusesToReplaceANonRegularFile) {
+  const std::string fifo = (dir_ / "out.fifo").string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Status s = WriteFileAtomic(fifo, "x");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("not a regular file"), std::string::npos) << s.message();
+  struct stat st {};
+  ASSERT_EQ(::stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  const std::string link = (dir_ / "to_dev_null").string();
+  ASSERT_EQ(::symlink("/dev/null", link.c_str()), 0);
+  EXPECT_FALSE(WriteFileAtomic(link, "x").ok());
+  ASSERT_EQ(::stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+}
+
 TEST_F(FileIoTest, CheckedCloseReportsAFullDevice) {
   std::FILE* f = std::fopen("/dev/full", "w");
   ASSERT_NE(f, nullptr);

@@ -5,11 +5,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <limits>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "signdpu/io/image_check.h"
 #include "signdpu/io/preprocess.h"
 
 namespace signdpu::io {
@@ -108,6 +112,103 @@ TEST(FrameSource, ImageFolderSortedAndSkipBad) {
   EXPECT_EQ((*lenient)->skipped(), 1);
 }
 
+std::string Encode(const std::string& ext, const cv::Mat& img) {
+  std::vector<uint8_t> buf;
+  EXPECT_TRUE(cv::imencode(ext, img, buf));
+  return std::string(buf.begin(), buf.end());
+}
+
+cv::Mat Noise(int rows, int cols) {
+  cv::Mat m(rows, cols, CV_8UC3);
+  cv::randu(m, 0, 255);
+  return m;
+}
+
+void WriteBytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+
+TEST(ImageCheck, CompleteFilesPassCutFilesDoNot) {
+  const cv::Mat img = Noise(64, 80);
+  for (const std::string ext : {".png", ".jpg", ".bmp"}) {
+    const std::string whole = Encode(ext, img);
+    EXPECT_TRUE(CheckImageComplete(whole).ok()) << ext << ": " << CheckImageComplete(whole).message();
+    // Cut anywhere after the signature: always detected.
+    for (size_t keep : {whole.size() - 1, whole.size() - 2, whole.size() / 2, size_t{20}}) {
+      Status s = CheckImageComplete(std::string_view(whole).substr(0, keep));
+      EXPECT_FALSE(s.ok()) << ext << " cut to " << keep << " of " << whole.size();
+      EXPECT_NE(s.message().find("truncated"), std::string::npos) << s.message();
+    }
+  }
+  // Bytes after the end marker (camera trailers) are not truncation.
+  EXPECT_TRUE(CheckImageComplete(Encode(".jpg", img) + "trailer").ok());
+  // A progressive JPEG has several scans (SOS segments) before EOI.
+  std::vector<uint8_t> prog;
+  ASSERT_TRUE(cv::imencode(".jpg", img, prog, {cv::IMWRITE_JPEG_PROGRESSIVE, 1}));
+  const std::string p(prog.begin(), prog.end());
+  EXPECT_TRUE(CheckImageComplete(p).ok());
+  EXPECT_FALSE(CheckImageComplete(std::string_view(p).substr(0, p.size() * 3 / 4)).ok());
+  // Restart markers (FF D0..D7) inside the entropy-coded data are not the end.
+  std::vector<uint8_t> rst;
+  ASSERT_TRUE(cv::imencode(".jpg", img, rst, {cv::IMWRITE_JPEG_RST_INTERVAL, 1}));
+  const std::string r(rst.begin(), rst.end());
+  EXPECT_TRUE(CheckImageComplete(r).ok()) << CheckImageComplete(r).message();
+  EXPECT_FALSE(CheckImageComplete(std::string_view(r).substr(0, r.size() / 2)).ok());
+  // Unknown formats are left to the decoder; an empty file is not an image.
+  EXPECT_TRUE(CheckImageComplete("P5\n1 1\n255\n\x01").ok());
+  EXPECT_FALSE(CheckImageComplete("").ok());
+}
+
+TEST(FrameSource, TruncatedImagesAreBadNotDecodedSilently) {
+  const std::string dir = TempDir("truncated");
+  const std::string png = Encode(".png", Noise(48, 64)), jpg = Encode(".jpg", Noise(48, 64));
+  WriteBytes(dir + "/a_whole.png", png);
+  WriteBytes(dir + "/b_cut.jpg", jpg.substr(0, jpg.size() * 2 / 3));  // libjpeg alone would decode it
+  WriteBytes(dir + "/c_cut.png", png.substr(0, png.size() - 20));
+  auto strict = OpenImageDirSource(dir, false);
+  ASSERT_TRUE(strict.ok());
+  Status err;
+  EXPECT_EQ(Drain(**strict, &err), 1);
+  EXPECT_NE(err.message().find("b_cut.jpg: truncated JPEG"), std::string::npos) << err.message();
+  auto lenient = OpenImageDirSource(dir, true);
+  ASSERT_TRUE(lenient.ok());
+  err = Status::Ok();
+  EXPECT_EQ(Drain(**lenient, &err), 1);
+  EXPECT_TRUE(err.ok()) << err.message();
+  EXPECT_EQ((*lenient)->skipped(), 2);
+  EXPECT_NE((*lenient)->first_skip_reason().find("b_cut.jpg"), std::string::npos) << (*lenient)->first_skip_reason();
+}
+
+TEST(FrameSource, SinkProbesFailBeforeARun) {
+  // --record: a folder that does not exist is found before any frame.
+  Status s = ProbeFrameSink(false, "/nonexistent/dir/out.avi");
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("--record /nonexistent/dir/out.avi"), std::string::npos) << s.message();
+  // A writable .avi passes, and the probe leaves no file behind.
+  const std::string dir = TempDir("record");
+  ASSERT_TRUE(ProbeFrameSink(false, dir + "/out.avi").ok());
+  EXPECT_FALSE(fs::exists(dir + "/out.avi"));
+  // --display without any display: one error with the --record hint.
+  const char* saved = std::getenv("DISPLAY");
+  const std::string saved_display = saved ? saved : "";
+  const char* saved_w = std::getenv("WAYLAND_DISPLAY");
+  const std::string saved_wayland = saved_w ? saved_w : "";
+  ::unsetenv("DISPLAY");
+  ::unsetenv("WAYLAND_DISPLAY");
+  Status d = ProbeFrameSink(true, "");
+  // A display that does not exist: the GUI back end fails (or aborts) in
+  // the probe process, never in this one.
+  ::setenv("DISPLAY", ":97", 1);
+  Status d2 = ProbeFrameSink(true, "");
+  if (saved) ::setenv("DISPLAY", saved_display.c_str(), 1); else ::unsetenv("DISPLAY");
+  if (saved_w) ::setenv("WAYLAND_DISPLAY", saved_wayland.c_str(), 1);
+  ASSERT_FALSE(d.ok());
+  EXPECT_NE(d.message().find("--display: no display"), std::string::npos) << d.message();
+  EXPECT_NE(d.message().find("--record"), std::string::npos) << d.message();
+  ASSERT_FALSE(d2.ok());
+  EXPECT_NE(d2.message().find("--display: the GUI back end cannot open a window"), std::string::npos) << d2.message();
+}
+
 TEST(FrameSource, ErrorsNameTheInput) {
   auto cam = OpenCameraSource("/dev/video99", {});
   ASSERT_FALSE(cam.ok());
@@ -147,6 +248,46 @@ TEST(Preprocess, CentreSquareResizeAndQuantise) {
   EXPECT_FALSE(PreprocessImage(cv::Mat(), c, out.data()).ok());
   EXPECT_FALSE(PreprocessImage(cv::Mat(4, 4, CV_16UC1), c, out.data()).ok());
   EXPECT_FALSE(ParseRoi("1,2").ok());
+}
+
+// x + w and y + h of user values must not wrap in int (a wrapped sum passed
+// the old bounds check and read outside the image).
+TEST(Preprocess, RoiArithmeticCannotOverflow) {
+  const int kIntMax = std::numeric_limits<int>::max();
+  cv::Mat img(30, 40, CV_8UC1, cv::Scalar(1));
+  PreprocessConfig c;
+  c.height = c.width = 3;
+  std::vector<int8_t> out(9);
+  for (const char* text : {"2147483647,0,2147483647,10", "10,10,2147483647,2147483647", "39,0,2147483647,1",
+                           "0,2147483600,10,100"}) {
+    auto roi = ParseRoi(text);
+    ASSERT_TRUE(roi.ok()) << text << ": " << roi.status().message();
+    c.roi = *roi;
+    Status s = PreprocessImage(img, c, out.data());
+    ASSERT_FALSE(s.ok()) << text;
+    // The message repeats the values the user gave, not wrapped ones.
+    EXPECT_NE(s.message().find(std::string("ROI ") + text + " lies outside the 40x30 frame"), std::string::npos)
+        << s.message();
+  }
+  // A hand-built config with a wrapped-looking ROI is refused too.
+  c.roi.centre_square = false;
+  c.roi.x = kIntMax;
+  c.roi.y = 0;
+  c.roi.width = kIntMax;
+  c.roi.height = 1;
+  EXPECT_FALSE(PreprocessImage(img, c, out.data()).ok());
+  // Fields beyond int are out of range at parse time, named by field.
+  auto big = ParseRoi("1,1,99999999999,5");
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(big.status().message().find("--roi W '99999999999': out of range"), std::string::npos)
+      << big.status().message();
+  auto neg = ParseRoi("-1,0,5,5");
+  ASSERT_FALSE(neg.ok());
+  EXPECT_NE(neg.status().message().find("--roi X '-1': out of range"), std::string::npos);
+  for (const char* bad : {"", "1,2,3", "1,2,3,4,5", "1,2,3,x", "1, 2,3,4", ",,,", "0,0,0,5"}) EXPECT_FALSE(ParseRoi(bad).ok()) << bad;
+  auto ok = ParseRoi("0,0,2147483647,2147483647");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->width, kIntMax);
 }
 
 TEST(Preprocess, PixelsUseDpuRoundingNotACast) {

@@ -38,6 +38,7 @@ struct PipelineOptions {
   bool skip_bad = false;
   io::Roi roi;
   std::vector<std::string> labels;
+  std::string labels_what = "labels";  // names the labels' origin in errors ("--labels f.txt")
   bool progress = false;          // progress line on stderr
   bool display = false;           // window with the prediction drawn
   std::string record_path;        // video file with the prediction drawn

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "signdpu/core/status.h"
+#include "signdpu/io/labels.h"  // ReadLabelsFile (was declared here)
 
 namespace signdpu::io {
 
@@ -67,10 +68,6 @@ class CsvReader {
   std::string pending_;  // first data line read during detection
   bool has_pending_ = false;
 };
-
-// A labels file: one class name per line, line i = class i (CRLF accepted,
-// trailing empty lines dropped).
-Result<std::vector<std::string>> ReadLabelsFile(const std::string& path);
 
 // Reads every frame of a file (convenience for calibration and tests).
 Result<std::vector<CsvFrame>> ReadCsvFile(const std::string& path, const CsvOptions& options = {},

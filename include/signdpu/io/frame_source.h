@@ -31,6 +31,8 @@ class FrameSource {
   virtual Result<bool> Next(Frame* frame) = 0;
   virtual std::string Describe() const = 0;
   virtual int64_t skipped() const { return 0; }
+  // Why the first skipped row/image was bad (for the "no frames" error).
+  virtual std::string first_skip_reason() const { return std::string(); }
   virtual bool is_live() const { return false; }  // cameras: no natural end
 };
 
@@ -39,6 +41,9 @@ class FrameSink {
  public:
   virtual ~FrameSink() = default;
   virtual Status Write(const cv::Mat& frame) = 0;
+  // After the last frame: closes the output and checks it (a recording
+  // must hold every frame written). Called once by the pipeline.
+  virtual Status Finish() { return Status::Ok(); }
 };
 
 // CSV frames need only the io library. Cameras, video, image folders and the
@@ -70,5 +75,15 @@ Result<std::unique_ptr<FrameSource>> OpenLiveFileSourceForTest(const std::string
 Result<std::unique_ptr<FrameSource>> OpenImageDirSource(const std::string& dir, bool skip_bad);
 
 Result<std::unique_ptr<FrameSink>> OpenFrameSink(bool display, const std::string& record_path);
+
+// Checks before a run that the sink can work, so that a run does not fail
+// (or die) at its first frame:
+// - display: $DISPLAY or $WAYLAND_DISPLAY must be set, and a child process
+//   must be able to open and close a window (Qt without a display aborts
+//   the process; GTK throws): a signal, an error or no answer within 10 s
+//   in the child is an error here, with a hint to use --record instead.
+// - record_path: a video writer must open at that path (folder writable,
+//   extension known to the back end); the probe file is removed again.
+Status ProbeFrameSink(bool display, const std::string& record_path);
 
 }  // namespace signdpu::io

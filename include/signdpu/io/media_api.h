@@ -11,7 +11,7 @@
 
 namespace signdpu::io {
 
-constexpr int kMediaApiVersion = 1;
+constexpr int kMediaApiVersion = 2;  // 2: probe_sink, FrameSource::first_skip_reason
 constexpr const char* kMediaLibrary = "libsigndpu-media.so";
 constexpr const char* kMediaEntryPoint = "signdpu_media_api_v1";
 
@@ -22,6 +22,7 @@ struct MediaApi {
   Result<std::unique_ptr<FrameSource>> (*open_video)(const std::string& spec);
   Result<std::unique_ptr<FrameSource>> (*open_image_dir)(const std::string& dir, bool skip_bad);
   Result<std::unique_ptr<FrameSink>> (*open_sink)(bool display, const std::string& record_path);
+  Status (*probe_sink)(bool display, const std::string& record_path);
 };
 
 // dlopen()s the module once; NotFound with dlerror() when it is missing.
