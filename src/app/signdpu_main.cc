@@ -7,12 +7,14 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 
 #include <CLI/CLI.hpp>
 
+#include "signdpu/app/budget.h"
 #include "signdpu/app/dump.h"
 #include "signdpu/app/model.h"
 #include "signdpu/app/pipeline.h"
@@ -66,7 +68,23 @@ void PrintInspect(const signdpu::app::Model& m) {
 
 }  // namespace
 
+static int Main(int argc, char** argv);
+
+// Allocation failures and stray exceptions are one error line, never an abort.
 int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "signdpu: error: out of memory\n");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "signdpu: error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "signdpu: error: unknown exception\n");
+  }
+  return 1;
+}
+
+static int Main(int argc, char** argv) {
   signdpu::xmodel::InitGoogleLoggingOnce(argv[0]);
   CLI::App app{"signdpu: int8 hand-sign classification on the ZCU104 DPU (or its CPU emulator)"};
   app.require_subcommand(1);
@@ -201,6 +219,24 @@ int main(int argc, char** argv) {
   signdpu::app::PipelineOptions p;
   p.mode = signdpu::app::ResolveMode(*mode, **model, &why);
   std::fprintf(stderr, "signdpu: %s\n", why.c_str());
+  {
+    // Shapes against the source and the memory budget before any runner or
+    // buffer exists (app/budget.h).
+    signdpu::app::BudgetRequest b;
+    b.threads = threads;
+    if (p.mode == signdpu::app::RunMode::kRef) {
+      b.batch = emu_batch;
+      const char* env = std::getenv("SIGNDPU_EMU_BATCH");  // wins in the emulator (emu_runner.h)
+      if (env != nullptr && std::atoi(env) > 0) b.batch = std::atoi(env);
+    }
+    if (!csv.empty()) {
+      b.source_height = 28;  // CsvOptions::pixels = 784: 28x28x1 frames, not resized
+      b.source_width = 28;
+      b.source_name = "--csv " + csv;
+    }
+    auto budget = signdpu::app::CheckTensorBudget(**model, b);
+    if (!budget.ok()) return Fail(budget.status());
+  }
   p.threads = threads;
   p.emu_batch = emu_batch;
   p.top_k = top_k;

@@ -76,8 +76,19 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   const int64_t image_size = NumElements(in_shape);
   if (in_shape[3] != 1)
     return Unsupported("model input has " + std::to_string(in_shape[3]) + " channels; frames are grayscale (1 channel)");
+  // What the source can give: a CSV row has at most kMaxCsvLineBytes, two
+  // bytes per pixel at least ("0,"). A model declaring a bigger input is
+  // refused here, before any executor allocates for it.
+  if (image_size <= 0 || image_size > io::kMaxCsvLineBytes / 2)
+    return InvalidArgument(name + ": model input " + ShapeToString(in_shape) + " has " + std::to_string(image_size) +
+                           " pixels per frame; a calibration CSV row (at most " +
+                           std::to_string(io::kMaxCsvLineBytes) + " bytes) holds at most " +
+                           std::to_string(io::kMaxCsvLineBytes / 2));
   io::CsvOptions csv;
   csv.pixels = static_cast<int>(image_size);
+  // Calibration and evaluation files are read whole: regular files only (a
+  // FIFO or device is refused before it is opened; docs/testing.md "Limits").
+  csv.require_regular_file = true;
   const int64_t want = int64_t{o.calib_iter} * o.calib_batch_size;
   SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> calib, io::ReadCsvFile(o.calib_csv, csv, want));
   r.calib_images = static_cast<int64_t>(calib.size());
