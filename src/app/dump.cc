@@ -35,6 +35,60 @@ constexpr uint64_t kMaxSidecarBytes = uint64_t{1} << 20;
 
 }  // namespace
 
+Result<std::string> ReadRawTensorFile(const std::string& path, int64_t frame_bytes, uint64_t max_bytes) {
+  if (frame_bytes <= 0) return InvalidArgument("--input-raw '" + path + "': the input tensor has no bytes per frame");
+  SIGNDPU_ASSIGN_OR_RETURN(std::string bytes, ReadRegularFile(path, max_bytes, "--input-raw"));
+  if (bytes.empty() || bytes.size() % static_cast<uint64_t>(frame_bytes) != 0)
+    return InvalidArgument("--input-raw '" + path + "': " + std::to_string(bytes.size()) +
+                           " bytes is not a whole number of frames of the input's " + std::to_string(frame_bytes) +
+                           " bytes");
+  return bytes;
+}
+
+bool CompareTensorBytes(const std::string& stem, const std::string& sidecar, const std::string& x, const std::string& y,
+                        std::string* line) {
+  if (x.size() != y.size()) {
+    *line = stem + ": DIFFERENT sizes " + std::to_string(x.size()) + " vs " + std::to_string(y.size()) + " bytes";
+    return false;
+  }
+  size_t first = x.size(), count = 0;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (x[i] != y[i]) {
+      if (first == x.size()) first = i;
+      ++count;
+    }
+  if (count == 0) {
+    *line = stem + ": identical (" + std::to_string(x.size()) + " bytes)";
+    return true;
+  }
+  // Index of the first difference in the dumped shape (the sidecar is
+  // untrusted: anything but a list of at most 8 integers is ignored).
+  std::vector<int64_t> shape;
+  try {
+    const nlohmann::json meta = nlohmann::json::parse(sidecar);
+    shape = meta.at("shape").get<std::vector<int64_t>>();
+  } catch (const std::exception&) {
+    shape.clear();
+  }
+  std::string where = std::to_string(first);
+  if (!shape.empty() && shape.size() <= 8) {
+    std::vector<uint64_t> idx(shape.size());
+    uint64_t rem = first;
+    for (size_t d = shape.size(); d-- > 0;) {
+      const uint64_t s = static_cast<uint64_t>(std::max<int64_t>(1, shape[d]));
+      idx[d] = rem % s;
+      rem /= s;
+    }
+    where = "[";
+    for (size_t d = 0; d < idx.size(); ++d) where += (d ? "," : "") + std::to_string(idx[d]);
+    where += "]";
+  }
+  *line = stem + ": DIFFERENT in " + std::to_string(count) + " of " + std::to_string(x.size()) + " elements; first at " +
+          where + ": " + std::to_string(static_cast<int>(static_cast<int8_t>(x[first]))) + " vs " +
+          std::to_string(static_cast<int>(static_cast<int8_t>(y[first])));
+  return false;
+}
+
 Result<std::vector<std::string>> Dump(const Model& model, const DumpOptions& o) {
   if (o.csv.empty() == o.input_raw.empty()) return InvalidArgument("dump needs exactly one of --csv or --input-raw");
   if (model.dpu_subgraphs().empty()) return InvalidArgument(model.path() + ": no DPU subgraph");
@@ -63,17 +117,13 @@ Result<std::vector<std::string>> Dump(const Model& model, const DumpOptions& o) 
     const int64_t per = DescribeTensor(*rin.begin()).per_image_size();
     if (per <= 0) return InvalidArgument((*rin.begin())->get_name() + ": empty input tensor");
     SIGNDPU_ASSIGN_OR_RETURN(const uint64_t size, CheckRegularFile(o.input_raw, UINT64_MAX, "--input-raw"));
-    if (size == 0 || size % static_cast<uint64_t>(per) != 0)
-      return InvalidArgument("--input-raw '" + o.input_raw + "': " + std::to_string(size) +
-                             " bytes is not a whole number of frames of the input's " + std::to_string(per) +
-                             " bytes");
-    BudgetRequest b;
-    b.use = BudgetRequest::Use::kDump;
-    b.frames = static_cast<int64_t>(size / static_cast<uint64_t>(per));
-    SIGNDPU_RETURN_IF_ERROR(CheckTensorBudget(model, b).status().WithContext("--input-raw '" + o.input_raw + "'"));
-    SIGNDPU_ASSIGN_OR_RETURN(raw_input, ReadRegularFile(o.input_raw, size, "--input-raw"));
-    if (raw_input.size() != size)
-      return IoError("--input-raw '" + o.input_raw + "': changed while it was read");
+    if (size > 0 && size % static_cast<uint64_t>(per) == 0) {
+      BudgetRequest b;
+      b.use = BudgetRequest::Use::kDump;
+      b.frames = static_cast<int64_t>(size / static_cast<uint64_t>(per));
+      SIGNDPU_RETURN_IF_ERROR(CheckTensorBudget(model, b).status().WithContext("--input-raw '" + o.input_raw + "'"));
+    }
+    SIGNDPU_ASSIGN_OR_RETURN(raw_input, ReadRawTensorFile(o.input_raw, per, static_cast<uint64_t>(max_frames) * static_cast<uint64_t>(per)));
   }
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
@@ -219,15 +269,13 @@ Status Compare(const std::string& a, const std::string& b, std::vector<std::stri
       ++bad;
       continue;
     }
-    nlohmann::json meta;
-    {
-      auto text = ReadRegularFile(side.string(), kMaxSidecarBytes, "dump sidecar");
-      if (!text.ok()) return text.status();
-      try {
-        meta = nlohmann::json::parse(*text);
-      } catch (const std::exception& e) {
-        return InvalidArgument(side.string() + ": " + e.what());
-      }
+    auto text = ReadRegularFile(side.string(), kMaxSidecarBytes, "dump sidecar");
+    if (!text.ok()) return text.status();
+    try {
+      const nlohmann::json meta = nlohmann::json::parse(*text);
+      if (!meta.is_object()) return InvalidArgument(side.string() + ": not a JSON object");
+    } catch (const std::exception& e) {
+      return InvalidArgument(side.string() + ": " + e.what());
     }
     auto da = ReadRegularFile((fs::path(a) / (stem + ".bin")).string(), cap, "dumped tensor");
     auto db = ReadRegularFile((fs::path(b) / (stem + ".bin")).string(), cap, "dumped tensor");
@@ -240,46 +288,9 @@ Status Compare(const std::string& a, const std::string& b, std::vector<std::stri
       ++bad;
       continue;
     }
-    const std::string& x = *da;
-    const std::string& y = *db;
-    if (x.size() != y.size()) {
-      report->push_back(stem + ": DIFFERENT sizes " + std::to_string(x.size()) + " vs " + std::to_string(y.size()) + " bytes");
-      ++bad;
-      continue;
-    }
-    size_t first = x.size(), count = 0;
-    for (size_t i = 0; i < x.size(); ++i)
-      if (x[i] != y[i]) {
-        if (first == x.size()) first = i;
-        ++count;
-      }
-    if (count == 0) {
-      report->push_back(stem + ": identical (" + std::to_string(x.size()) + " bytes)");
-      continue;
-    }
-    ++bad;
-    // Index of the first difference in the dumped shape.
-    std::vector<int64_t> shape;
-    try {
-      shape = meta.at("shape").get<std::vector<int64_t>>();
-    } catch (const std::exception&) {
-    }
-    std::string where = std::to_string(first);
-    if (!shape.empty() && shape.size() <= 8) {
-      std::vector<int64_t> idx(shape.size());
-      size_t rem = first;
-      for (size_t d = shape.size(); d-- > 0;) {
-        const int64_t s = std::max<int64_t>(1, shape[d]);
-        idx[d] = static_cast<int64_t>(rem % static_cast<size_t>(s));
-        rem /= static_cast<size_t>(s);
-      }
-      where = "[";
-      for (size_t d = 0; d < idx.size(); ++d) where += (d ? "," : "") + std::to_string(idx[d]);
-      where += "]";
-    }
-    report->push_back(stem + ": DIFFERENT in " + std::to_string(count) + " of " + std::to_string(x.size()) +
-                      " elements; first at " + where + ": " + std::to_string(static_cast<int>(static_cast<int8_t>(x[first]))) +
-                      " vs " + std::to_string(static_cast<int>(static_cast<int8_t>(y[first]))));
+    std::string line;
+    if (!CompareTensorBytes(stem, *text, *da, *db, &line)) ++bad;
+    report->push_back(line);
   }
   // Tensors only the second dump has are a difference too.
   for (const auto& [stem, side] : side_b) {

@@ -71,9 +71,11 @@ Result<std::unique_ptr<CsvReader>> CsvReader::Open(const std::string& path, cons
   if (r->file_ == nullptr) return NotFound(path + ": cannot open CSV: " + std::strerror(errno));
   if (::fstat(::fileno(r->file_), &st) != 0) return IoError(path + ": cannot stat CSV: " + std::strerror(errno));
   SIGNDPU_RETURN_IF_ERROR(CheckKind(path, st.st_mode, options));
-  if (options.max_line_bytes < 1 || options.max_line_bytes > kMaxCsvSkipBytes)
-    return InvalidArgument(path + ": maximum line length " + std::to_string(options.max_line_bytes) + " outside [1, " +
-                           std::to_string(kMaxCsvSkipBytes) + "]");
+  if (options.max_line_bytes < 1 || options.max_skip_bytes < options.max_line_bytes ||
+      options.max_skip_bytes > kMaxCsvSkipBytes)
+    return InvalidArgument(path + ": line limits " + std::to_string(options.max_line_bytes) + "/" +
+                           std::to_string(options.max_skip_bytes) + " outside 1 <= line <= scan <= " +
+                           std::to_string(kMaxCsvSkipBytes));
   r->buffer_.resize(kChunk);
   std::string first;
   SIGNDPU_ASSIGN_OR_RETURN(bool got, r->ReadLine(&first));
@@ -151,14 +153,14 @@ Result<bool> CsvReader::ReadLine(std::string* line) {
           ++buf_pos_;
           found = true;
         }
-        if (scanned > kMaxCsvSkipBytes) break;
+        if (scanned > options_.max_skip_bytes) break;
       }
       line->clear();
       Status bad = InvalidArgument(path_ + ":" + std::to_string(bad_line) + ": line longer than " +
                                    std::to_string(options_.max_line_bytes) + " bytes");
-      if (!found && scanned > kMaxCsvSkipBytes) {
+      if (!found && scanned > options_.max_skip_bytes) {
         fatal_ = InvalidArgument(path_ + ":" + std::to_string(bad_line) + ": no end of line within " +
-                                 std::to_string(kMaxCsvSkipBytes) + " bytes (a row has at most " +
+                                 std::to_string(options_.max_skip_bytes) + " bytes (a row has at most " +
                                  std::to_string(options_.max_line_bytes) + "); not a CSV text file");
         return fatal_;
       }

@@ -26,6 +26,7 @@ struct CsvOptions {
   int pixels = 784;             // expected pixel columns (28 x 28)
   bool skip_bad = false;        // count and skip malformed rows instead of failing
   int64_t max_line_bytes = kMaxCsvLineBytes;  // longer lines are an error
+  int64_t max_skip_bytes = kMaxCsvSkipBytes;  // scanned for an over-long line's end (then fatal)
   // Refuse anything but a regular file (calibration and evaluation files,
   // dump): a FIFO is refused before it is opened (opening one blocks until a
   // writer appears). Without it a FIFO or pipe is read as a stream; devices
