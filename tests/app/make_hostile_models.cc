@@ -1,6 +1,6 @@
 // Test helper for tests/app/hostile_res_e2e.sh: small files that declare
 // huge or many things (issue 14, resources).
-//   make_hostile_models OUT_DIR
+//   make_hostile_models OUT_DIR [OPS]
 // writes
 //   huge_input.xmodel  host xmodel (< 64 KB) whose DPU subgraph takes a
 //                      12288x12288x1 input (one 1x1 conv-fix)
@@ -11,6 +11,7 @@
 //   nan_weights.onnx   a Conv whose weight holds a NaN
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -72,6 +73,13 @@ bool ManyOpsXmodel(const std::string& path, int ops) {
     op->GetReflection()->SetString(op, op->GetDescriptor()->FindFieldByName("op_name"), "d" + std::to_string(i));
     pb::Message* t = op->GetReflection()->MutableMessage(op, op->GetDescriptor()->FindFieldByName("output_tensor"));
     t->GetReflection()->SetString(t, t->GetDescriptor()->FindFieldByName("tensor_name"), "d" + std::to_string(i));
+  }
+  // Listed in the root subgraph too, so that the file is valid but for its size.
+  const pb::FieldDescriptor* root_field = desc->FindFieldByName("subg_root");
+  if (r->HasField(*m, root_field)) {
+    pb::Message* root = r->MutableMessage(m.get(), root_field);
+    const pb::FieldDescriptor* names = root->GetDescriptor()->FindFieldByName("op_name");
+    for (int i = 1; i < ops; ++i) root->GetReflection()->AddString(root, names, "d" + std::to_string(i));
   }
   std::string bytes;
   return m->SerializeToString(&bytes) && Save(path, bytes);
@@ -151,15 +159,16 @@ onnx::ModelProto ChainModel(int nodes) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: make_hostile_models OUT_DIR\n");
+  if (argc != 2 && argc != 3) {
+    std::fprintf(stderr, "usage: make_hostile_models OUT_DIR [OPS (default 5000)]\n");
     return 2;
   }
   const std::string out = argv[1];
   bool ok = HugeInputXmodel(out + "/huge_input.xmodel");
-  ok = ManyOpsXmodel(out + "/many_ops.xmodel", 5000) && ok;
+  const int ops = argc == 3 ? std::atoi(argv[2]) : 5000;
+  ok = ManyOpsXmodel(out + "/many_ops.xmodel", ops) && ok;
   ok = Save(out + "/huge_input.onnx", ConvModel(12288, 12288, 0.1f).SerializeAsString()) && ok;
-  ok = Save(out + "/many_nodes.onnx", ChainModel(5000).SerializeAsString()) && ok;
+  ok = Save(out + "/many_nodes.onnx", ChainModel(ops).SerializeAsString()) && ok;
   ok = Save(out + "/nan_weights.onnx", ConvModel(28, 28, std::nanf("")).SerializeAsString()) && ok;
   return ok ? 0 : 1;
 }
