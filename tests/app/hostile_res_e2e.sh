@@ -95,6 +95,13 @@ models)
     "$BIN/signdpu" run --model "$H/huge_input.xmodel" --images "$H/media/images" --mode ref --quiet
   expect_error "dump huge-input xmodel" "more than the tensor memory budget" -- \
     "$BIN/signdpu" dump --model "$H/huge_input.xmodel" --csv "$SAMPLE" --mode ref --out "$H/d"
+  # Within the app's budget (one runner, batch 2: 64 MiB of buffers) but not
+  # the emulator's: 52 MiB of tensors per image x batch 2 x 4 worker threads.
+  out=$(SIGNDPU_EMU_THREADS=4 timeout 120 "${CAP[@]}" "$BIN/signdpu" run --model "$H/deep.xmodel" --images "$H/media/images" \
+        --mode ref --threads 1 --emu-batch 2 --quiet 2>&1); rc=$?
+  check "[[ $rc -ge 1 && $rc -le 127 ]]" "emulator over budget: exit $rc"
+  check "grep -q 'x batch 2 x 4 threads is more than the tensor memory budget of 256 MiB' <<<\"\$out\"" "the emulator refuses before allocating: $(grep -o 'signdpu-emu: .*' <<<"$out" | head -1)"
+  check "[[ \$(grep -c '^signdpu: error:' <<<\"\$out\") -eq 1 ]]" "one error line"
   expect_error "inspect 5000-op xmodel" "5000 ops, more than the 4096 an xmodel may have" -- \
     "$BIN/signdpu" inspect "$H/many_ops.xmodel"
   expect_error "run 5000-op xmodel" "5000 ops, more than the 4096" -- \

@@ -4,6 +4,7 @@
 // writes
 //   huge_input.xmodel  host xmodel (< 64 KB) whose DPU subgraph takes a
 //                      12288x12288x1 input (one 1x1 conv-fix)
+//   deep.xmodel        12 chained 1x1 conv-fix on a 2048x2048x1 input
 //   many_ops.xmodel    5000 data ops (copied in the protobuf: XIR's own API
 //                      is quadratic and takes minutes for that many)
 //   huge_input.onnx    a Conv on a declared 1x1x12288x12288 input
@@ -45,6 +46,28 @@ bool HugeInputXmodel(const std::string& path) {
   g.outputs = {1};
   signdpu::xmodel::HostModelInfo info;
   info.model_name = "huge";
+  info.softmax = false;
+  signdpu::Status s = signdpu::xmodel::WriteHostXmodel(g, info, path);
+  if (!s.ok()) std::fprintf(stderr, "make_hostile_models: %s\n", s.message().c_str());
+  return s.ok();
+}
+
+// input [1,2048,2048,1] -> 12 chained 1x1 conv-fix: 4 MiB per tensor, 52 MiB
+// per image; within the app's budget for its buffers, over it for an
+// emulator that holds every tensor for batch x worker threads.
+bool DeepXmodel(const std::string& path) {
+  signdpu::FixGraph g;
+  g.name = "deep";
+  g.tensors.push_back({"input", {1, 2048, 2048, 1}, 6});
+  for (int i = 0; i < 12; ++i) {
+    g.tensors.push_back({"c" + std::to_string(i), {1, 2048, 2048, 1}, 6});
+    g.ops.push_back(signdpu::testing::ConvOp("c" + std::to_string(i), i, i + 1, 1, 1, 1, 0, 7, 7,
+                                             signdpu::Activation::kNone, static_cast<uint32_t>(i + 1)));
+  }
+  g.inputs = {0};
+  g.outputs = {12};
+  signdpu::xmodel::HostModelInfo info;
+  info.model_name = "deep";
   info.softmax = false;
   signdpu::Status s = signdpu::xmodel::WriteHostXmodel(g, info, path);
   if (!s.ok()) std::fprintf(stderr, "make_hostile_models: %s\n", s.message().c_str());
@@ -167,6 +190,7 @@ int main(int argc, char** argv) {
   bool ok = HugeInputXmodel(out + "/huge_input.xmodel");
   const int ops = argc == 3 ? std::atoi(argv[2]) : 5000;
   ok = ManyOpsXmodel(out + "/many_ops.xmodel", ops) && ok;
+  ok = DeepXmodel(out + "/deep.xmodel") && ok;
   ok = Save(out + "/huge_input.onnx", ConvModel(12288, 12288, 0.1f).SerializeAsString()) && ok;
   ok = Save(out + "/many_nodes.onnx", ChainModel(ops).SerializeAsString()) && ok;
   ok = Save(out + "/nan_weights.onnx", ConvModel(28, 28, std::nanf("")).SerializeAsString()) && ok;
