@@ -214,7 +214,14 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   // to the float model's logits on the first `tune_images` calibration
   // images. Calibration picks each position from its own tensor's error;
   // this looks at what the classifier finally outputs.
-  if (tune_n > 0) {
+  // The search re-quantises and re-scores the graph for every tensor (work
+  // quadratic in the graph's size): past kMaxRefineTensors it is skipped,
+  // and the report says so.
+  constexpr size_t kMaxRefineTensors = 512;
+  if (tune_n > 0 && fps.size() > kMaxRefineTensors) {
+    r.notes.push_back("fix-point refinement skipped: " + std::to_string(fps.size()) + " tensors, more than the " +
+                      std::to_string(kMaxRefineTensors) + " it searches");
+  } else if (tune_n > 0) {
     const int64_t tn = tune_n;
     io::PreprocessConfig tpre;
     tpre.height = static_cast<int>(in_shape[1]);
