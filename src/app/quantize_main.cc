@@ -50,7 +50,8 @@ int Fail(const signdpu::Status& s) {
 // by one is safe to delete.
 struct Interrupt {
   std::mutex mu;
-  std::string tmp_dir;  // guarded by mu; empty while there is none
+  std::string tmp_dir;     // guarded by mu; empty while there is none
+  bool committed = false;  // guarded by mu; the outputs are all in place
 };
 Interrupt g_interrupt;
 
@@ -63,7 +64,8 @@ void WatchSignals(sigset_t set) {
     std::error_code ec;
     fs::remove_all(g_interrupt.tmp_dir, ec);
   }
-  std::fprintf(stderr, "signdpu-quantize: interrupted by %s; no outputs written\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  std::fprintf(stderr, "signdpu-quantize: interrupted by %s; %s\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
+               g_interrupt.committed ? "the outputs were already complete" : "no outputs written");
   std::fflush(stderr);
   std::_Exit(128 + sig);
 }
@@ -251,6 +253,7 @@ int Main(int argc, char** argv) {
     std::error_code ignored;
     fs::remove_all(tmp, ignored);
     g_interrupt.tmp_dir.clear();
+    g_interrupt.committed = s.ok();
   }
   if (!s.ok()) return Fail(s);
   std::fputs(signdpu::quantize::ReportText(*result).c_str(), stdout);
