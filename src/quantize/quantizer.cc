@@ -90,6 +90,13 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   // FIFO or device is refused before it is opened; docs/testing.md "Limits").
   csv.require_regular_file = true;
   const int64_t want = int64_t{o.calib_iter} * o.calib_batch_size;
+  // Calibration and evaluation frames are held in memory: at most 1 GiB of
+  // pixels each (docs/testing.md "Limits"), checked before reading.
+  const int64_t max_rows = (int64_t{1} << 30) / image_size;
+  if (want > max_rows)
+    return OutOfRange("--calib_iter x --calib_batch_size = " + std::to_string(want) + " images of " +
+                      std::to_string(image_size) + " pixels, more than the " + std::to_string(max_rows) +
+                      " (1 GiB of pixels) calibration may hold");
   SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> calib, io::ReadCsvFile(o.calib_csv, csv, want));
   r.calib_images = static_cast<int64_t>(calib.size());
 
@@ -318,7 +325,11 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   // ---- evaluation -----------------------------------------------------------
   if (o.eval_csv.empty()) return r;
   const auto t1 = Clock::now();
-  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> eval, io::ReadCsvFile(o.eval_csv, csv, o.eval_limit));
+  const int64_t eval_cap = o.eval_limit >= 0 && o.eval_limit <= max_rows ? o.eval_limit : max_rows + 1;
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> eval, io::ReadCsvFile(o.eval_csv, csv, eval_cap));
+  if (static_cast<int64_t>(eval.size()) > max_rows)
+    return OutOfRange(o.eval_csv + ": more than " + std::to_string(max_rows) + " rows of " +
+                      std::to_string(image_size) + " pixels (1 GiB) to evaluate; use --eval_limit");
   for (const auto& f : eval)
     if (f.label < 0) return InvalidArgument(o.eval_csv + ": --eval needs a label column (line " + std::to_string(f.line) + ")");
   r.eval_images = static_cast<int64_t>(eval.size());
