@@ -93,11 +93,13 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   // Calibration and evaluation frames are held in memory: at most 1 GiB of
   // pixels each (docs/testing.md "Limits"), checked before reading.
   const int64_t max_rows = (int64_t{1} << 30) / image_size;
-  if (want > max_rows)
-    return OutOfRange("--calib_iter x --calib_batch_size = " + std::to_string(want) + " images of " +
+
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> calib,
+                           io::ReadCsvFile(o.calib_csv, csv, std::min(want, max_rows + 1)));
+  if (static_cast<int64_t>(calib.size()) > max_rows)
+    return OutOfRange(o.calib_csv + ": --calib_iter x --calib_batch_size = " + std::to_string(want) + " images of " +
                       std::to_string(image_size) + " pixels, more than the " + std::to_string(max_rows) +
                       " (1 GiB of pixels) calibration may hold");
-  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> calib, io::ReadCsvFile(o.calib_csv, csv, want));
   r.calib_images = static_cast<int64_t>(calib.size());
 
   // ---- calibration ----------------------------------------------------------
