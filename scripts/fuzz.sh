@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs each libFuzzer target for a given time (default 60 s each):
 #   scripts/fuzz.sh [SECONDS] [TARGET...]
-#     targets: csv preprocess xmodel onnx json_text flags labels image_check
+#     targets: csv preprocess xmodel raw_tensor onnx json_text flags labels image_check
 # Builds with clang (-fsanitize=fuzzer,address,undefined) in build-fuzz/. New
 # corpus entries go to build-fuzz/corpus/<target>; crashes are copied into
 # tests/fuzz/corpus/<target>/ so that the ordinary test suite replays them
@@ -9,7 +9,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_EACH="${1:-60}"; shift || true
-TARGETS=("$@"); ((${#TARGETS[@]})) || TARGETS=(csv preprocess xmodel onnx json_text flags labels image_check)
+TARGETS=("$@"); ((${#TARGETS[@]})) || TARGETS=(csv preprocess xmodel raw_tensor onnx json_text flags labels image_check)
 BUILD="$ROOT/build-fuzz"
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ missing (scripts/setup-deps.sh installs clang)"; exit 3; }
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \

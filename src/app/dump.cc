@@ -4,10 +4,8 @@
 #include <cctype>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <vart/experimental/runner_helper.hpp>
@@ -17,7 +15,10 @@
 #include <xir/tensor/tensor.hpp>
 
 #include "signdpu/core/json_text.h"
+#include "signdpu/app/budget.h"
+#include "signdpu/core/file_io.h"
 #include "signdpu/io/csv_reader.h"
+#include "signdpu/xmodel/dpu_subgraph_reader.h"
 #include "signdpu/io/preprocess.h"
 
 namespace signdpu::app {
@@ -30,18 +31,101 @@ std::string Sanitize(const std::string& s) {
   return o;
 }
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return NotFound(path + ": cannot open");
-  std::stringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
+// Dump sidecars are small JSON objects.
+constexpr uint64_t kMaxSidecarBytes = uint64_t{1} << 20;
 
 }  // namespace
 
+Result<std::string> ReadRawTensorFile(const std::string& path, int64_t frame_bytes, uint64_t max_bytes) {
+  if (frame_bytes <= 0) return InvalidArgument("--input-raw '" + path + "': the input tensor has no bytes per frame");
+  SIGNDPU_ASSIGN_OR_RETURN(std::string bytes, ReadRegularFile(path, max_bytes, "--input-raw"));
+  if (bytes.empty() || bytes.size() % static_cast<uint64_t>(frame_bytes) != 0)
+    return InvalidArgument("--input-raw '" + path + "': " + std::to_string(bytes.size()) +
+                           " bytes is not a whole number of frames of the input's " + std::to_string(frame_bytes) +
+                           " bytes");
+  return bytes;
+}
+
+bool CompareTensorBytes(const std::string& stem, const std::string& sidecar, const std::string& x, const std::string& y,
+                        std::string* line) {
+  if (x.size() != y.size()) {
+    *line = stem + ": DIFFERENT sizes " + std::to_string(x.size()) + " vs " + std::to_string(y.size()) + " bytes";
+    return false;
+  }
+  size_t first = x.size(), count = 0;
+  for (size_t i = 0; i < x.size(); ++i)
+    if (x[i] != y[i]) {
+      if (first == x.size()) first = i;
+      ++count;
+    }
+  if (count == 0) {
+    *line = stem + ": identical (" + std::to_string(x.size()) + " bytes)";
+    return true;
+  }
+  // Index of the first difference in the dumped shape (the sidecar is
+  // untrusted: anything but a list of at most 8 integers is ignored).
+  std::vector<int64_t> shape;
+  try {
+    const nlohmann::json meta = nlohmann::json::parse(sidecar);
+    shape = meta.at("shape").get<std::vector<int64_t>>();
+  } catch (const std::exception&) {
+    shape.clear();
+  }
+  std::string where = std::to_string(first);
+  if (!shape.empty() && shape.size() <= 8) {
+    std::vector<uint64_t> idx(shape.size());
+    uint64_t rem = first;
+    for (size_t d = shape.size(); d-- > 0;) {
+      const uint64_t s = static_cast<uint64_t>(std::max<int64_t>(1, shape[d]));
+      idx[d] = rem % s;
+      rem /= s;
+    }
+    where = "[";
+    for (size_t d = 0; d < idx.size(); ++d) where += (d ? "," : "") + std::to_string(idx[d]);
+    where += "]";
+  }
+  *line = stem + ": DIFFERENT in " + std::to_string(count) + " of " + std::to_string(x.size()) + " elements; first at " +
+          where + ": " + std::to_string(static_cast<int>(static_cast<int8_t>(x[first]))) + " vs " +
+          std::to_string(static_cast<int>(static_cast<int8_t>(y[first])));
+  return false;
+}
+
 Result<std::vector<std::string>> Dump(const Model& model, const DumpOptions& o) {
   if (o.csv.empty() == o.input_raw.empty()) return InvalidArgument("dump needs exactly one of --csv or --input-raw");
+  if (model.dpu_subgraphs().empty()) return InvalidArgument(model.path() + ": no DPU subgraph");
+  // Every frame's inputs and outputs of every DPU subgraph are kept: the
+  // number of frames is bounded by the tensor memory budget before anything
+  // is read or allocated (app/budget.h).
+  SIGNDPU_ASSIGN_OR_RETURN(const uint64_t per_frame, DumpBytesPerFrame(model));
+  SIGNDPU_ASSIGN_OR_RETURN(const uint64_t budget, xmodel::TensorBudgetBytes());
+  const int64_t max_frames = per_frame == 0 ? 0 : static_cast<int64_t>(std::min<uint64_t>(budget / per_frame, INT32_MAX));
+  int64_t csv_limit = o.limit;
+  if (!o.csv.empty()) {
+    if (o.limit > max_frames || (o.limit < 0 && max_frames == 0)) {
+      BudgetRequest b;
+      b.use = BudgetRequest::Use::kDump;
+      b.frames = std::max<int64_t>(1, o.limit);
+      SIGNDPU_RETURN_IF_ERROR(CheckTensorBudget(model, b).status());
+    }
+    if (o.limit < 0) csv_limit = max_frames + 1;  // one more: "too many" below
+  }
+  std::string raw_input;
+  if (!o.input_raw.empty()) {
+    // Exactly what the first subgraph's first input takes: a whole number of
+    // frames, at most what the budget allows; regular files only.
+    const auto rin = model.dpu_subgraphs().front()->get_sorted_input_tensors();
+    if (rin.empty()) return InvalidArgument(model.dpu_subgraphs().front()->get_name() + ": no input tensor");
+    const int64_t per = DescribeTensor(*rin.begin()).per_image_size();
+    if (per <= 0) return InvalidArgument((*rin.begin())->get_name() + ": empty input tensor");
+    SIGNDPU_ASSIGN_OR_RETURN(const uint64_t size, CheckRegularFile(o.input_raw, UINT64_MAX, "--input-raw"));
+    if (size > 0 && size % static_cast<uint64_t>(per) == 0) {
+      BudgetRequest b;
+      b.use = BudgetRequest::Use::kDump;
+      b.frames = static_cast<int64_t>(size / static_cast<uint64_t>(per));
+      SIGNDPU_RETURN_IF_ERROR(CheckTensorBudget(model, b).status().WithContext("--input-raw '" + o.input_raw + "'"));
+    }
+    SIGNDPU_ASSIGN_OR_RETURN(raw_input, ReadRawTensorFile(o.input_raw, per, static_cast<uint64_t>(max_frames) * static_cast<uint64_t>(per)));
+  }
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   if (ec) return IoError("--out " + o.out_dir + ": " + ec.message());
@@ -68,7 +152,13 @@ Result<std::vector<std::string>> Dump(const Model& model, const DumpOptions& o) 
       } else if (first && i == 0 && !o.csv.empty()) {
         io::CsvOptions csv;
         csv.pixels = static_cast<int>(per);
-        SIGNDPU_ASSIGN_OR_RETURN(auto rows, io::ReadCsvFile(o.csv, csv, o.limit));
+        SIGNDPU_ASSIGN_OR_RETURN(auto rows, io::ReadCsvFile(o.csv, csv, csv_limit));
+        if (static_cast<int64_t>(rows.size()) > max_frames) {
+          BudgetRequest b;
+          b.use = BudgetRequest::Use::kDump;
+          b.frames = static_cast<int64_t>(rows.size());
+          SIGNDPU_RETURN_IF_ERROR(CheckTensorBudget(model, b).status().WithContext("--csv " + o.csv + " (use --limit)"));
+        }
         io::PreprocessConfig pre;
         pre.height = info.shape.size() == 4 ? info.shape[1] : 1;
         pre.width = info.shape.size() == 4 ? info.shape[2] : static_cast<int>(per);
@@ -78,10 +168,7 @@ Result<std::vector<std::string>> Dump(const Model& model, const DumpOptions& o) 
           SIGNDPU_RETURN_IF_ERROR(io::PreprocessPixels(rows[r].pixels, pre, reinterpret_cast<int8_t*>(&inputs[i][r * per])));
         input_notes[i] = "CSV " + o.csv + " quantised at fix_point " + std::to_string(info.fix_point);
       } else if (first && i == 0) {
-        SIGNDPU_ASSIGN_OR_RETURN(inputs[i], ReadFile(o.input_raw));
-        if (inputs[i].empty() || inputs[i].size() % static_cast<size_t>(per) != 0)
-          return InvalidArgument(o.input_raw + ": " + std::to_string(inputs[i].size()) + " bytes is not a multiple of the input's " +
-                                 std::to_string(per) + " bytes per frame");
+        inputs[i] = std::move(raw_input);
         input_notes[i] = "raw " + o.input_raw;
       } else {
         // Fed by CPU ops we do not evaluate: a fixed pseudo-random pattern,
@@ -125,7 +212,9 @@ Result<std::vector<std::string>> Dump(const Model& model, const DumpOptions& o) 
     }
     for (size_t i = 0; i < rout.size(); ++i) {
       const std::string base = Sanitize(sg->get_name()) + "." + Sanitize(out_info[i].name);
-      std::ofstream(fs::path(o.out_dir) / (base + ".bin"), std::ios::binary) << outputs[i];
+      // Every write checked (a full disk or an unwritable --out is an error
+      // naming the cause); each file appears whole or not at all.
+      SIGNDPU_RETURN_IF_ERROR(WriteFileAtomic((fs::path(o.out_dir) / (base + ".bin")).string(), outputs[i]));
       nlohmann::ordered_json j;
       j["subgraph"] = sg->get_name();
       j["tensor"] = out_info[i].name;
@@ -136,7 +225,8 @@ Result<std::vector<std::string>> Dump(const Model& model, const DumpOptions& o) 
       j["frames"] = frames;
       j["mode"] = RunModeName(o.mode);
       j["inputs"] = input_notes;
-      std::ofstream(fs::path(o.out_dir) / (base + ".json")) << DumpJson(j, 2) << "\n";
+      SIGNDPU_RETURN_IF_ERROR(WriteFileAtomic((fs::path(o.out_dir) / (base + ".json")).string(),
+                                              DumpJson(j, 2) + "\n"));
       lines.push_back(base + ".bin: " + std::to_string(outputs[i].size()) + " bytes, fix_point " +
                       std::to_string(out_info[i].fix_point));
       produced[out_info[i].name] = outputs[i];
@@ -145,74 +235,73 @@ Result<std::vector<std::string>> Dump(const Model& model, const DumpOptions& o) 
   return lines;
 }
 
-Status Compare(const std::string& a, const std::string& b, std::vector<std::string>* report) {
+namespace {
+
+// The *.json sidecars of a dump folder, by stem.
+Result<std::map<std::string, fs::path>> Sidecars(const std::string& dir) {
   std::error_code ec;
-  if (!fs::is_directory(a, ec)) return NotFound(a + ": not a dump directory");
-  if (!fs::is_directory(b, ec)) return NotFound(b + ": not a dump directory");
-  std::vector<fs::path> sidecars;
-  for (const auto& e : fs::directory_iterator(a, ec))
-    if (e.path().extension() == ".json") sidecars.push_back(e.path());
-  std::sort(sidecars.begin(), sidecars.end());
-  if (sidecars.empty()) return InvalidArgument(a + ": no dumped tensors (*.json)");
+  if (!fs::is_directory(dir, ec)) return NotFound(dir + ": not a dump directory");
+  std::map<std::string, fs::path> out;
+  fs::directory_iterator it(dir, ec);
+  if (ec) return IoError(dir + ": " + ec.message());
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    if (ec) return IoError(dir + ": " + ec.message());
+    if (it->path().extension() == ".json") out[it->path().stem().string()] = it->path();
+  }
+  if (ec) return IoError(dir + ": " + ec.message());
+  return out;
+}
+
+}  // namespace
+
+Status Compare(const std::string& a, const std::string& b, std::vector<std::string>* report) {
+  SIGNDPU_ASSIGN_OR_RETURN(const auto side_a, Sidecars(a));
+  SIGNDPU_ASSIGN_OR_RETURN(const auto side_b, Sidecars(b));
+  if (side_a.empty()) return InvalidArgument(a + ": no dumped tensors (*.json)");
+  // Each .bin is read whole (regular files only): at most half the tensor
+  // memory budget each, since two are held at once.
+  SIGNDPU_ASSIGN_OR_RETURN(const uint64_t budget, xmodel::TensorBudgetBytes());
+  const uint64_t cap = budget / 2;
   int bad = 0;
-  for (const auto& side : sidecars) {
-    const std::string stem = side.stem().string();
-    nlohmann::json meta;
+  size_t total = side_a.size();
+  for (const auto& [stem, side] : side_a) {
+    if (!side_b.count(stem)) {
+      report->push_back(stem + ": MISSING in " + b);
+      ++bad;
+      continue;
+    }
+    auto text = ReadRegularFile(side.string(), kMaxSidecarBytes, "dump sidecar");
+    if (!text.ok()) return text.status();
     try {
-      std::ifstream f(side);
-      meta = nlohmann::json::parse(f);
+      const nlohmann::json meta = nlohmann::json::parse(*text);
+      if (!meta.is_object()) return InvalidArgument(side.string() + ": not a JSON object");
     } catch (const std::exception& e) {
       return InvalidArgument(side.string() + ": " + e.what());
     }
-    auto da = ReadFile((fs::path(a) / (stem + ".bin")).string());
-    auto db = ReadFile((fs::path(b) / (stem + ".bin")).string());
+    auto da = ReadRegularFile((fs::path(a) / (stem + ".bin")).string(), cap, "dumped tensor");
+    auto db = ReadRegularFile((fs::path(b) / (stem + ".bin")).string(), cap, "dumped tensor");
     if (!da.ok() || !db.ok()) {
-      report->push_back(stem + ": MISSING in " + (da.ok() ? b : a));
+      const Status& why = da.ok() ? db.status() : da.status();
+      if (why.code() == StatusCode::kNotFound)
+        report->push_back(stem + ": MISSING in " + (da.ok() ? b : a));
+      else
+        report->push_back(stem + ": UNREADABLE: " + why.message());
       ++bad;
       continue;
     }
-    const std::string& x = *da;
-    const std::string& y = *db;
-    if (x.size() != y.size()) {
-      report->push_back(stem + ": DIFFERENT sizes " + std::to_string(x.size()) + " vs " + std::to_string(y.size()) + " bytes");
-      ++bad;
-      continue;
-    }
-    size_t first = x.size(), count = 0;
-    for (size_t i = 0; i < x.size(); ++i)
-      if (x[i] != y[i]) {
-        if (first == x.size()) first = i;
-        ++count;
-      }
-    if (count == 0) {
-      report->push_back(stem + ": identical (" + std::to_string(x.size()) + " bytes)");
-      continue;
-    }
-    ++bad;
-    // Index of the first difference in the dumped shape.
-    std::vector<int64_t> shape;
-    try {
-      shape = meta.at("shape").get<std::vector<int64_t>>();
-    } catch (const std::exception&) {
-    }
-    std::string where = std::to_string(first);
-    if (!shape.empty()) {
-      std::vector<int64_t> idx(shape.size());
-      size_t rem = first;
-      for (size_t d = shape.size(); d-- > 0;) {
-        const int64_t s = std::max<int64_t>(1, shape[d]);
-        idx[d] = static_cast<int64_t>(rem % static_cast<size_t>(s));
-        rem /= static_cast<size_t>(s);
-      }
-      where = "[";
-      for (size_t d = 0; d < idx.size(); ++d) where += (d ? "," : "") + std::to_string(idx[d]);
-      where += "]";
-    }
-    report->push_back(stem + ": DIFFERENT in " + std::to_string(count) + " of " + std::to_string(x.size()) +
-                      " elements; first at " + where + ": " + std::to_string(static_cast<int>(static_cast<int8_t>(x[first]))) +
-                      " vs " + std::to_string(static_cast<int>(static_cast<int8_t>(y[first]))));
+    std::string line;
+    if (!CompareTensorBytes(stem, *text, *da, *db, &line)) ++bad;
+    report->push_back(line);
   }
-  if (bad) return InvalidArgument(std::to_string(bad) + " of " + std::to_string(sidecars.size()) + " tensors differ or are missing");
+  // Tensors only the second dump has are a difference too.
+  for (const auto& [stem, side] : side_b) {
+    (void)side;
+    if (side_a.count(stem)) continue;
+    report->push_back(stem + ": MISSING in " + a);
+    ++bad;
+    ++total;
+  }
+  if (bad) return InvalidArgument(std::to_string(bad) + " of " + std::to_string(total) + " tensors differ or are missing");
   return Status::Ok();
 }
 

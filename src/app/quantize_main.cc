@@ -7,13 +7,24 @@
 // DIR/report.json. Nothing is left in DIR on error.
 #include <unistd.h>
 
+#include <pthread.h>
+#include <signal.h>
+
+#include <cerrno>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
 #include <filesystem>
 #include <fstream>
 
 #include <CLI/CLI.hpp>
 
 #include "signdpu/core/json_text.h"
+#include "signdpu/core/file_io.h"
 #include "signdpu/graph/onnx_import.h"
 #include "signdpu/quantize/quantizer.h"
 #include "signdpu/io/csv_reader.h"
@@ -31,10 +42,81 @@ int Fail(const signdpu::Status& s) {
   return 1;
 }
 
+// SIGINT/SIGTERM: no signal handler runs our code. Both signals are blocked
+// in every thread (before any thread starts) and one watcher thread takes
+// them with sigwait(); it is an ordinary thread, so it may lock, remove the
+// temporary folder and exit with 128 + signal (130, 143). The main thread
+// holds the same lock while it creates the temporary folder and while it
+// moves the outputs into place, so a signal lands either before the commit
+// (temporary folder removed, no output changed) or after it (all outputs in
+// place). SIGKILL cannot be caught: a `.signdpu-quantize-<pid>` folder left
+// by one is safe to delete.
+struct Interrupt {
+  std::mutex mu;
+  std::string tmp_dir;     // guarded by mu; empty while there is none
+  bool committed = false;  // guarded by mu; the outputs are all in place
+};
+Interrupt g_interrupt;
+
+void WatchSignals(sigset_t set) {
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+  std::lock_guard<std::mutex> lock(g_interrupt.mu);  // never released: the process ends here
+  if (!g_interrupt.tmp_dir.empty()) {
+    std::error_code ec;
+    fs::remove_all(g_interrupt.tmp_dir, ec);
+  }
+  std::fprintf(stderr, "signdpu-quantize: interrupted by %s; %s\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
+               g_interrupt.committed ? "the outputs were already complete" : "no outputs written");
+  std::fflush(stderr);
+  std::_Exit(128 + sig);
+}
+
+void StartSignalWatcher() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread(WatchSignals, set).detach();
+}
+
+// Test hook (tests/app/hostile_res_e2e.sh): milliseconds to wait after the
+// outputs are written to the temporary folder and before they are moved
+// into place, so that a signal can be delivered at that moment.
+void TestPauseBeforeCommit() {
+  const char* ms = std::getenv("SIGNDPU_QUANTIZE_TEST_PAUSE_MS");
+  if (ms != nullptr && std::atoi(ms) > 0) std::this_thread::sleep_for(std::chrono::milliseconds(std::atoi(ms)));
+}
+
+int Main(int argc, char** argv);
 
 }  // namespace
 
+// Allocation failures and stray exceptions are one error line, never an abort.
 int main(int argc, char** argv) {
+  StartSignalWatcher();
+  try {
+    return Main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "signdpu-quantize: error: out of memory\n");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "signdpu-quantize: error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "signdpu-quantize: error: unknown exception\n");
+  }
+  std::lock_guard<std::mutex> lock(g_interrupt.mu);
+  if (!g_interrupt.tmp_dir.empty()) {
+    std::error_code ec;
+    fs::remove_all(g_interrupt.tmp_dir, ec);
+  }
+  return 1;
+}
+
+namespace {
+
+int Main(int argc, char** argv) {
   signdpu::xmodel::InitGoogleLoggingOnce(argv[0]);
   CLI::App app{"signdpu-quantize: post-training int8 quantisation (power-of-two scales) to XIR xmodels"};
   std::string model_path, output_dir, method_text = "min-mse", name, labels_path, input_nodes, output_nodes;
@@ -122,14 +204,23 @@ int main(int argc, char** argv) {
   if (auto ls = signdpu::io::ValidateLabels(labels, classes, "--labels " + labels_path); !ls.ok()) return Fail(ls);
 
   // Write into a temporary folder, then move the files into place: an error
-  // leaves no partial outputs behind.
+  // or a signal leaves no partial outputs behind (all or none).
   std::error_code ec;
   fs::create_directories(output_dir, ec);
   if (ec) return Fail(signdpu::IoError("--output_dir " + output_dir + ": " + ec.message()));
   const fs::path tmp = fs::path(output_dir) / (".signdpu-quantize-" + std::to_string(getpid()));
-  fs::create_directories(tmp, ec);
+  {
+    std::lock_guard<std::mutex> lock(g_interrupt.mu);
+    g_interrupt.tmp_dir = tmp.string();
+    fs::create_directories(tmp, ec);
+  }
   if (ec) return Fail(signdpu::IoError(tmp.string() + ": " + ec.message()));
-  auto cleanup = [&] { fs::remove_all(tmp, ec); };
+  auto cleanup = [&] {
+    std::lock_guard<std::mutex> lock(g_interrupt.mu);
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    g_interrupt.tmp_dir.clear();
+  };
   signdpu::xmodel::HostModelInfo info;
   info.model_name = name;
   info.softmax = result->dpu_float.softmax_on_cpu;
@@ -139,24 +230,51 @@ int main(int argc, char** argv) {
   signdpu::Status s = signdpu::xmodel::WriteQuantizerXmodel(result->fix, info, (tmp / int_name).string());
   if (s.ok()) s = signdpu::xmodel::WriteHostXmodel(result->fix, info, (tmp / (name + ".xmodel")).string());
   if (s.ok()) {
-    std::ofstream f(tmp / "report.json");
-    f << signdpu::quantize::ReportJson(*result, model_path, o);
-    if (!f) s = signdpu::IoError((tmp / "report.json").string() + ": cannot write");
+    // Every write, the fsync and the close checked; the error names errno.
+    s = signdpu::WriteFileAtomic((tmp / "report.json").string(), signdpu::quantize::ReportJson(*result, model_path, o));
   }
   if (!s.ok()) {
     cleanup();
     return Fail(s);
   }
-  for (const std::string& f : {int_name, name + ".xmodel", std::string("report.json")}) {
-    fs::rename(tmp / f, fs::path(output_dir) / f, ec);
-    if (ec) {
-      cleanup();
-      return Fail(signdpu::IoError(f + ": " + ec.message()));
+  TestPauseBeforeCommit();
+  {
+    // The commit: every destination checked first (a folder in the way would
+    // fail the rename half-way), then renamed; on a failure the files already
+    // moved are removed again, so DIR never holds part of a result.
+    std::lock_guard<std::mutex> lock(g_interrupt.mu);
+    const std::vector<std::string> files = {int_name, name + ".xmodel", std::string("report.json")};
+    for (const std::string& f : files) {
+      const fs::path dst = fs::path(output_dir) / f;
+      std::error_code st_ec;
+      const fs::file_status st = fs::symlink_status(dst, st_ec);
+      if (fs::exists(st) && !fs::is_regular_file(st) && !fs::is_symlink(st)) {
+        s = signdpu::IoError("cannot write '" + dst.string() + "': " + std::strerror(EISDIR) +
+                             " (not a regular file); nothing written");
+        break;
+      }
     }
+    std::vector<fs::path> moved;
+    for (size_t i = 0; s.ok() && i < files.size(); ++i) {
+      const fs::path dst = fs::path(output_dir) / files[i];
+      if (std::rename((tmp / files[i]).c_str(), dst.c_str()) != 0) {
+        const int err = errno;
+        s = signdpu::IoError("cannot write '" + dst.string() + "': " + std::strerror(err) + "; nothing written");
+        for (const fs::path& p : moved) ::unlink(p.c_str());
+        break;
+      }
+      moved.push_back(dst);
+    }
+    std::error_code ignored;
+    fs::remove_all(tmp, ignored);
+    g_interrupt.tmp_dir.clear();
+    g_interrupt.committed = s.ok();
   }
-  cleanup();
+  if (!s.ok()) return Fail(s);
   std::fputs(signdpu::quantize::ReportText(*result).c_str(), stdout);
   std::printf("wrote %s, %s, %s\n", (fs::path(output_dir) / int_name).c_str(),
               (fs::path(output_dir) / (name + ".xmodel")).c_str(), (fs::path(output_dir) / "report.json").c_str());
   return 0;
 }
+
+}  // namespace

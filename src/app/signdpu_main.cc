@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -16,6 +17,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "signdpu/app/budget.h"
 #include "signdpu/app/dump.h"
 #include "signdpu/app/inspect_int.h"
 #include "signdpu/app/model.h"
@@ -145,7 +147,23 @@ void PrintInspect(const signdpu::app::Model& m) {
 
 }  // namespace
 
+static int Main(int argc, char** argv);
+
+// Allocation failures and stray exceptions are one error line, never an abort.
 int main(int argc, char** argv) {
+  try {
+    return Main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "signdpu: error: out of memory\n");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "signdpu: error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "signdpu: error: unknown exception\n");
+  }
+  return 1;
+}
+
+static int Main(int argc, char** argv) {
   signdpu::xmodel::InitGoogleLoggingOnce(argv[0]);
   CLI::App app{"signdpu: int8 hand-sign classification on the ZCU104 DPU (or its CPU emulator)"};
   app.require_subcommand(1);
@@ -293,6 +311,25 @@ int main(int argc, char** argv) {
     if (!l.ok()) return Fail(l.status());
     labels = *l;
     labels_what = "--labels " + labels_path;
+  }
+  {
+    // Shapes against the source and the memory budget before any probe,
+    // runner or buffer exists (app/budget.h). The emulator's engine batch
+    // applies unless mode run was asked for (then the xmodel's batch).
+    signdpu::app::BudgetRequest b;
+    b.threads = threads;
+    if (*mode != signdpu::app::RunMode::kRun) {
+      b.batch = emu_batch;
+      const char* env = std::getenv("SIGNDPU_EMU_BATCH");  // wins in the emulator (emu_runner.h)
+      if (env != nullptr && std::atoi(env) > 0) b.batch = std::atoi(env);
+    }
+    if (from_csv) {
+      b.source_height = 28;  // CsvOptions::pixels = 784: 28x28x1 frames, not resized
+      b.source_width = 28;
+      b.source_name = "--csv " + csv;
+    }
+    auto budget = signdpu::app::CheckTensorBudget(**model, b);
+    if (!budget.ok()) return Fail(budget.status());
   }
   // Start-up checks (runnable ops, mode, the runner probe, the DPU
   // fingerprint) before the source is opened and before READY=1.

@@ -91,6 +91,18 @@ class EmuRunner final : public vart::Runner {
     // (dpu-runner/src/dpu_kernel.cpp:223-229 at v2.5): 0 when absent.
     auto fp = xmodel::GetAttr<uint64_t>(subgraph, "dpu_fingerprint", "");
     r->model_fingerprint_ = fp.ok() ? *fp : 0;
+    // Every worker's executor holds all tensors at the engine batch: refuse
+    // before allocating when that is over the tensor memory budget
+    // (ReadDpuSubgraph checked one image).
+    uint64_t per_image = 0;
+    for (const FixTensor& t : r->graph_.tensors) per_image += static_cast<uint64_t>(t.per_image_size());
+    SIGNDPU_ASSIGN_OR_RETURN(const uint64_t budget, xmodel::TensorBudgetBytes());
+    const uint64_t copies = static_cast<uint64_t>(options.batch) * static_cast<uint64_t>(options.num_threads);
+    if (per_image > budget / copies)
+      return OutOfRange("subgraph " + r->name_ + ": " + std::to_string(per_image) + " bytes of tensors per image x batch " +
+                        std::to_string(options.batch) + " x " + std::to_string(options.num_threads) +
+                        " threads is more than the tensor memory budget of " + std::to_string(budget >> 20) + " MiB (" +
+                        xmodel::kTensorBudgetEnv + ")");
     const xir::Graph* xg = subgraph->get_graph();
     SIGNDPU_RETURN_IF_ERROR(r->CloneTensors(xg, r->graph_.inputs, &r->inputs_));
     SIGNDPU_RETURN_IF_ERROR(r->CloneTensors(xg, r->graph_.outputs, &r->outputs_));

@@ -16,7 +16,11 @@ namespace {
 // Refuse graphs whose buffers would not fit comfortably in memory rather
 // than dying in the allocator (a model file is untrusted input).
 constexpr int64_t kMaxTensorElements = int64_t{1} << 31;
-constexpr int64_t kMaxTotalElements = int64_t{3} << 30;  // 12 GiB of floats
+// Limit (a contract, docs/testing.md "Limits"): the activations of one
+// executor (all tensors at its max batch) take at most 2 GiB of floats,
+// checked before allocating; a small ONNX file whose shapes (large inputs,
+// pads, channel counts) would need more is refused, not allocated.
+constexpr int64_t kMaxTotalElements = int64_t{1} << 29;  // 2 GiB of floats
 
 kernels::Window2d MakeWindow(const Node& node, const Shape& x, const Shape* weight) {
   const size_t spatial = x.size() - 2;

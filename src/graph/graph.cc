@@ -507,6 +507,9 @@ Status Graph::AddNode(Node node) {
   if (node.outputs.size() != 1) {
     return InvalidArgument(label_ + ": " + node.Describe() + " must have exactly one output");
   }
+  if (nodes_.size() >= static_cast<size_t>(kMaxGraphNodes)) {
+    return OutOfRange(label_ + ": more than " + std::to_string(kMaxGraphNodes) + " nodes (the limit of a graph)");
+  }
   std::vector<Shape> in_shapes;
   for (std::string& input : node.inputs) {
     input = Resolve(input);
@@ -526,6 +529,14 @@ Status Graph::AddNode(Node node) {
   if (!out.ok()) return out.status().WithContext(label_);
   shapes_batch1_[node.outputs[0]] = *out;
   producer_[node.outputs[0]] = nodes_.size();
+  // Reader index: Consumers() is called per node by the lowering passes, so
+  // a scan of every node there made them quadratic (issue 14).
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (std::find(node.inputs.begin(), node.inputs.begin() + static_cast<std::ptrdiff_t>(i), node.inputs[i]) !=
+        node.inputs.begin() + static_cast<std::ptrdiff_t>(i))
+      continue;  // the same tensor twice: one reader
+    consumers_[node.inputs[i]].push_back(nodes_.size());
+  }
   nodes_.push_back(std::move(node));
   return Status::Ok();
 }
@@ -586,11 +597,10 @@ const Node* Graph::FindProducer(const std::string& name) const {
 std::vector<const Node*> Graph::Consumers(const std::string& name) const {
   const std::string& resolved = Resolve(name);
   std::vector<const Node*> out;
-  for (const Node& node : nodes_) {
-    if (std::find(node.inputs.begin(), node.inputs.end(), resolved) != node.inputs.end()) {
-      out.push_back(&node);
-    }
-  }
+  auto it = consumers_.find(resolved);
+  if (it == consumers_.end()) return out;
+  out.reserve(it->second.size());
+  for (size_t i : it->second) out.push_back(&nodes_[i]);
   return out;
 }
 

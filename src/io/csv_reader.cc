@@ -1,5 +1,7 @@
 #include "signdpu/io/csv_reader.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 
@@ -30,6 +32,20 @@ int64_t ParseCell(const char* begin, const char* end) {
   return p == end ? v : -1;
 }
 
+// Regular files always; FIFOs and pipes as streams unless a regular file is
+// required; never devices (/dev/zero, /dev/urandom, a terminal: endless or
+// interactive input), sockets or folders.
+Status CheckKind(const std::string& path, mode_t mode, const CsvOptions& options) {
+  if (S_ISREG(mode)) return Status::Ok();
+  if (S_ISDIR(mode)) return InvalidArgument(path + ": is a directory, expected a CSV file");
+  if (S_ISFIFO(mode)) {
+    if (!options.require_regular_file) return Status::Ok();
+    return InvalidArgument(path + ": is a FIFO or pipe; this CSV must be a regular file");
+  }
+  return InvalidArgument(path + ": not a regular file (device or socket); expected a CSV file" +
+                         std::string(options.require_regular_file ? "" : " or a pipe"));
+}
+
 std::string CellText(const char* begin, const char* end) {
   std::string s(begin, static_cast<size_t>(std::min<ptrdiff_t>(end - begin, 20)));
   if (end - begin > 20) s += "...";
@@ -46,8 +62,20 @@ Result<std::unique_ptr<CsvReader>> CsvReader::Open(const std::string& path, cons
   std::unique_ptr<CsvReader> r(new CsvReader());
   r->path_ = path;
   r->options_ = options;
+  // What kind of file: decided on the path before opening (opening a FIFO
+  // blocks until a writer appears) and again on the descriptor.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return NotFound(path + ": cannot open CSV: " + std::strerror(errno));
+  SIGNDPU_RETURN_IF_ERROR(CheckKind(path, st.st_mode, options));
   r->file_ = std::fopen(path.c_str(), "rb");
   if (r->file_ == nullptr) return NotFound(path + ": cannot open CSV: " + std::strerror(errno));
+  if (::fstat(::fileno(r->file_), &st) != 0) return IoError(path + ": cannot stat CSV: " + std::strerror(errno));
+  SIGNDPU_RETURN_IF_ERROR(CheckKind(path, st.st_mode, options));
+  if (options.max_line_bytes < 1 || options.max_skip_bytes < options.max_line_bytes ||
+      options.max_skip_bytes > kMaxCsvSkipBytes)
+    return InvalidArgument(path + ": line limits " + std::to_string(options.max_line_bytes) + "/" +
+                           std::to_string(options.max_skip_bytes) + " outside 1 <= line <= scan <= " +
+                           std::to_string(kMaxCsvSkipBytes));
   r->buffer_.resize(kChunk);
   std::string first;
   SIGNDPU_ASSIGN_OR_RETURN(bool got, r->ReadLine(&first));
@@ -87,39 +115,56 @@ Result<std::unique_ptr<CsvReader>> CsvReader::Open(const std::string& path, cons
 
 Result<bool> CsvReader::ReadLine(std::string* line) {
   line->clear();
+  if (!fatal_.ok()) return fatal_;
   while (true) {
     if (buf_pos_ == buf_len_) {
       if (eof_) break;
-      buf_len_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
-      buf_pos_ = 0;
-      bytes_read_ += static_cast<int64_t>(buf_len_);
-      if (buf_len_ == 0) {
-        if (std::ferror(file_)) return IoError(path_ + ": read error: " + std::strerror(errno));
-        eof_ = true;
-        break;
-      }
+      SIGNDPU_RETURN_IF_ERROR(Fill());
+      if (buf_len_ == 0) break;
     }
     const char* start = buffer_.data() + buf_pos_;
     const void* nl = std::memchr(start, '\n', buf_len_ - buf_pos_);
     const size_t take = nl ? static_cast<size_t>(static_cast<const char*>(nl) - start) : buf_len_ - buf_pos_;
+    if (std::memchr(start, '\0', take) != nullptr) {
+      fatal_ = InvalidArgument(path_ + ":" + std::to_string(line_no_ + 1) +
+                               ": NUL byte: binary data, not a CSV text file");
+      return fatal_;
+    }
     if (static_cast<int64_t>(line->size() + take) > options_.max_line_bytes) {
-      // Skip the rest of this line so a skip_bad caller can continue.
+      // Skip the rest of this line so a skip_bad caller can continue, but
+      // scan at most kMaxCsvSkipBytes for its end: an input without newlines
+      // (/dev/zero-like data) must end with an error, not a spin.
       ++line_no_;
       const int64_t bad_line = line_no_;
-      while (true) {
+      int64_t scanned = static_cast<int64_t>(line->size());
+      bool found = false;
+      while (!found) {
         if (buf_pos_ == buf_len_) {
-          buf_len_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
-          buf_pos_ = 0;
-          bytes_read_ += static_cast<int64_t>(buf_len_);
-          if (buf_len_ == 0) { eof_ = true; break; }
+          if (eof_) break;
+          SIGNDPU_RETURN_IF_ERROR(Fill());
+          if (buf_len_ == 0) break;
         }
-        const void* n2 = std::memchr(buffer_.data() + buf_pos_, '\n', buf_len_ - buf_pos_);
-        if (n2) { buf_pos_ = static_cast<size_t>(static_cast<const char*>(n2) - buffer_.data()) + 1; break; }
-        buf_pos_ = buf_len_;
+        const size_t avail = buf_len_ - buf_pos_;
+        const void* n2 = std::memchr(buffer_.data() + buf_pos_, '\n', avail);
+        const size_t upto = n2 ? static_cast<size_t>(static_cast<const char*>(n2) - (buffer_.data() + buf_pos_)) : avail;
+        scanned += static_cast<int64_t>(upto);
+        buf_pos_ += upto;
+        if (n2) {
+          ++buf_pos_;
+          found = true;
+        }
+        if (scanned > options_.max_skip_bytes) break;
       }
       line->clear();
-      return InvalidArgument(path_ + ":" + std::to_string(bad_line) + ": line longer than " +
-                             std::to_string(options_.max_line_bytes) + " bytes");
+      Status bad = InvalidArgument(path_ + ":" + std::to_string(bad_line) + ": line longer than " +
+                                   std::to_string(options_.max_line_bytes) + " bytes");
+      if (!found && scanned > options_.max_skip_bytes) {
+        fatal_ = InvalidArgument(path_ + ":" + std::to_string(bad_line) + ": no end of line within " +
+                                 std::to_string(options_.max_skip_bytes) + " bytes (a row has at most " +
+                                 std::to_string(options_.max_line_bytes) + "); not a CSV text file");
+        return fatal_;
+      }
+      return bad;
     }
     line->append(start, take);
     buf_pos_ += take;
@@ -134,6 +179,21 @@ Result<bool> CsvReader::ReadLine(std::string* line) {
   ++line_no_;  // last line without a trailing newline
   if (!line->empty() && line->back() == '\r') line->pop_back();
   return true;
+}
+
+// Refills the buffer; buf_len_ == 0 and eof_ at the end. A read error is fatal.
+Status CsvReader::Fill() {
+  buf_len_ = std::fread(buffer_.data(), 1, buffer_.size(), file_);
+  buf_pos_ = 0;
+  bytes_read_ += static_cast<int64_t>(buf_len_);
+  if (buf_len_ == 0) {
+    eof_ = true;
+    if (std::ferror(file_)) {
+      fatal_ = IoError(path_ + ": read error after line " + std::to_string(line_no_) + ": " + std::strerror(errno));
+      return fatal_;
+    }
+  }
+  return Status::Ok();
 }
 
 Status CsvReader::ParseRow(const std::string& line, CsvFrame* frame) const {
@@ -221,7 +281,7 @@ Result<bool> CsvReader::Next(CsvFrame* frame) {
     } else {
       Result<bool> got = ReadLine(&line);
       if (!got.ok()) {
-        if (!options_.skip_bad) return got.status();
+        if (!options_.skip_bad || !fatal_.ok()) return got.status();
         if (skipped_++ == 0) first_skip_reason_ = got.status().message();
         continue;
       }

@@ -85,10 +85,30 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   const int64_t image_size = NumElements(in_shape);
   if (in_shape[3] != 1)
     return Unsupported("model input has " + std::to_string(in_shape[3]) + " channels; frames are grayscale (1 channel)");
+  // What the source can give: a CSV row has at most kMaxCsvLineBytes, two
+  // bytes per pixel at least ("0,"). A model declaring a bigger input is
+  // refused here, before any executor allocates for it.
+  if (image_size <= 0 || image_size > io::kMaxCsvLineBytes / 2)
+    return InvalidArgument(name + ": model input " + ShapeToString(in_shape) + " has " + std::to_string(image_size) +
+                           " pixels per frame; a calibration CSV row (at most " +
+                           std::to_string(io::kMaxCsvLineBytes) + " bytes) holds at most " +
+                           std::to_string(io::kMaxCsvLineBytes / 2));
   io::CsvOptions csv;
   csv.pixels = static_cast<int>(image_size);
+  // Calibration and evaluation files are read whole: regular files only (a
+  // FIFO or device is refused before it is opened; docs/testing.md "Limits").
+  csv.require_regular_file = true;
   const int64_t want = int64_t{o.calib_iter} * o.calib_batch_size;
-  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> calib, io::ReadCsvFile(o.calib_csv, csv, want));
+  // Calibration and evaluation frames are held in memory: at most 1 GiB of
+  // pixels each (docs/testing.md "Limits"), checked before reading.
+  const int64_t max_rows = (int64_t{1} << 30) / image_size;
+
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> calib,
+                           io::ReadCsvFile(o.calib_csv, csv, std::min(want, max_rows + 1)));
+  if (static_cast<int64_t>(calib.size()) > max_rows)
+    return OutOfRange(o.calib_csv + ": --calib_iter x --calib_batch_size = " + std::to_string(want) + " images of " +
+                      std::to_string(image_size) + " pixels, more than the " + std::to_string(max_rows) +
+                      " (1 GiB of pixels) calibration may hold");
   r.calib_images = static_cast<int64_t>(calib.size());
 
   // ---- calibration ----------------------------------------------------------
@@ -212,7 +232,14 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   // to the float model's logits on the first `tune_images` calibration
   // images. Calibration picks each position from its own tensor's error;
   // this looks at what the classifier finally outputs.
-  if (tune_n > 0) {
+  // The search re-quantises and re-scores the graph for every tensor (work
+  // quadratic in the graph's size): past kMaxRefineTensors it is skipped,
+  // and the report says so.
+  constexpr size_t kMaxRefineTensors = 512;
+  if (tune_n > 0 && fps.size() > kMaxRefineTensors) {
+    r.notes.push_back("fix-point refinement skipped: " + std::to_string(fps.size()) + " tensors, more than the " +
+                      std::to_string(kMaxRefineTensors) + " it searches");
+  } else if (tune_n > 0) {
     const int64_t tn = tune_n;
     io::PreprocessConfig tpre;
     tpre.height = static_cast<int>(in_shape[1]);
@@ -312,7 +339,11 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   // ---- evaluation -----------------------------------------------------------
   if (o.eval_csv.empty()) return r;
   const auto t1 = Clock::now();
-  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> eval, io::ReadCsvFile(o.eval_csv, csv, o.eval_limit));
+  const int64_t eval_cap = o.eval_limit >= 0 && o.eval_limit <= max_rows ? o.eval_limit : max_rows + 1;
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> eval, io::ReadCsvFile(o.eval_csv, csv, eval_cap));
+  if (static_cast<int64_t>(eval.size()) > max_rows)
+    return OutOfRange(o.eval_csv + ": more than " + std::to_string(max_rows) + " rows of " +
+                      std::to_string(image_size) + " pixels (1 GiB) to evaluate; use --eval_limit");
   for (const auto& f : eval) {
     if (f.label < 0) return InvalidArgument(o.eval_csv + ": --eval needs a label column (line " + std::to_string(f.line) + ")");
     // A label the model cannot predict: data and model do not belong together.

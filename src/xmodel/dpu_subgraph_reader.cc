@@ -3,16 +3,21 @@
 #include "signdpu/xmodel/dpu_subgraph_reader.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <queue>
 #include <set>
+#include <unordered_map>
 #include <xir/graph/graph.hpp>
 #include <xir/graph/subgraph.hpp>
 #include <xir/op/op.hpp>
 #include <xir/tensor/tensor.hpp>
 
+#include "signdpu/core/file_io.h"
 #include "signdpu/xmodel/xir_attr.h"
+#include "signdpu/xmodel/xmodel_file.h"
 #include "xir_names.h"
 
 namespace signdpu::xmodel {
@@ -41,6 +46,9 @@ class Reader {
     if (device != names::kDeviceDpu)
       return Unsupported(where + ": device is " + device + ", not " + names::kDeviceDpu);
     graph_.name = sg_name_;
+    if (subgraph_->get_op_num() > kMaxXmodelOps)
+      return OutOfRange(where + ": " + std::to_string(subgraph_->get_op_num()) + " ops, more than the " +
+                        std::to_string(kMaxXmodelOps) + " a subgraph may have");
 
     // Inputs made outside the subgraph, in the order the DPU runner uses.
     for (const xir::Tensor* t : subgraph_->get_sorted_input_tensors()) {
@@ -66,12 +74,20 @@ class Reader {
     if (graph_.inputs.empty()) return InvalidArgument(where + ": has no input tensors");
 
     for (const xir::Tensor* t : subgraph_->get_sorted_output_tensors()) {
-      const int id = graph_.FindTensor(t->get_name());
+      const int id = FindTensor(t->get_name());
       if (id < 0 || !produced_.count(id))
         return Unsupported(where + ": output tensor " + t->get_name() + " is not computed by a DPU op");
       graph_.outputs.push_back(id);
     }
     if (graph_.outputs.empty()) return InvalidArgument(where + ": has no output tensors");
+    // Every tensor of one image, before anything is allocated for it (an
+    // executor holds them all, times its batch).
+    uint64_t bytes = 0;
+    for (const FixTensor& t : graph_.tensors) bytes += static_cast<uint64_t>(t.per_image_size());
+    SIGNDPU_ASSIGN_OR_RETURN(const uint64_t budget, TensorBudgetBytes());
+    if (bytes > budget)
+      return OutOfRange(where + ": its tensors need " + FormatBytes(bytes) + " per image, more than the " +
+                        FormatBytes(budget) + " tensor memory budget (" + kTensorBudgetEnv + ")");
     SIGNDPU_RETURN_IF_ERROR(graph_.Validate().WithContext(where));
     return std::move(graph_);
   }
@@ -135,9 +151,16 @@ class Reader {
   }
 
   // ---- tensors ---------------------------------------------------------------
+  // By name through an index: FixGraph::FindTensor scans, and it was called
+  // per tensor and per op input (quadratic on a graph of thousands of ops).
+  int FindTensor(const std::string& name) const {
+    auto it = tensor_ids_.find(name);
+    return it == tensor_ids_.end() ? -1 : it->second;
+  }
+
   Result<int> AddTensor(const xir::Tensor* t, bool is_op_output, const std::string& context) {
     const std::string where = context + " " + t->get_name();
-    if (graph_.FindTensor(t->get_name()) >= 0) return InvalidArgument(where + ": tensor name used twice");
+    if (FindTensor(t->get_name()) >= 0) return InvalidArgument(where + ": tensor name used twice");
     FixTensor ft;
     ft.name = t->get_name();
     SIGNDPU_ASSIGN_OR_RETURN(ft.shape, ActivationShape(t, where));
@@ -148,7 +171,9 @@ class Reader {
         return Unsupported(where + ": round_mode " + mode + " (the DPU rounds activations with DPU_ROUND)");
     }
     graph_.tensors.push_back(ft);
-    return static_cast<int>(graph_.tensors.size() - 1);
+    const int id = static_cast<int>(graph_.tensors.size() - 1);
+    tensor_ids_.emplace(graph_.tensors.back().name, id);
+    return id;
   }
 
   // Per-image shape; XIR gives dim 0 = batch, which must be 1 in an xmodel.
@@ -234,7 +259,7 @@ class Reader {
 
   Result<int> ActivationId(const xir::Op* input_op, const std::string& where) {
     const xir::Tensor* t = input_op->get_output_tensor();
-    const int id = graph_.FindTensor(t->get_name());
+    const int id = FindTensor(t->get_name());
     if (id < 0) {
       if (input_op->get_type() == names::kConstFix)
         return Unsupported(where + ": constant input " + input_op->get_name() + " (only conv weights/bias may be constants)");
@@ -518,8 +543,12 @@ class Reader {
 
   Status CheckContextType(const std::string& reg, const std::string& where) {
     if (params_owner_ == nullptr || !params_owner_->has_attr(names::kRegIdToContextType)) return Status::Ok();
-    using StringMap = std::map<std::string, std::string>;
-    SIGNDPU_ASSIGN_OR_RETURN(StringMap types, GetAttr<StringMap>(params_owner_, names::kRegIdToContextType, where));
+    // Read once (it was copied out of XIR for every constant).
+    if (!context_types_loaded_) {
+      SIGNDPU_ASSIGN_OR_RETURN(context_types_, GetAttr<StringMap>(params_owner_, names::kRegIdToContextType, where));
+      context_types_loaded_ = true;
+    }
+    const StringMap& types = context_types_;
     auto it = types.find(reg);
     if (it != types.end() && it->second != names::kContextConst)
       return InvalidArgument(where + ": " + reg + " is a " + it->second + " register, not " + names::kContextConst);
@@ -533,9 +562,24 @@ class Reader {
   ParamMap params_;
   const xir::Subgraph* params_owner_ = nullptr;
   bool params_loaded_ = false;
+  using StringMap = std::map<std::string, std::string>;
+  StringMap context_types_;
+  bool context_types_loaded_ = false;
+  std::unordered_map<std::string, int> tensor_ids_;
 };
 
 }  // namespace
+
+Result<uint64_t> TensorBudgetBytes() {
+  const char* text = std::getenv(kTensorBudgetEnv);
+  if (text == nullptr || text[0] == '\0') return kDefaultTensorBudgetBytes;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long mib = std::strtoull(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || mib < 1 || mib > (1u << 20))
+    return InvalidArgument(std::string(kTensorBudgetEnv) + "='" + text + "': expected MiB in [1, 1048576]");
+  return static_cast<uint64_t>(mib) << 20;
+}
 
 Result<FixGraph> ReadDpuSubgraph(const xir::Subgraph* subgraph) {
   if (subgraph == nullptr) return InvalidArgument("ReadDpuSubgraph: null subgraph");

@@ -22,6 +22,7 @@
 #include <xir/graph/subgraph.hpp>
 
 #include "child_probe.h"
+#include "signdpu/core/file_io.h"
 #include "signdpu/xmodel/xir_attr.h"
 #include "xir_names.h"
 
@@ -43,6 +44,13 @@ class GraphChecker {
     SIGNDPU_RETURN_IF_ERROR(CheckAttrMap(graph, "graph_attr", "graph"));
     const int op_count = Count(graph, "op_node");
     if (op_count == 0) return Bad("contains no ops (not an xmodel?)");
+    // Before XIR sees the graph: its loader and passes do work quadratic in
+    // the op count (issue 14: a few thousand ops took minutes).
+    if (op_count > kMaxXmodelOps)
+      return OutOfRange(what_ + ": " + std::to_string(op_count) + " ops, more than the " +
+                        std::to_string(kMaxXmodelOps) + " an xmodel may have");
+    if (Count(graph, "op_defs") > kMaxXmodelOps)
+      return OutOfRange(what_ + ": more than " + std::to_string(kMaxXmodelOps) + " op definitions");
     std::set<std::string> tensor_names;
     for (int i = 0; i < op_count; ++i) {
       const pb::Message& op = Item(graph, "op_node", i);
@@ -385,23 +393,11 @@ Result<std::unique_ptr<xir::Graph>> LoadXmodelFromBytes(const std::string& bytes
 }
 
 Result<std::unique_ptr<xir::Graph>> LoadXmodel(const std::string& path, const LoadOptions& options) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    const int err = errno;
-    if (err == ENOENT) return NotFound(path + ": no such file");
-    return IoError(path + ": " + std::strerror(err));
-  }
-  if (!S_ISREG(st.st_mode)) return InvalidArgument(path + ": not a regular file");
-  if (st.st_size == 0) return InvalidArgument(path + ": empty file");
-  if (st.st_size > kMaxXmodelSizeBytes)
-    return InvalidArgument(path + ": " + std::to_string(st.st_size) + " bytes, more than the " +
-                           std::to_string(kMaxXmodelSizeBytes) + " an xmodel may have");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return IoError(path + ": cannot open: " + std::strerror(errno));
-  std::string bytes(static_cast<size_t>(st.st_size), '\0');
-  in.read(bytes.data(), st.st_size);
-  if (in.gcount() != st.st_size)
-    return IoError(path + ": read " + std::to_string(in.gcount()) + " of " + std::to_string(st.st_size) + " bytes");
+  // Regular files of at most kMaxXmodelSizeBytes only: a FIFO, a device or a
+  // symlink to one is refused before a byte is read.
+  SIGNDPU_ASSIGN_OR_RETURN(std::string bytes,
+                           ReadRegularFile(path, static_cast<uint64_t>(kMaxXmodelSizeBytes), "xmodel"));
+  if (bytes.empty()) return InvalidArgument(path + ": empty file");
   return LoadXmodelFromBytes(bytes, path, options);
 }
 

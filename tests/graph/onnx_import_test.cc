@@ -10,11 +10,15 @@
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <random>
 #include <sstream>
@@ -518,10 +522,11 @@ TEST(OnnxImportErrors, NodeOrderAndCycles) {
   cycle.Output("c");
   ExpectError(cycle.Import(), StatusCode::kInvalidArgument, {"part of a cycle"});
 
-  // A long chain imports quickly (the sort is not quadratic).
+  // A long chain (as long as a graph may be) imports quickly (the sort is
+  // not quadratic).
   TinyModel chain;
   chain.Input("x", {-1, 4});
-  constexpr int kNodes = 20000;
+  constexpr int kNodes = kMaxGraphNodes;
   for (int i = kNodes - 1; i >= 0; --i) {  // reversed: worst case for a naive sort
     chain.Node("Relu", "r" + std::to_string(i), {i == 0 ? "x" : "t" + std::to_string(i - 1)},
                "t" + std::to_string(i));
@@ -571,6 +576,72 @@ TEST(OnnxImportErrors, ExecutorRefusesHugeTensors) {
   ASSERT_TRUE(graph.ok()) << graph.status().message();
   auto exec = FloatExecutor::Create(*graph, 1);
   ExpectError(exec.status(), StatusCode::kOutOfRange, {"huge.onnx: tensor 'x'", "memory limit"});
+}
+
+// Issue 14: a graph of thousands of nodes is refused before any node is
+// looked at (it took minutes and gigabytes); the limit itself imports.
+TEST(OnnxImportErrors, NodeCountLimit) {
+  auto chain = [](int nodes) {
+    TinyModel m;
+    m.Input("x", {-1, 1, 4, 4});
+    std::string prev = "x";
+    for (int i = 0; i < nodes; ++i) {
+      const std::string out = "r" + std::to_string(i);
+      m.Node("Relu", out, {prev}, out);
+      prev = out;
+    }
+    m.Output(prev);
+    return m;
+  };
+  ExpectError(chain(5000).Import(), StatusCode::kOutOfRange,
+              {"tiny.onnx: 5000 nodes, more than the 4096 a graph may have"});
+  auto at_limit = ImportOnnxBytes(chain(kMaxGraphNodes).Bytes(), "limit.onnx");
+  ASSERT_TRUE(at_limit.ok()) << at_limit.status().message();
+  EXPECT_EQ(at_limit->nodes().size(), static_cast<size_t>(kMaxGraphNodes));
+  // Consumers() answers from an index (the lowering calls it per node).
+  const auto readers = at_limit->Consumers("r10");
+  ASSERT_EQ(readers.size(), 1u);
+  EXPECT_EQ(readers[0]->outputs[0], "r11");
+  // Graph::AddNode refuses one more whatever builds the graph.
+  Graph g = std::move(*at_limit);
+  Node extra;
+  extra.name = "extra";
+  extra.type = OpType::kRelu;
+  extra.inputs = {"x"};
+  extra.outputs = {"extra_out"};
+  ExpectError(g.AddNode(extra), StatusCode::kOutOfRange, {"more than 4096 nodes"});
+}
+
+TEST(OnnxImportErrors, NonFiniteWeightsNameTheNode) {
+  const float bad[] = {std::nanf(""), std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()};
+  const char* names[] = {"NaN", "+Inf", "-Inf"};
+  for (int k = 0; k < 3; ++k) {
+    TinyModel m = ConvModel();
+    m.graph()->mutable_initializer(0)->set_float_data(5, bad[k]);
+    ExpectError(m.Import(), StatusCode::kInvalidArgument,
+                {"tiny.onnx: node 'conv1' (Conv, opset 13): constant 'conv1.weight' element 5 is", names[k],
+                 "must be finite"});
+  }
+  // A bias (raw_data) too.
+  TinyModel m = ConvModel();
+  auto* bias = m.graph()->add_initializer();
+  bias->set_name("conv1.bias");
+  bias->set_data_type(onnx::TensorProto::FLOAT);
+  bias->add_dims(4);
+  const float values[4] = {0.f, 1.f, std::nanf(""), 2.f};
+  bias->set_raw_data(std::string(reinterpret_cast<const char*>(values), sizeof values));
+  m.graph()->mutable_node(0)->add_input("conv1.bias");
+  ExpectError(m.Import(), StatusCode::kInvalidArgument, {"node 'conv1'", "'conv1.bias' element 2 is NaN"});
+}
+
+TEST(OnnxImportErrors, DevicesAndFifosAreNotRead) {
+  for (const char* dev : {"/dev/zero", "/dev/urandom"})
+    ExpectError(ImportOnnxFile(dev).status(), StatusCode::kInvalidArgument, {dev, "not a regular file"});
+  const std::string fifo = ::testing::TempDir() + "/onnx_fifo_" + std::to_string(::getpid());
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  ExpectError(ImportOnnxFile(fifo).status(), StatusCode::kInvalidArgument, {fifo, "not a regular file"});
+  ::unlink(fifo.c_str());
 }
 
 }  // namespace

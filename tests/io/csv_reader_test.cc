@@ -3,7 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
+#include <thread>
 #include <fstream>
 #include <string>
 
@@ -119,6 +124,79 @@ TEST_F(CsvReaderTest, SkipBadCountsRows) {
   EXPECT_EQ(labels, (std::vector<int>{1, 2}));
   EXPECT_EQ((*reader)->skipped_rows(), 2);
   EXPECT_NE((*reader)->first_skip_reason().find(":3:"), std::string::npos);
+}
+
+// Endless or binary input ends with an error naming the file and line,
+// whatever skip_bad says (issue 14: the skip loop spun forever on /dev/zero).
+TEST_F(CsvReaderTest, EndlessInputWithoutNewlineEndsWithAnError) {
+  for (bool skip : {false, true}) {
+    CsvOptions o;
+    o.skip_bad = skip;
+    // No newline at all: a 20 MiB line (more than kMaxCsvSkipBytes).
+    const std::string no_newline = Write(Header(true) + "\n" + std::string(20 << 20, '7'));
+    auto r = ReadCsvFile(no_newline, o);
+    ASSERT_FALSE(r.ok()) << "skip_bad " << skip;
+    EXPECT_NE(r.status().message().find(no_newline + ":2: no end of line within"), std::string::npos)
+        << r.status().message();
+    // Binary data (NUL bytes) in the first line or after good rows.
+    auto z = ReadCsvFile(Write(Header(true) + "\n" + Row(1, 784) + "\n" + std::string(1 << 20, '\0')), o);
+    ASSERT_FALSE(z.ok());
+    EXPECT_NE(z.status().message().find(":3: NUL byte: binary data"), std::string::npos) << z.status().message();
+    auto z1 = CsvReader::Open(Write(std::string(100, '\0')), o);
+    ASSERT_FALSE(z1.ok());
+    EXPECT_NE(z1.status().message().find(":1: NUL byte"), std::string::npos) << z1.status().message();
+  }
+}
+
+TEST_F(CsvReaderTest, DevicesAreRefusedAndFifosAreStreams) {
+  for (const char* dev : {"/dev/zero", "/dev/urandom", "/dev/null"}) {
+    auto r = CsvReader::Open(dev);
+    ASSERT_FALSE(r.ok()) << dev;
+    EXPECT_NE(r.status().message().find(std::string(dev) + ": not a regular file (device or socket)"),
+              std::string::npos)
+        << r.status().message();
+  }
+  auto dir = CsvReader::Open(::testing::TempDir());
+  ASSERT_FALSE(dir.ok());
+  EXPECT_NE(dir.status().message().find("is a directory"), std::string::npos);
+
+  const std::string fifo = ::testing::TempDir() + "/csv_fifo_" + std::to_string(::getpid());
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // A regular file is required (calibration): refused before opening, so a
+  // FIFO without a writer cannot block.
+  CsvOptions regular;
+  regular.require_regular_file = true;
+  auto refused = ReadCsvFile(fifo, regular);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("is a FIFO or pipe; this CSV must be a regular file"), std::string::npos);
+  // Otherwise a FIFO is a stream.
+  std::thread writer([&] {
+    std::ofstream(fifo, std::ios::binary) << Header(true) << "\n" << Row(4, 784) << "\n";
+  });
+  auto streamed = ReadCsvFile(fifo);
+  writer.join();
+  ::unlink(fifo.c_str());
+  ASSERT_TRUE(streamed.ok()) << streamed.status().message();
+  ASSERT_EQ(streamed->size(), 1u);
+  EXPECT_EQ((*streamed)[0].label, 4);
+}
+
+TEST_F(CsvReaderTest, OverLongLineWithinTheScanLimitIsSkippable) {
+  CsvOptions o;
+  o.skip_bad = true;
+  const std::string content =
+      Header(true) + "\n" + std::string(kMaxCsvLineBytes + 1, '1') + "\n" + Row(6, 784) + "\n";
+  auto reader = CsvReader::Open(Write(content), o);
+  ASSERT_TRUE(reader.ok());
+  CsvFrame f;
+  auto got = (*reader)->Next(&f);
+  ASSERT_TRUE(got.ok() && *got) << got.status().message();
+  EXPECT_EQ(f.label, 6);
+  EXPECT_EQ(f.line, 3);
+  EXPECT_EQ((*reader)->skipped_rows(), 1);
+  EXPECT_NE((*reader)->first_skip_reason().find(":2: line longer than 65536 bytes"), std::string::npos)
+      << (*reader)->first_skip_reason();
 }
 
 TEST_F(CsvReaderTest, MissingFile) {

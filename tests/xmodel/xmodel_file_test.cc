@@ -4,14 +4,23 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <random>
 #include <sstream>
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/dynamic_message.h>
+#include <google/protobuf/message.h>
+#include <xir/attrs/attrs.hpp>
 #include <xir/graph/graph.hpp>
 #include <xir/graph/subgraph.hpp>
 
+#include "signdpu/xmodel/dpu_subgraph_reader.h"
+#include "signdpu/xmodel/xmodel_writer.h"
 #include "test_graphs.h"
 
 namespace signdpu::xmodel {
@@ -164,6 +173,98 @@ TEST(ValidateXmodelBytes, NamesWhatFailed) {
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("my.xmodel"), std::string::npos);
   EXPECT_NE(s.message().find("no ops"), std::string::npos) << s.message();
+}
+
+// ---- issue 14: resources -----------------------------------------------------
+
+// A graph of more ops than kMaxXmodelOps is refused on the protobuf, before
+// XIR (whose loader and passes are quadratic in the op count) sees it.
+TEST(LoadXmodel, OpCountLimit) {
+  // One data op made by XIR, copied 4999 times in the protobuf (adding 5000
+  // ops through XIR's API alone takes minutes: it is quadratic too).
+  auto graph = xir::Graph::create("many_ops");
+  auto attrs = xir::Attrs::create();
+  attrs->set_attr<std::vector<int>>("shape", {1, 4});
+  attrs->set_attr<std::string>("data_type", "FLOAT32");
+  graph->add_op("d0", "data", std::move(attrs), {});
+  std::string one;
+  graph->serialize_to_string(&one);
+  namespace pb = google::protobuf;
+  const pb::Descriptor* desc = pb::DescriptorPool::generated_pool()->FindMessageTypeByName("serial_v2.Graph");
+  ASSERT_NE(desc, nullptr);
+  pb::DynamicMessageFactory factory(pb::DescriptorPool::generated_pool());
+  std::unique_ptr<pb::Message> m(factory.GetPrototype(desc)->New());
+  ASSERT_TRUE(m->ParseFromString(one));
+  const pb::Reflection* r = m->GetReflection();
+  const pb::FieldDescriptor* op_node = desc->FindFieldByName("op_node");
+  ASSERT_EQ(r->FieldSize(*m, op_node), 1);
+  for (int i = 1; i < 5000; ++i) {
+    pb::Message* op = r->AddMessage(m.get(), op_node);
+    op->CopyFrom(r->GetRepeatedMessage(*m, op_node, 0));
+    op->GetReflection()->SetString(op, op->GetDescriptor()->FindFieldByName("op_name"), "d" + std::to_string(i));
+    pb::Message* t = op->GetReflection()->MutableMessage(op, op->GetDescriptor()->FindFieldByName("output_tensor"));
+    t->GetReflection()->SetString(t, t->GetDescriptor()->FindFieldByName("tensor_name"), "d" + std::to_string(i));
+  }
+  std::string bytes;
+  ASSERT_TRUE(m->SerializeToString(&bytes));
+  Status s = ValidateXmodelBytes(bytes, "many.xmodel");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), StatusCode::kOutOfRange);
+  EXPECT_NE(s.message().find("many.xmodel: 5000 ops, more than the 4096 an xmodel may have"), std::string::npos)
+      << s.message();
+  const std::string path = signdpu::testing::MakeTempDir("many_ops") + "/many.xmodel";
+  WriteAll(path, bytes);
+  auto loaded = LoadXmodel(path);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_NE(loaded.status().message().find(path + ": 5000 ops"), std::string::npos) << loaded.status().message();
+}
+
+// Devices, FIFOs and symlinks to them are refused before a byte is read.
+TEST(LoadXmodel, DevicesAndFifosAreNotRead) {
+  const std::string dir = signdpu::testing::MakeTempDir("devices");
+  const std::string link = dir + "/zero.xmodel";
+  ASSERT_EQ(::symlink("/dev/zero", link.c_str()), 0);
+  const std::string fifo = dir + "/fifo.xmodel";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& path : {std::string("/dev/zero"), std::string("/dev/urandom"), link, fifo}) {
+    auto graph = LoadXmodel(path);
+    ASSERT_FALSE(graph.ok()) << path;
+    EXPECT_NE(graph.status().message().find("xmodel '" + path + "': not a regular file"), std::string::npos)
+        << graph.status().message();
+  }
+}
+
+// A small file declaring a huge input (12288 x 12288): the DPU subgraph
+// reader refuses it before anything is allocated for its tensors.
+TEST(ReadDpuSubgraphBudget, HugeDeclaredInputIsRefused) {
+  FixGraph g;
+  g.name = "huge";
+  g.tensors = {{"input", {1, 12288, 12288, 1}, 6}, {"conv", {1, 12288, 12288, 1}, 4}};
+  g.inputs = {0};
+  g.ops = {signdpu::testing::ConvOp("conv", 0, 1, 1, 1, 1, 0, 7, 7, Activation::kNone, 1)};
+  g.outputs = {1};
+  const std::string path = signdpu::testing::MakeTempDir("huge") + "/huge.xmodel";
+  ASSERT_TRUE(WriteHostXmodel(g, signdpu::testing::InfoFor("huge"), path).ok());
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  EXPECT_LT(static_cast<int64_t>(in.tellg()), 64 << 10) << "a small file";
+  auto xg = LoadXmodel(path);
+  ASSERT_TRUE(xg.ok()) << xg.status().message();
+  auto dpus = DpuSubgraphs(**xg);
+  ASSERT_EQ(dpus.size(), 1u);
+  auto read = ReadDpuSubgraph(dpus[0]);
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.status().code(), StatusCode::kOutOfRange);
+  EXPECT_NE(read.status().message().find("per image, more than the 256.0 MiB tensor memory budget"),
+            std::string::npos)
+      << read.status().message();
+  // The budget is configurable, and a bad value is an error.
+  ::setenv(kTensorBudgetEnv, "1024", 1);
+  EXPECT_TRUE(ReadDpuSubgraph(dpus[0]).ok());
+  ::setenv(kTensorBudgetEnv, "lots", 1);
+  auto bad = ReadDpuSubgraph(dpus[0]);
+  ::unsetenv(kTensorBudgetEnv);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("SIGNDPU_TENSOR_BUDGET_MIB='lots'"), std::string::npos);
 }
 
 }  // namespace

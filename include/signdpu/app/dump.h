@@ -5,7 +5,9 @@
 // element of each tensor and fails on any difference.
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "signdpu/app/model.h"
 #include "signdpu/core/status.h"
@@ -22,6 +24,18 @@ struct DumpOptions {
 
 // Returns a one-line description per written tensor.
 Result<std::vector<std::string>> Dump(const Model& model, const DumpOptions& options);
+
+// `--input-raw`: a regular file of at most `max_bytes` holding a whole
+// number (>= 1) of frames of `frame_bytes` each; anything else is an error
+// naming the file (a device, FIFO or huge file is never read).
+Result<std::string> ReadRawTensorFile(const std::string& path, int64_t frame_bytes, uint64_t max_bytes);
+
+// One tensor of `compare`: sets `line` ("identical", "DIFFERENT sizes",
+// "DIFFERENT in N of M elements; first at [i,j,..]") and returns true when
+// identical. `sidecar` is the dump's JSON text (untrusted; its shape only
+// places the first difference).
+bool CompareTensorBytes(const std::string& stem, const std::string& sidecar, const std::string& x, const std::string& y,
+                        std::string* line);
 
 // Compares two dump folders. `report` gets one line per tensor; the status is
 // an error when any tensor differs or is missing.

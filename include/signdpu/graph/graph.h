@@ -107,6 +107,12 @@ struct Node {
 
 using ShapeMap = std::map<std::string, Shape>;
 
+// Limit (a contract, docs/testing.md "Limits"): a graph holds at most this
+// many nodes. Real models for this board have tens to a few hundred; a
+// hostile file with thousands would only cost time and memory. The ONNX
+// importer checks it before it looks at any node; AddNode refuses more.
+inline constexpr int kMaxGraphNodes = 4096;
+
 class Graph {
  public:
   Graph() = default;
@@ -171,6 +177,7 @@ class Graph {
   std::map<std::string, Tensor> constants_;
   std::map<std::string, std::string> aliases_;
   std::map<std::string, size_t> producer_;  // output name -> index in nodes_
+  std::map<std::string, std::vector<size_t>> consumers_;  // input name -> readers' indices, in order
   ShapeMap shapes_batch1_;
   bool has_dynamic_batch_ = false;
 };

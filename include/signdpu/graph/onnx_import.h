@@ -10,6 +10,7 @@
 // docs/onnx.md for the op table, the normalised attributes and what is refused.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "signdpu/core/status.h"
@@ -18,6 +19,12 @@
 namespace signdpu::graph {
 
 inline constexpr int kMaxOnnxOpset = 17;
+
+// Limit (a contract, docs/testing.md "Limits"): an ONNX file (model or
+// TensorProto) is a regular file of at most 512 MiB, read with
+// ReadRegularFile; the models this project quantises are a few MB. Graphs
+// hold at most kMaxGraphNodes nodes (graph.h).
+inline constexpr uint64_t kMaxOnnxFileBytes = uint64_t{512} << 20;
 
 // Reads the whole file into memory and imports it; the label in messages is the path.
 Result<Graph> ImportOnnxFile(const std::string& path);

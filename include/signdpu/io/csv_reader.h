@@ -14,10 +14,26 @@
 
 namespace signdpu::io {
 
+// Limits (a contract, docs/testing.md "Limits"): a line is at most
+// kMaxCsvLineBytes (a 784-pixel Sign-MNIST row is < 4 KiB); a longer line is
+// a bad row (skippable with skip_bad) when its newline comes within
+// kMaxCsvSkipBytes, otherwise the reader stops with an error: an input with
+// no newline (/dev/zero-like data, a binary file) is never scanned further.
+// A NUL byte means binary data and also stops the reader.
+constexpr int64_t kMaxCsvLineBytes = int64_t{64} << 10;
+constexpr int64_t kMaxCsvSkipBytes = int64_t{16} << 20;
+
 struct CsvOptions {
   int pixels = 784;             // expected pixel columns (28 x 28)
   bool skip_bad = false;        // count and skip malformed rows instead of failing
-  int64_t max_line_bytes = 1 << 20;  // longer lines are an error (a 784-pixel row is < 4 KiB)
+  int64_t max_line_bytes = kMaxCsvLineBytes;  // longer lines are an error
+  int64_t max_skip_bytes = kMaxCsvSkipBytes;  // scanned for an over-long line's end (then fatal)
+  // Refuse anything but a regular file (calibration and evaluation files,
+  // dump): a FIFO is refused before it is opened (opening one blocks until a
+  // writer appears). Without it a FIFO or pipe is read as a stream; devices
+  // (/dev/zero, /dev/urandom, a terminal), sockets and folders are refused
+  // either way.
+  bool require_regular_file = false;
 };
 
 struct CsvFrame {
@@ -50,6 +66,7 @@ class CsvReader {
   CsvReader() = default;
   // Fills `line` with the next line without its terminator; false at EOF.
   Result<bool> ReadLine(std::string* line);
+  Status Fill();
   Status ParseRow(const std::string& line, CsvFrame* frame) const;
 
   std::string path_;
@@ -58,6 +75,9 @@ class CsvReader {
   std::vector<char> buffer_;
   size_t buf_pos_ = 0, buf_len_ = 0;
   bool eof_ = false;
+  // Set by an error that skip_bad cannot skip (no newline within
+  // kMaxCsvSkipBytes, binary data, a read error): Next returns it from then on.
+  Status fatal_;
   bool has_header_ = false;
   bool has_label_ = false;
   int columns_ = 0;

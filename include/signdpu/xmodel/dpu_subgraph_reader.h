@@ -25,6 +25,8 @@
 //   presents them.
 #pragma once
 
+#include <cstdint>
+
 #include "signdpu/core/status.h"
 #include "signdpu/kernels/fix_graph.h"
 
@@ -34,6 +36,20 @@ class Subgraph;
 
 namespace signdpu::xmodel {
 
+// Refused before anything is allocated: a subgraph of more than
+// kMaxXmodelOps ops, and one whose tensors for one image need more than the
+// tensor memory budget.
 Result<FixGraph> ReadDpuSubgraph(const xir::Subgraph* subgraph);
+
+// The tensor memory budget (a contract, docs/testing.md "Limits"): what the
+// tensor buffers of one program (the app's runner buffers, the emulator's
+// executors, a dump's kept tensors) may take together, checked in 64-bit
+// before allocating. 256 MiB by default (the ZCU104 has about 2 GB, shared
+// with the OS, the camera and the DPU's own buffers); the environment
+// variable SIGNDPU_TENSOR_BUDGET_MIB sets another value in MiB. A bad value
+// is an error.
+inline constexpr uint64_t kDefaultTensorBudgetBytes = uint64_t{256} << 20;
+inline constexpr const char* kTensorBudgetEnv = "SIGNDPU_TENSOR_BUDGET_MIB";
+Result<uint64_t> TensorBudgetBytes();
 
 }  // namespace signdpu::xmodel

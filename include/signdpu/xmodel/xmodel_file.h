@@ -31,6 +31,11 @@ namespace signdpu::xmodel {
 // protobuf's own hard limit for one message is 2 GiB; real xmodels for this
 // board are well under 100 MB.
 constexpr int64_t kMaxXmodelSizeBytes = int64_t{1} << 30;
+// Limit (a contract, docs/testing.md "Limits"): at most this many ops per
+// xmodel, checked on the protobuf before XIR reads it (XIR's loader and its
+// graph passes are quadratic in the op count). The compiled fixtures have at
+// most a few hundred.
+constexpr int kMaxXmodelOps = 4096;
 
 // Validates serialized xmodel bytes; `what` names the source in messages
 // (usually the file path). OK means XIR's deserializer can read them without

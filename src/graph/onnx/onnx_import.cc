@@ -3,6 +3,8 @@
 // with a message naming the node, op type and opset (docs/onnx.md).
 #include "signdpu/graph/onnx_import.h"
 
+#include "signdpu/core/file_io.h"
+
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <onnx/onnx_pb.h>
@@ -61,21 +63,10 @@ bool ParseBytes(const std::string& bytes, google::protobuf::MessageLite* message
 }
 
 Result<std::string> ReadFile(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return InvalidArgument(path + ": is a directory");
-  const auto size = std::filesystem::file_size(path, ec);
-  // Protobuf cannot parse messages of 2 GiB or more; do not read them.
-  if (!ec && size >= static_cast<uintmax_t>(INT_MAX)) {
-    return Unsupported(path + ": " + std::to_string(size) + " bytes; ONNX files of 2 GiB or more "
-                       "(external data) are not supported");
-  }
+  // Regular files only (a FIFO, /dev/zero or a symlink to a device is refused
+  // before a byte is read), at most kMaxOnnxFileBytes.
   try {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) return NotFound(path + ": cannot open file");
-    std::ostringstream data;
-    data << file.rdbuf();
-    if (file.bad()) return IoError(path + ": read error");
-    return data.str();
+    return ReadRegularFile(path, kMaxOnnxFileBytes, "ONNX file");
   } catch (const std::exception& e) {
     return IoError(path + ": read failed: " + e.what());
   }
@@ -278,6 +269,9 @@ class Importer {
   Result<std::vector<const NodeProto*>> SortNodes(const onnx::GraphProto& g);
   Status ImportNode(const NodeProto& proto, const std::string& name);
   Status ImportOutputs(const onnx::GraphProto& g);
+  // NaN or Inf in a weight, bias or any other float constant a node reads is
+  // refused, naming the node (issue 14: it quantised silently to garbage).
+  Status CheckFiniteConstants() const;
 
   // Translators: fill `node` (type, inputs, attrs) or add aliases/constants.
   Status Window(const NodeProto& proto, const AttrReader& attrs, Node* node, bool is_conv);
@@ -324,6 +318,16 @@ Result<Graph> Importer::Import(const ModelProto& model) {
                        std::to_string(kMaxOnnxOpset));
   }
   const onnx::GraphProto& g = model.graph();
+  if (g.node_size() > kMaxGraphNodes) {
+    return OutOfRange(label_ + ": " + std::to_string(g.node_size()) + " nodes, more than the " +
+                      std::to_string(kMaxGraphNodes) + " a graph may have");
+  }
+  if (g.initializer_size() > 4 * kMaxGraphNodes || g.input_size() > kMaxGraphNodes ||
+      g.output_size() > kMaxGraphNodes) {
+    return OutOfRange(label_ + ": " + std::to_string(g.initializer_size()) + " initializers, " +
+                      std::to_string(g.input_size()) + " inputs, " + std::to_string(g.output_size()) +
+                      " outputs: more than a graph of at most " + std::to_string(kMaxGraphNodes) + " nodes may have");
+  }
   for (const NodeProto& n : g.node()) {
     for (const std::string& in : n.input()) used_.insert(in);
   }
@@ -345,7 +349,26 @@ Result<Graph> Importer::Import(const ModelProto& model) {
     SIGNDPU_RETURN_IF_ERROR(ImportNode(*proto, name));
   }
   SIGNDPU_RETURN_IF_ERROR(ImportOutputs(g));
+  SIGNDPU_RETURN_IF_ERROR(CheckFiniteConstants());
   return FoldReluIntoRelu6(graph_);
+}
+
+Status Importer::CheckFiniteConstants() const {
+  std::set<std::string> checked;  // each constant scanned once
+  for (const Node& node : graph_.nodes()) {
+    for (const std::string& input : node.inputs) {
+      const Tensor* c = graph_.FindConstant(input);
+      if (c == nullptr || c->dtype != DataType::kFloat32 || !checked.insert(c->name).second) continue;
+      for (size_t i = 0; i < c->data.size(); ++i) {
+        const float v = c->data[i];
+        if (std::isfinite(v)) continue;
+        return InvalidArgument(label_ + ": " + node.Describe() + ": constant '" + c->name + "' element " +
+                               std::to_string(i) + " is " + (std::isnan(v) ? "NaN" : (v > 0 ? "+Inf" : "-Inf")) +
+                               "; weights and biases must be finite");
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 Status Importer::ImportInitializers(const onnx::GraphProto& g) {
