@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -29,6 +30,27 @@ std::string Sanitize(const std::string& s) {
   std::string o;
   for (char c : s) o += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
   return o;
+}
+
+// The file stem of one dumped tensor: "<subgraph>.<tensor>" with every byte
+// outside [A-Za-z0-9_-] replaced. Xilinx's compiled models have subgraph and
+// tensor names of 150+ bytes each (the PointPillars fixture), more than a
+// file name may hold (NAME_MAX 255): a stem over kMaxStem bytes keeps its
+// first bytes and ends in "~" + the FNV-1a 64 hash of the whole stem, so the
+// same model gives the same names on the board and on the PC (compare pairs
+// files by name).
+std::string DumpStem(const std::string& subgraph, const std::string& tensor) {
+  constexpr size_t kMaxStem = 200;
+  std::string stem = Sanitize(subgraph) + "." + Sanitize(tensor);
+  if (stem.size() <= kMaxStem) return stem;
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : stem) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return stem.substr(0, kMaxStem - 17) + "~" + hex;
 }
 
 // Dump sidecars are small JSON objects.
@@ -211,7 +233,7 @@ Result<std::vector<std::string>> Dump(const Model& model, const DumpOptions& o) 
       }
     }
     for (size_t i = 0; i < rout.size(); ++i) {
-      const std::string base = Sanitize(sg->get_name()) + "." + Sanitize(out_info[i].name);
+      const std::string base = DumpStem(sg->get_name(), out_info[i].name);
       // Every write checked (a full disk or an unwritable --out is an error
       // naming the cause); each file appears whole or not at all.
       SIGNDPU_RETURN_IF_ERROR(WriteFileAtomic((fs::path(o.out_dir) / (base + ".bin")).string(), outputs[i]));

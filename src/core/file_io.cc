@@ -111,7 +111,13 @@ Status WriteFileAtomic(const std::string& path, std::string_view data) {
   struct stat existing {};
   if (::stat(path.c_str(), &existing) == 0 && !S_ISREG(existing.st_mode))
     return InvalidArgument("cannot write '" + path + "': exists and is not a regular file");
-  std::string tmpl = path + ".tmp.XXXXXX";
+  // The temporary file sits beside the target (rename stays on one file
+  // system) under a bounded name: the target's own name may already be
+  // close to NAME_MAX (255 bytes), and a suffix must not push it over.
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
+  const std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
+  std::string tmpl = dir + "." + leaf.substr(0, 64) + ".tmp.XXXXXX";
   std::vector<char> name(tmpl.begin(), tmpl.end());
   name.push_back('\0');
   const int fd = ::mkostemp(name.data(), O_CLOEXEC);

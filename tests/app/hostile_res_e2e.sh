@@ -152,7 +152,7 @@ dump)
   check "[[ -n '$base' ]]" "dump wrote tensors"
   # An unwritable target: non-zero exit and the real cause.
   mkdir -p "$H/c/$base.bin"
-  expect_error "dump onto a folder named like its output" "$base.bin': Is a directory" -- \
+  expect_error "dump onto a folder named like its output" "$base.bin': exists and is not a regular file" -- \
     "$BIN/signdpu" dump --model "$XM" --csv "$SAMPLE" --limit 8 --mode ref --out "$H/c"
   touch "$H/file"
   expect_error "dump --out under a file" "--out $H/file/sub" -- \
