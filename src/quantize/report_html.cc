@@ -161,8 +161,8 @@ std::string HistogramSvg(const ActivationHistogram& h) {
   s << "<text x='" << pad << "' y='" << plot_h + 13 << "'>" << F("%.3g", h.bin_lo) << "</text><text x='" << w - pad
     << "' y='" << plot_h + 13 << "' text-anchor='end'>" << F("%.3g", h.bin_hi) << "</text><text x='" << w / 2
     << "' y='" << plot_h + 26 << "' text-anchor='middle'>fix_point " << h.fix_point << ", clipped "
-    << F("%.3f", h.total ? 100.0 * static_cast<double>(h.clipped) / static_cast<double>(h.total) : 0.0)
-    << " %</text></svg>";
+    << F("%.3g", h.total ? 100.0 * static_cast<double>(h.clipped) / static_cast<double>(h.total) : 0.0) << " % ("
+    << h.clipped << " of " << h.total << ")</text></svg>";
   return s.str();
 }
 

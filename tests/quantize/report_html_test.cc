@@ -83,7 +83,7 @@ TEST(ReportHtmlTest, HandBuiltDataRendersEverySectionEscaped) {
   for (const char* id : {"sqnr", "histograms", "weights", "accuracy", "sensitivity", "fill"})
     EXPECT_NE(Section(html, id).find("<svg"), std::string::npos) << id;
   EXPECT_NE(Section(html, "changed").find("<img "), std::string::npos);
-  EXPECT_NE(Section(html, "histograms").find("clipped 50.000 %"), std::string::npos);
+  EXPECT_NE(Section(html, "histograms").find("clipped 50 % (54 of 108)"), std::string::npos);
   EXPECT_NE(Section(html, "weights").find("2 weight groups, fix points 6 8"), std::string::npos);
   EXPECT_NE(Section(html, "fill").find("Estimate"), std::string::npos);
   // Names from the model are escaped, never markup.
@@ -95,6 +95,26 @@ TEST(ReportHtmlTest, HandBuiltDataRendersEverySectionEscaped) {
   EXPECT_NE(html.find("1 DPU layer,"), std::string::npos);
   EXPECT_NE(html.find("1 calibration image ("), std::string::npos);
   EXPECT_NE(html.find("1 image change class"), std::string::npos);
+}
+
+TEST(ReportTextTest, OneImageAndOneLayerAreSingular) {
+  QuantizeResult r;
+  r.fix.name = "m";
+  r.layers.resize(1);
+  r.calib_images = 1;
+  r.eval_images = 1;
+  r.float_accuracy = r.int8_accuracy = r.top1_agreement = 1;
+  const std::string t = ReportText(r);
+  EXPECT_NE(t.find("m: 1 DPU layer,"), std::string::npos) << t;
+  EXPECT_NE(t.find("calibration: 1 image in"), std::string::npos) << t;
+  EXPECT_NE(t.find("accuracy on 1 image:"), std::string::npos) << t;
+  r.layers.resize(2);
+  r.calib_images = 2;
+  r.eval_images = 2;
+  const std::string t2 = ReportText(r);
+  EXPECT_NE(t2.find("m: 2 DPU layers,"), std::string::npos) << t2;
+  EXPECT_NE(t2.find("calibration: 2 images in"), std::string::npos) << t2;
+  EXPECT_NE(t2.find("accuracy on 2 images:"), std::string::npos) << t2;
 }
 
 TEST(ReportHtmlTest, WithoutEvalTheAccuracySectionsSaySo) {
