@@ -391,6 +391,7 @@ std::string RenderReportHtml(const QuantizeResult& r, const ReportData& d, const
       << " evaluation images: the layer's input is quantised at its fix point, the layer runs in int8 (its weights, "
          "bias, shifts), its output is dequantised and the rest of the float model continues. The lowest bar is the "
          "layer to look at first.</p>";
+    for (const std::string& n : d.sensitivity_notes) s << "<p class='note'>" << Esc(n) << "</p>";
   } else {
     s << "<p class='note'>Needs --eval.</p>";
   }

@@ -368,6 +368,10 @@ Result<ReportData> CollectReportData(const graph::Graph& g, const QuantizeResult
   std::vector<int> fpred(eval.size()), ipred(eval.size());
   const int threads = std::max(1, o.threads);
   std::vector<std::vector<int64_t>> probe_ok(static_cast<size_t>(threads), std::vector<int64_t>(probes.size(), 0));
+  // A layer whose tensors the float model does not expose (or whose subset
+  // run fails) gets no sensitivity row, with the reason: the page and the
+  // quantiser's outputs do not depend on it.
+  std::vector<std::vector<std::string>> probe_err(static_cast<size_t>(threads), std::vector<std::string>(probes.size()));
   std::vector<Status> status(static_cast<size_t>(threads));
   auto work = [&](int t) -> Status {
     SIGNDPU_ASSIGN_OR_RETURN(graph::FloatExecutor fx_t, graph::FloatExecutor::Create(g, batch));
@@ -399,6 +403,8 @@ Result<ReportData> CollectReportData(const graph::Graph& g, const QuantizeResult
       const size_t sn = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n), sens_n - static_cast<int64_t>(b)));
       for (size_t k = 0; k < probes.size(); ++k) {
         const Probe& p = probes[k];
+        std::string& err = probe_err[static_cast<size_t>(t)][k];
+        if (!err.empty()) continue;
         std::string fed_name;
         if (p.dop == nullptr) {
           fed.resize(sn * static_cast<size_t>(image_size));
@@ -411,7 +417,10 @@ Result<ReportData> CollectReportData(const graph::Graph& g, const QuantizeResult
             const int id = p.dop->inputs[k2];
             const DpuFloatTensor& dt = dg.tensors[static_cast<size_t>(id)];
             const float* src = dt.source_tensor == dg.source_input ? in.data() : fx_t.Output(dt.source_tensor);
-            if (src == nullptr) return Internal("report.html: no float values for " + dt.source_tensor);
+            if (src == nullptr) {
+              err = "no float values for " + dt.source_tensor;
+              break;
+            }
             ToOurs(dt, src, static_cast<int64_t>(sn), &ours);
             const int fp = fix.tensors[static_cast<size_t>(id)].fix_point;
             qin[k2].assign(static_cast<size_t>(batch * NumElements(dt.shape)), 0);
@@ -419,6 +428,7 @@ Result<ReportData> CollectReportData(const graph::Graph& g, const QuantizeResult
               qin[k2][j] = static_cast<int8_t>(QuantizeReal(ours[j], fp, RoundMode::kDpu));
             ptrs.push_back(qin[k2].data());
           }
+          if (!err.empty()) continue;
           const DpuFloatTensor& ot = dg.tensors[static_cast<size_t>(p.dop->output)];
           std::vector<int8_t> qout(static_cast<size_t>(batch * NumElements(ot.shape)));
           pex[k]->Run(ptrs, {qout.data()}, static_cast<int>(sn));
@@ -430,8 +440,12 @@ Result<ReportData> CollectReportData(const graph::Graph& g, const QuantizeResult
         }
         graph::InputMap feeds{{dg.source_input, in.data()}};
         feeds[fed_name] = fed.data();
-        SIGNDPU_ASSIGN_OR_RETURN(graph::TensorMap res, sub.RunSubset(feeds, {dg.source_output}, static_cast<int64_t>(sn)));
-        const std::vector<float>& out = res[dg.source_output];
+        Result<graph::TensorMap> res = sub.RunSubset(feeds, {dg.source_output}, static_cast<int64_t>(sn));
+        if (!res.ok()) {
+          err = res.status().ToString();
+          continue;
+        }
+        const std::vector<float>& out = (*res)[dg.source_output];
         for (size_t i = 0; i < sn; ++i)
           probe_ok[static_cast<size_t>(t)][k] += ArgmaxF(out.data() + i * classes, classes) == eval[b + i].label;
       }
@@ -472,7 +486,15 @@ Result<ReportData> CollectReportData(const graph::Graph& g, const QuantizeResult
   if (sens_n > 0) {
     d.sensitivity_float_accuracy = static_cast<double>(sens_float_ok) / sens_n;
     for (size_t k = 0; k < probes.size(); ++k)
-      d.sensitivity.push_back({probes[k].layer, probes[k].op, static_cast<double>(correct[k]) / sens_n});
+    {
+      std::string why;
+      for (const auto& pe : probe_err)
+        if (!pe[k].empty()) why = pe[k];
+      if (why.empty())
+        d.sensitivity.push_back({probes[k].layer, probes[k].op, static_cast<double>(correct[k]) / sens_n});
+      else
+        d.sensitivity_notes.push_back(probes[k].layer + ": not measured (" + why + ")");
+    }
   }
   return d;
 }

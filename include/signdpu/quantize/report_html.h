@@ -74,6 +74,7 @@ struct ReportData {
   int64_t sensitivity_images = 0;
   double sensitivity_float_accuracy = -1;  // same rows, nothing quantised
   std::vector<LayerSensitivity> sensitivity;
+  std::vector<std::string> sensitivity_notes;  // layers left out, with the reason
   std::string fill_target;  // e.g. DPUCZDX8G_ISA1_B4096, empty = not estimated
   std::string fill_note;    // why not, when empty
   std::vector<LayerFill> fill;
