@@ -7,6 +7,10 @@
 # Environment: BUILD_DIR (default build-release), OUT_DIR (default out/default),
 #   SIGNDPU_SKIP_APT=1 to skip apt.
 set -euo pipefail
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then  # the header above; the job does not start
+  sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+  exit 0
+fi
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 BUILD_DIR="${BUILD_DIR:-$ROOT/build-release}"

@@ -56,6 +56,8 @@ TEST_PKGS=(
   python3-torch python3-onnx
   # tooling used by tests and scripts (file: ELF checks of scripts/deploy.sh)
   clang libclang-rt-14-dev xxd time file
+  # headless browser for the report.html test (tests/quantize/report_html_browser.sh)
+  chromium
   # cross builds (Debian arm64 sysroot + qemu; scripts/make-sysroot.sh, scripts/cross-test.sh)
   g++-aarch64-linux-gnu qemu-user mmdebstrap
 )

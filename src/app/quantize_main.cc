@@ -26,6 +26,7 @@
 #include "signdpu/core/json_text.h"
 #include "signdpu/core/file_io.h"
 #include "signdpu/graph/onnx_import.h"
+#include "signdpu/quantize/report_html.h"
 #include "signdpu/quantize/quantizer.h"
 #include "signdpu/io/csv_reader.h"
 #include "signdpu/io/labels.h"
@@ -136,6 +137,12 @@ int Main(int argc, char** argv) {
   app.add_option("--labels", labels_path, "class names to embed in the host xmodel");
   app.add_option("--threads", o.threads, "threads for the int8 evaluation")->check(CLI::Range(1, 64));
   app.add_flag("--no-progress", no_progress, "no progress on the terminal");
+  bool no_report_html = false;
+  app.add_flag("--no-report-html", no_report_html, "do not write report.html");
+  signdpu::quantize::ReportDataOptions report_options;
+  app.add_option("--sensitivity_images", report_options.sensitivity_images,
+                 "report.html: evaluation rows for the per-layer sensitivity (default 2000; -1 = all)")
+      ->check(CLI::Range(int64_t{-1}, int64_t{1} << 40));
   app.add_option("--tune_images", o.tune_images, "calibration images for the fix-point refinement (0 = off; default 2048)")
       ->check(CLI::NonNegativeNumber);
   bool no_bias_correction = false;
@@ -233,6 +240,8 @@ int Main(int argc, char** argv) {
     // Every write, the fsync and the close checked; the error names errno.
     s = signdpu::WriteFileAtomic((tmp / "report.json").string(), signdpu::quantize::ReportJson(*result, model_path, o));
   }
+  // report.html beside report.json (src/quantize/report_html.h; issue 17).
+  if (s.ok() && !no_report_html) s = signdpu::quantize::WriteReportHtml(*graph, *result, model_path, o, labels, (tmp / "report.html").string(), report_options);
   if (!s.ok()) {
     cleanup();
     return Fail(s);
@@ -243,7 +252,8 @@ int Main(int argc, char** argv) {
     // fail the rename half-way), then renamed; on a failure the files already
     // moved are removed again, so DIR never holds part of a result.
     std::lock_guard<std::mutex> lock(g_interrupt.mu);
-    const std::vector<std::string> files = {int_name, name + ".xmodel", std::string("report.json")};
+    std::vector<std::string> files = {int_name, name + ".xmodel", std::string("report.json")};
+    if (!no_report_html) files.push_back("report.html");
     for (const std::string& f : files) {
       const fs::path dst = fs::path(output_dir) / f;
       std::error_code st_ec;
@@ -274,6 +284,7 @@ int Main(int argc, char** argv) {
   std::fputs(signdpu::quantize::ReportText(*result).c_str(), stdout);
   std::printf("wrote %s, %s, %s\n", (fs::path(output_dir) / int_name).c_str(),
               (fs::path(output_dir) / (name + ".xmodel")).c_str(), (fs::path(output_dir) / "report.json").c_str());
+  if (!no_report_html) std::printf("wrote %s\n", (fs::path(output_dir) / "report.html").c_str());
   return 0;
 }
 

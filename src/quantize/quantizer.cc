@@ -547,7 +547,8 @@ std::string ReportJson(const QuantizeResult& r, const std::string& model_path, c
 std::string ReportText(const QuantizeResult& r) {
   std::ostringstream s;
   char line[512];
-  s << "model " << r.fix.name << ": " << r.layers.size() << " DPU layers, input fix_point " << r.input_fix_point << "\n";
+  s << "model " << r.fix.name << ": " << r.layers.size() << (r.layers.size() == 1 ? " DPU layer" : " DPU layers")
+    << ", input fix_point " << r.input_fix_point << "\n";
   for (const auto& n : r.notes) s << "  transform: " << n << "\n";
   std::snprintf(line, sizeof line, "  %-22s %-22s %4s %4s %4s %4s %5s %6s %8s\n", "layer", "op", "fi", "fw", "fb", "fo",
                 "cut", "sbias", "SQNR dB");
@@ -563,13 +564,13 @@ std::string ReportText(const QuantizeResult& r) {
     s << line;
     for (const auto& a : l.adjustments) s << "      adjusted: " << a << "\n";
   }
-  std::snprintf(line, sizeof line, "calibration: %lld images in %.2f s (calibration + quantisation)\n",
-                static_cast<long long>(r.calib_images), r.calib_seconds);
+  std::snprintf(line, sizeof line, "calibration: %lld %s in %.2f s (calibration + quantisation)\n",
+                static_cast<long long>(r.calib_images), r.calib_images == 1 ? "image" : "images", r.calib_seconds);
   s << line;
   if (r.eval_images > 0) {
     std::snprintf(line, sizeof line,
-                  "accuracy on %lld images: float %.4f, int8 %.4f (%+.2f points), top-1 agreement %.4f\n",
-                  static_cast<long long>(r.eval_images), r.float_accuracy, r.int8_accuracy,
+                  "accuracy on %lld %s: float %.4f, int8 %.4f (%+.2f points), top-1 agreement %.4f\n",
+                  static_cast<long long>(r.eval_images), r.eval_images == 1 ? "image" : "images", r.float_accuracy, r.int8_accuracy,
                   100.0 * (r.int8_accuracy - r.float_accuracy), r.top1_agreement);
     s << line;
   }

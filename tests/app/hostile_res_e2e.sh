@@ -138,11 +138,15 @@ quantizer)
   expect_error "quantize with report.json blocked" "report.json': Is a directory" -- "$BIN/signdpu-quantize" "${QARGS[@]}"
   check "[[ ! -e '$Q/signcnn_fashion.xmodel' && ! -e '$Q/signcnn_fashion_int.xmodel' ]]" "no xmodel left when report.json fails"
   check "[[ -z \$(ls -A '$Q' | grep -v '^report.json\$') ]]" "no temporary folder left"
-  # A normal run still writes all three.
+  # The same for report.html (issue 17): all or none.
+  rm -rf "$Q"; mkdir -p "$Q/report.html"
+  expect_error "quantize with report.html blocked" "report.html': Is a directory" -- "$BIN/signdpu-quantize" "${QARGS[@]}"
+  check "[[ ! -e '$Q/signcnn_fashion.xmodel' && ! -e '$Q/report.json' ]]" "no xmodel or report.json left when report.html fails"
+  # A normal run still writes all four (report.html since issue 17).
   rm -rf "$Q"
   "${CAP[@]}" "$BIN/signdpu-quantize" "${QARGS[@]}" > /dev/null 2>&1 || fail "quantize under the cap"
-  check "[[ -s '$Q/signcnn_fashion.xmodel' && -s '$Q/signcnn_fashion_int.xmodel' && -s '$Q/report.json' ]]" "all three outputs"
-  check "[[ \$(ls -A '$Q' | wc -l) -eq 3 ]]" "nothing else in the output directory"
+  check "[[ -s '$Q/signcnn_fashion.xmodel' && -s '$Q/signcnn_fashion_int.xmodel' && -s '$Q/report.json' && -s '$Q/report.html' ]]" "all four outputs"
+  check "[[ \$(ls -A '$Q' | wc -l) -eq 4 ]]" "nothing else in the output directory"
   ;;
 dump)
   A="$H/a"; B="$H/b"
