@@ -155,34 +155,55 @@ class Lowering {
     return t->data;
   }
 
+  using LowerFn = Status (Lowering::*)(const Node&);
+
+ public:
+  // How each graph op type lowers to DPU ops: one entry per OpType of the
+  // float op registry (graph/op_registry.h); HasDpuLowering exposes the
+  // coverage to tests. An op the DPU cannot run has an entry that says why.
+  static const std::map<OpType, LowerFn>& Rules() {
+    static const std::map<OpType, LowerFn> kRules = {
+        {OpType::kTranspose, &Lowering::LowerTranspose},
+        {OpType::kConv, &Lowering::LowerConv},
+        {OpType::kBatchNorm, &Lowering::LowerBatchNorm},
+        {OpType::kRelu, &Lowering::LowerRelu},
+        {OpType::kRelu6, &Lowering::LowerRelu6},
+        {OpType::kLeakyRelu, &Lowering::LowerLeakyRelu},
+        {OpType::kClip, &Lowering::LowerClip},
+        {OpType::kMaxPool, &Lowering::LowerPool},
+        {OpType::kAveragePool, &Lowering::LowerPool},
+        {OpType::kGlobalAveragePool, &Lowering::LowerPool},
+        {OpType::kFlatten, &Lowering::LowerFlatten},
+        {OpType::kReshape, &Lowering::LowerFlatten},
+        {OpType::kGemm, &Lowering::LowerDense},
+        {OpType::kMatMul, &Lowering::LowerDense},
+        {OpType::kAdd, &Lowering::LowerAdd},
+        {OpType::kSoftmax, &Lowering::LowerSoftmax},
+    };
+    return kRules;
+  }
+
+ private:
   Status LowerNode(const Node& n) {
-    switch (n.type) {
-      case OpType::kTranspose: return LowerTranspose(n);
-      case OpType::kConv: return LowerConv(n);
-      case OpType::kBatchNorm: return LowerBatchNorm(n);
-      case OpType::kRelu: return LowerActivation(n, Activation::kRelu, "");
-      case OpType::kRelu6: return LowerActivation(n, Activation::kRelu6, "");
-      case OpType::kLeakyRelu: {
-        const float alpha = n.attrs.GetFloat("alpha", 0.01f);
-        if (std::fabs(alpha - 0.1f) > 1e-6f)
-          return Fail(n, "LeakyRelu alpha " + std::to_string(alpha) +
-                             " is not supported: the DPU implements alpha 0.1 as 26/256 only");
-        return LowerActivation(n, Activation::kLeakyRelu, "LeakyRelu alpha 0.1 -> 26/256");
-      }
-      case OpType::kClip:
-        return Fail(n, "Clip(" + std::to_string(n.attrs.GetFloat("min")) + ", " + std::to_string(n.attrs.GetFloat("max")) +
-                           ") is not supported: the DPU has ReLU (Clip 0..inf) and ReLU6 (Clip 0..6) only");
-      case OpType::kMaxPool:
-      case OpType::kAveragePool:
-      case OpType::kGlobalAveragePool: return LowerPool(n);
-      case OpType::kFlatten:
-      case OpType::kReshape: return LowerFlatten(n);
-      case OpType::kGemm:
-      case OpType::kMatMul: return LowerDense(n);
-      case OpType::kAdd: return LowerAdd(n);
-      case OpType::kSoftmax: return LowerSoftmax(n);
-    }
-    return Fail(n, "op type not supported by the DPU lowering");
+    auto it = Rules().find(n.type);
+    if (it == Rules().end()) return Fail(n, "op type not supported by the DPU lowering");
+    return (this->*(it->second))(n);
+  }
+
+  Status LowerRelu(const Node& n) { return LowerActivation(n, Activation::kRelu, ""); }
+  Status LowerRelu6(const Node& n) { return LowerActivation(n, Activation::kRelu6, ""); }
+
+  Status LowerLeakyRelu(const Node& n) {
+    const float alpha = n.attrs.GetFloat("alpha", 0.01f);
+    if (std::fabs(alpha - 0.1f) > 1e-6f)
+      return Fail(n, "LeakyRelu alpha " + std::to_string(alpha) +
+                         " is not supported: the DPU implements alpha 0.1 as 26/256 only");
+    return LowerActivation(n, Activation::kLeakyRelu, "LeakyRelu alpha 0.1 -> 26/256");
+  }
+
+  Status LowerClip(const Node& n) {
+    return Fail(n, "Clip(" + std::to_string(n.attrs.GetFloat("min")) + ", " + std::to_string(n.attrs.GetFloat("max")) +
+                       ") is not supported: the DPU has ReLU (Clip 0..inf) and ReLU6 (Clip 0..6) only");
   }
 
   Status LowerTranspose(const Node& n) {
@@ -760,6 +781,8 @@ bool ParseBatchNormMode(const std::string& s, BatchNormMode* m) {
   }
   return false;
 }
+
+bool HasDpuLowering(graph::OpType type) { return Lowering::Rules().count(type) != 0; }
 
 Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name, const LowerOptions& options) {
   if (options.weight_groups < 1) return InvalidArgument("weight groups must be >= 1, got " + std::to_string(options.weight_groups));
