@@ -15,7 +15,7 @@
 #include "signdpu/core/json_text.h"
 #include "signdpu/graph/float_executor.h"
 #include "signdpu/io/csv_reader.h"
-#include "signdpu/io/preprocess.h"
+#include "signdpu/io/pixels.h"
 #include "signdpu/kernels/reference/convert_fix.h"
 #include "signdpu/quantize/lower.h"
 #include "signdpu/target/dpu_limits.h"
