@@ -123,6 +123,8 @@ class ImportContext {
   Status Window(Node* node, bool is_conv) const;
 
  private:
+  Status CheckCeilModeChangesNothing(const Node& node, const Shape& x) const;
+
   const std::set<std::string>& used_;  // every tensor name some node or graph output reads
   std::set<std::string> known_ = {"consumed_inputs"};  // legacy (opset < 6) memory hint
 };

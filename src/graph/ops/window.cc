@@ -70,22 +70,31 @@ Status ImportContext::Window(Node* node, bool is_conv) const {
   node->attrs.Set("dilations", dilations);
 
   SIGNDPU_ASSIGN_OR_RETURN(int64_t ceil_mode, attrs.Int("ceil_mode", 0));
-  if (ceil_mode != 0) {
-    // Accepted only when it changes nothing: ceil and floor give the same size.
-    for (size_t i = 0; i < spatial; ++i) {
-      const int64_t span = dilations[i] * (kernel[i] - 1) + 1;
-      const int64_t room = x[2 + i] + pads[i] + pads[i + spatial] - span;
-      const int64_t floor_out = room / strides[i] + 1;
-      int64_t ceil_out = (room + strides[i] - 1) / strides[i] + 1;
-      // ONNX drops a last window that would start inside the end padding.
-      if ((ceil_out - 1) * strides[i] >= x[2 + i] + pads[i]) --ceil_out;
-      if (room >= 0 && ceil_out != floor_out) {
-        return NodeUnsupported(*node, "ceil_mode=1 changes output dim " + std::to_string(i) +
-                                          " from " + std::to_string(floor_out) + " to " +
-                                          std::to_string(ceil_out) +
-                                          " for input " + ShapeToString(x) +
-                                          "; only ceil_mode=0 is supported");
-      }
+  if (ceil_mode != 0) return CheckCeilModeChangesNothing(*node, x);
+  return Status::Ok();
+}
+
+// ceil_mode=1 is accepted only when it changes nothing: ceil and floor give
+// the same output size for every spatial dim.
+Status ImportContext::CheckCeilModeChangesNothing(const Node& node, const Shape& x) const {
+  const size_t spatial = x.size() - 2;
+  const auto kernel = node.attrs.GetInts("kernel_shape");
+  const auto strides = node.attrs.GetInts("strides");
+  const auto pads = node.attrs.GetInts("pads");
+  const auto dilations = node.attrs.GetInts("dilations");
+  for (size_t i = 0; i < spatial; ++i) {
+    const int64_t span = dilations[i] * (kernel[i] - 1) + 1;
+    const int64_t room = x[2 + i] + pads[i] + pads[i + spatial] - span;
+    const int64_t floor_out = room / strides[i] + 1;
+    int64_t ceil_out = (room + strides[i] - 1) / strides[i] + 1;
+    // ONNX drops a last window that would start inside the end padding.
+    if ((ceil_out - 1) * strides[i] >= x[2 + i] + pads[i]) --ceil_out;
+    if (room >= 0 && ceil_out != floor_out) {
+      return NodeUnsupported(node, "ceil_mode=1 changes output dim " + std::to_string(i) +
+                                       " from " + std::to_string(floor_out) + " to " +
+                                       std::to_string(ceil_out) +
+                                       " for input " + ShapeToString(x) +
+                                       "; only ceil_mode=0 is supported");
     }
   }
   return Status::Ok();
