@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <atomic>
 #include <map>
@@ -142,11 +143,20 @@ void AppendDpuLayout(const DpuFloatTensor& dt, const float* src, int64_t images,
   }
 }
 
-// "%.4g" of one number (a bounded buffer cannot truncate it).
-std::string FormatG4(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4g", v);
-  return buf;
+// printf into a std::string of whatever length the result has (no fixed
+// buffer that could cut a long layer name).
+std::string StringPrintf(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string StringPrintf(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  va_list copy;
+  va_copy(copy, args);
+  const int size = std::vsnprintf(nullptr, 0, format, copy);
+  va_end(copy);
+  std::string out(size > 0 ? static_cast<size_t>(size) : 0, '\0');
+  if (size > 0) std::vsnprintf(out.data(), out.size() + 1, format, args);
+  va_end(args);
+  return out;
 }
 
 // Fix points QuantizeGraph derives from their input (MAX pool and copy
@@ -416,7 +426,7 @@ Status RefineFixPoints(const DpuFloatGraph& dg, const TuneSet& tune, const std::
   }
   r->notes.push_back("fix-point refinement on " + std::to_string(tune.count) + " calibration images: " +
                      std::to_string(changes) + " change(s), KL(float || int8) per image " +
-                     FormatG4(start / tune.count) + " -> " + FormatG4(best / tune.count));
+                     StringPrintf("%.4g", start / tune.count) + " -> " + StringPrintf("%.4g", best / tune.count));
   return Status::Ok();
 }
 
@@ -649,32 +659,25 @@ std::string ReportJson(const QuantizeResult& r, const std::string& model_path, c
 
 std::string ReportText(const QuantizeResult& r) {
   std::ostringstream s;
-  char line[512];
   s << "model " << r.fix.name << ": " << r.layers.size() << " DPU layers, input fix_point " << r.input_fix_point << "\n";
   for (const auto& n : r.notes) s << "  transform: " << n << "\n";
-  std::snprintf(line, sizeof line, "  %-22s %-22s %4s %4s %4s %4s %5s %6s %8s\n", "layer", "op", "fi", "fw", "fb", "fo",
-                "cut", "sbias", "SQNR dB");
-  s << line;
+  s << StringPrintf("  %-22s %-22s %4s %4s %4s %4s %5s %6s %8s\n", "layer", "op", "fi", "fw", "fb", "fo", "cut", "sbias",
+                    "SQNR dB");
   for (const auto& l : r.layers) {
     auto num = [&](bool has, int v) { return has ? std::to_string(v) : std::string("-"); };
-    char sq[32];
-    if (r.eval_images > 0) std::snprintf(sq, sizeof sq, "%8.1f", l.output_sqnr_db);
-    else std::snprintf(sq, sizeof sq, "%8s", "-");
-    std::snprintf(line, sizeof line, "  %-22.22s %-22s %4d %4s %4s %4d %5s %6s %s\n", l.name.c_str(), l.op.c_str(), l.fix_in,
-                  num(l.has_weights, l.fix_weights).c_str(), num(l.has_weights, l.fix_bias).c_str(), l.fix_out,
-                  num(l.has_weights, l.shift_cut).c_str(), num(l.has_weights, l.shift_bias).c_str(), sq);
-    s << line;
+    const std::string sq = r.eval_images > 0 ? StringPrintf("%8.1f", l.output_sqnr_db) : StringPrintf("%8s", "-");
+    // The layer column is 22 characters wide: longer names are cut there (the JSON report has them whole).
+    s << StringPrintf("  %-22.22s %-22s %4d %4s %4s %4d %5s %6s %s\n", l.name.c_str(), l.op.c_str(), l.fix_in,
+                      num(l.has_weights, l.fix_weights).c_str(), num(l.has_weights, l.fix_bias).c_str(), l.fix_out,
+                      num(l.has_weights, l.shift_cut).c_str(), num(l.has_weights, l.shift_bias).c_str(), sq.c_str());
     for (const auto& a : l.adjustments) s << "      adjusted: " << a << "\n";
   }
-  std::snprintf(line, sizeof line, "calibration: %lld images in %.2f s (calibration + quantisation)\n",
-                static_cast<long long>(r.calib_images), r.calib_seconds);
-  s << line;
+  s << StringPrintf("calibration: %lld images in %.2f s (calibration + quantisation)\n",
+                    static_cast<long long>(r.calib_images), r.calib_seconds);
   if (r.eval_images > 0) {
-    std::snprintf(line, sizeof line,
-                  "accuracy on %lld images: float %.4f, int8 %.4f (%+.2f points), top-1 agreement %.4f\n",
-                  static_cast<long long>(r.eval_images), r.float_accuracy, r.int8_accuracy,
-                  100.0 * (r.int8_accuracy - r.float_accuracy), r.top1_agreement);
-    s << line;
+    s << StringPrintf("accuracy on %lld images: float %.4f, int8 %.4f (%+.2f points), top-1 agreement %.4f\n",
+                      static_cast<long long>(r.eval_images), r.float_accuracy, r.int8_accuracy,
+                      100.0 * (r.int8_accuracy - r.float_accuracy), r.top1_agreement);
   }
   return s.str();
 }

@@ -257,5 +257,22 @@ TEST(QuantizerSteps, EvaluationPredictsLikeTheGraphsAndLayerSqnrAddsThreads) {
   for (const LayerReport& l : a) EXPECT_NEAR(l.output_sqnr_db, 20.0, 1e-9) << l.name;
 }
 
+TEST(QuantizerReport, TextKeepsLongFieldsWholeExceptTheLayerColumn) {
+  QuantizeResult r;
+  r.fix.name = "m";
+  LayerReport l;
+  l.name = std::string(40, 'n');  // the layer column is 22 wide by design
+  l.op = "op_" + std::string(600, 'x');  // longer than the old 512-byte line buffer
+  r.layers.push_back(l);
+  r.eval_images = 1;
+  r.float_accuracy = r.int8_accuracy = r.top1_agreement = 1.0;
+  const std::string text = ReportText(r);
+  EXPECT_NE(text.find(l.op + "    0    -    -    0     -      -  "), std::string::npos) << text;
+  EXPECT_NE(text.find("  " + std::string(22, 'n') + " op_"), std::string::npos) << text;
+  EXPECT_EQ(text.find(std::string(23, 'n')), std::string::npos) << text;
+  EXPECT_NE(text.find("accuracy on 1 images: float 1.0000, int8 1.0000 (+0.00 points), top-1 agreement 1.0000\n"),
+            std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace signdpu::quantize

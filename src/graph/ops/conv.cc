@@ -53,9 +53,17 @@ void Eval(const FloatEvalArgs& a) {
   const Shape& w = *a.in_shape[1];
   const auto [h, wd] = SpatialHw(x);
   const auto [oh, ow] = SpatialHw(a.out_shape);
-  kernels::Conv2d(a.in[0], x[0], x[1], h, wd, a.in[1], w[0], a.in.size() > 2 ? a.in[2] : nullptr,
-                  a.node.attrs.GetInt("group", 1), MakeWindow(a.node, x, &w), oh, ow, a.out,
-                  a.scratch);
+  kernels::Conv2dDims dims;
+  dims.n = x[0];
+  dims.c = x[1];
+  dims.h = h;
+  dims.w = wd;
+  dims.m = w[0];
+  dims.group = a.node.attrs.GetInt("group", 1);
+  dims.oh = oh;
+  dims.ow = ow;
+  kernels::Conv2d(a.in[0], a.in[1], a.in.size() > 2 ? a.in[2] : nullptr, dims,
+                  MakeWindow(a.node, x, &w), a.out, a.scratch);
 }
 
 }  // namespace
