@@ -8,6 +8,7 @@
 
 #include "signdpu/graph/float_gemm.h"
 #include "signdpu/graph/float_ops.h"
+#include "signdpu/graph/op_registry.h"
 
 namespace signdpu::graph {
 
@@ -22,40 +23,6 @@ constexpr int64_t kMaxTensorElements = int64_t{1} << 31;
 // pads, channel counts) would need more is refused, not allocated.
 constexpr int64_t kMaxTotalElements = int64_t{1} << 29;  // 2 GiB of floats
 
-kernels::Window2d MakeWindow(const Node& node, const Shape& x, const Shape* weight) {
-  const size_t spatial = x.size() - 2;
-  std::vector<int64_t> kernel = node.attrs.GetInts("kernel_shape");
-  if (kernel.empty() && weight != nullptr) kernel.assign(weight->begin() + 2, weight->end());
-  const auto strides = node.attrs.GetInts("strides", std::vector<int64_t>(spatial, 1));
-  const auto pads = node.attrs.GetInts("pads", std::vector<int64_t>(2 * spatial, 0));
-  const auto dilations = node.attrs.GetInts("dilations", std::vector<int64_t>(spatial, 1));
-  kernels::Window2d win;
-  if (spatial == 2) {
-    win.kernel_h = kernel[0];
-    win.kernel_w = kernel[1];
-    win.stride_h = strides[0];
-    win.stride_w = strides[1];
-    win.pad_top = pads[0];
-    win.pad_left = pads[1];
-    win.pad_bottom = pads[2];
-    win.pad_right = pads[3];
-    win.dilation_h = dilations[0];
-    win.dilation_w = dilations[1];
-  } else {  // 1-D: a 2-D window of height 1
-    win.kernel_w = kernel[0];
-    win.stride_w = strides[0];
-    win.pad_left = pads[0];
-    win.pad_right = pads[1];
-    win.dilation_w = dilations[0];
-  }
-  return win;
-}
-
-// H and W of an [N,C,(H,)W] shape.
-std::pair<int64_t, int64_t> SpatialHw(const Shape& s) {
-  return s.size() == 4 ? std::make_pair(s[2], s[3]) : std::make_pair(int64_t{1}, s[2]);
-}
-
 }  // namespace
 
 struct FloatExecutor::Impl {
@@ -63,8 +30,9 @@ struct FloatExecutor::Impl {
   int64_t max_batch = 1;
   std::map<std::string, std::vector<float>> buffers;  // every non-constant tensor
   std::map<int64_t, ShapeMap> shape_cache;
-  // Constant Gemm B with transB = 1, pre-transposed to [K, N] once.
-  std::map<std::string, std::vector<float>> gemm_b_kn;
+  // Node name -> what its op's `prepare` computed (e.g. a constant Gemm B
+  // with transB = 1, pre-transposed to [K, N] once).
+  std::map<std::string, std::vector<float>> prepared;
   std::vector<float> scratch, scratch2;
   std::set<std::string> valid;  // tensors written by the last run
   int64_t last_batch = 1;
@@ -111,12 +79,13 @@ Result<FloatExecutor> FloatExecutor::Create(const Graph& graph, int64_t max_batc
     for (const std::string& in : graph.inputs()) SIGNDPU_RETURN_IF_ERROR(allocate(in));
     for (const Node& node : graph.nodes()) {
       SIGNDPU_RETURN_IF_ERROR(allocate(node.outputs[0]));
-      if (node.type == OpType::kGemm && node.attrs.GetInt("transB", 0) != 0) {
-        if (const Tensor* b = graph.FindConstant(node.inputs[1])) {
-          std::vector<float>& kn = impl->gemm_b_kn[node.name];
-          kn.resize(b->data.size());
-          kernels::Transpose(b->data.data(), b->shape, {1, 0}, kn.data());
-        }
+      const OpDef* def = FindOpDef(node.type);
+      if (def == nullptr || def->eval_float == nullptr) {
+        return Unsupported(graph.label() + ": " + node.Describe() + ": no float evaluation");
+      }
+      if (def->prepare != nullptr) {
+        std::vector<float> data = def->prepare(graph, node);
+        if (!data.empty()) impl->prepared[node.name] = std::move(data);
       }
     }
     return FloatExecutor(std::move(impl));
@@ -134,133 +103,20 @@ FloatExecutor::~FloatExecutor() = default;
 const Graph& FloatExecutor::graph() const { return impl_->graph; }
 int64_t FloatExecutor::max_batch() const { return impl_->max_batch; }
 
+// The op's own evaluation (src/graph/ops/, through the registry); Create
+// checked that every node has one.
 void FloatExecutor::Impl::Eval(const Node& node, const ShapeMap& shapes) {
-  auto in = [&](size_t i) { return Data(node.inputs[i]); };
-  auto in_shape = [&](size_t i) -> const Shape& { return shapes.at(node.inputs[i]); };
-  const Shape& out_shape = shapes.at(node.outputs[0]);
-  float* out = MutableData(node.outputs[0]);
-  const int64_t count = NumElements(out_shape);
-
-  switch (node.type) {
-    case OpType::kConv: {
-      const Shape& x = in_shape(0);
-      const Shape& w = in_shape(1);
-      const auto [h, wd] = SpatialHw(x);
-      const auto [oh, ow] = SpatialHw(out_shape);
-      kernels::Conv2d(in(0), x[0], x[1], h, wd, in(1), w[0], node.inputs.size() > 2 ? in(2) : nullptr,
-                      node.attrs.GetInt("group", 1), MakeWindow(node, x, &w), oh, ow, out, &scratch);
-      break;
-    }
-    case OpType::kMaxPool:
-    case OpType::kAveragePool: {
-      const Shape& x = in_shape(0);
-      const auto [h, wd] = SpatialHw(x);
-      const auto [oh, ow] = SpatialHw(out_shape);
-      const auto win = MakeWindow(node, x, nullptr);
-      if (node.type == OpType::kMaxPool) {
-        kernels::MaxPool2d(in(0), x[0] * x[1], h, wd, win, oh, ow, out);
-      } else {
-        kernels::AveragePool2d(in(0), x[0] * x[1], h, wd, win,
-                               node.attrs.GetInt("count_include_pad", 0) != 0, oh, ow, out);
-      }
-      break;
-    }
-    case OpType::kGlobalAveragePool: {
-      const Shape& x = in_shape(0);
-      kernels::GlobalAveragePool(in(0), x[0] * x[1], NumElements(x) / (x[0] * x[1]), out);
-      break;
-    }
-    case OpType::kBatchNorm: {
-      const Shape& x = in_shape(0);
-      kernels::BatchNorm(in(0), x[0], x[1], NumElements(x) / (x[0] * x[1]), in(1), in(2), in(3),
-                         in(4), node.attrs.GetFloat("epsilon", 1e-5f), out);
-      break;
-    }
-    case OpType::kRelu:
-      kernels::Relu(in(0), count, out);
-      break;
-    case OpType::kRelu6:
-    case OpType::kClip:
-      kernels::Clip(in(0), count, node.attrs.GetFloat("min", -std::numeric_limits<float>::infinity()),
-                    node.attrs.GetFloat("max", std::numeric_limits<float>::infinity()), out);
-      break;
-    case OpType::kLeakyRelu:
-      kernels::LeakyRelu(in(0), count, node.attrs.GetFloat("alpha", 0.01f), out);
-      break;
-    case OpType::kGemm: {
-      const Shape& a_shape = in_shape(0);
-      const Shape& b_shape = in_shape(1);
-      const bool ta = node.attrs.GetInt("transA", 0) != 0;
-      const bool tb = node.attrs.GetInt("transB", 0) != 0;
-      const float alpha = node.attrs.GetFloat("alpha", 1.0f);
-      const float beta = node.attrs.GetFloat("beta", 1.0f);
-      const int64_t m = out_shape[0], n = out_shape[1];
-      const int64_t k = ta ? a_shape[0] : a_shape[1];
-      const float* a = in(0);
-      if (ta) {
-        scratch.resize(std::max(scratch.size(), static_cast<size_t>(m * k)));
-        kernels::Transpose(a, a_shape, {1, 0}, scratch.data());
-        a = scratch.data();
-      }
-      const float* b = in(1);
-      if (tb) {
-        auto it = gemm_b_kn.find(node.name);
-        if (it != gemm_b_kn.end()) {
-          b = it->second.data();
-        } else {
-          scratch2.resize(std::max(scratch2.size(), static_cast<size_t>(k * n)));
-          kernels::Transpose(b, b_shape, {1, 0}, scratch2.data());
-          b = scratch2.data();
-        }
-      }
-      const bool has_c = node.inputs.size() > 2 && beta != 0.0f;
-      if (has_c && alpha == 1.0f && beta == 1.0f) {
-        // Common dense layer: start from the broadcast bias and accumulate.
-        kernels::Broadcast(in(2), in_shape(2), out, out_shape);
-        kernels::Gemm(m, n, k, a, k, b, n, out, n, /*accumulate=*/true);
-        break;
-      }
-      kernels::Gemm(m, n, k, a, k, b, n, out, n, /*accumulate=*/false);
-      if (alpha != 1.0f) {
-        for (int64_t i = 0; i < count; ++i) out[i] *= alpha;
-      }
-      if (has_c) {
-        scratch2.resize(std::max(scratch2.size(), static_cast<size_t>(count)));
-        kernels::Broadcast(in(2), in_shape(2), scratch2.data(), out_shape);
-        for (int64_t i = 0; i < count; ++i) out[i] += beta * scratch2[i];
-      }
-      break;
-    }
-    case OpType::kMatMul:
-      kernels::MatMul(in(0), in_shape(0), in(1), in_shape(1), out, out_shape);
-      break;
-    case OpType::kAdd:
-      kernels::AddBroadcast(in(0), in_shape(0), in(1), in_shape(1), out, out_shape);
-      break;
-    case OpType::kFlatten:
-    case OpType::kReshape:
-      std::memcpy(out, in(0), count * sizeof(float));
-      break;
-    case OpType::kTranspose:
-      kernels::Transpose(in(0), in_shape(0), node.attrs.GetInts("perm"), out);
-      break;
-    case OpType::kSoftmax: {
-      const Shape& x = in_shape(0);
-      const int64_t axis = node.attrs.GetInt("axis", static_cast<int64_t>(x.size()) - 1);
-      int64_t outer = 1, len = 1, inner = 1;
-      for (int64_t d = 0; d < static_cast<int64_t>(x.size()); ++d) {
-        if (d < axis) {
-          outer *= x[d];
-        } else if (d == axis || node.attrs.GetInt("coerce_2d", 0) != 0) {
-          len *= x[d];  // opset < 13: everything from axis on is one row
-        } else {
-          inner *= x[d];
-        }
-      }
-      kernels::Softmax(in(0), outer, len, inner, out);
-      break;
-    }
+  FloatEvalArgs args{node, {}, {}, MutableData(node.outputs[0]), shapes.at(node.outputs[0]),
+                     nullptr, &scratch, &scratch2};
+  args.in.reserve(node.inputs.size());
+  args.in_shape.reserve(node.inputs.size());
+  for (const std::string& input : node.inputs) {
+    args.in.push_back(Data(input));
+    args.in_shape.push_back(&shapes.at(input));
   }
+  auto it = prepared.find(node.name);
+  if (it != prepared.end()) args.prepared = &it->second;
+  FindOpDef(node.type)->eval_float(args);
 }
 
 Status FloatExecutor::Impl::Execute(const InputMap& inputs, const std::vector<bool>& needed,

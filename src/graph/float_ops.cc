@@ -49,9 +49,10 @@ void Im2Col(const float* x, int64_t c, int64_t h, int64_t w, const Window2d& win
 
 }  // namespace
 
-void Conv2d(const float* x, int64_t n, int64_t c, int64_t h, int64_t w, const float* weight,
-            int64_t m, const float* bias, int64_t group, const Window2d& win, int64_t oh,
-            int64_t ow, float* y, std::vector<float>* scratch) {
+void Conv2d(const float* x, const float* weight, const float* bias, const Conv2dDims& dims,
+            const Window2d& win, float* y, std::vector<float>* scratch) {
+  const int64_t n = dims.n, c = dims.c, h = dims.h, w = dims.w, m = dims.m, group = dims.group;
+  const int64_t oh = dims.oh, ow = dims.ow;
   const int64_t cg = c / group;
   const int64_t mg = m / group;
   const int64_t k = cg * win.kernel_h * win.kernel_w;

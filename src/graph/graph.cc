@@ -1,5 +1,7 @@
 #include "signdpu/graph/graph.h"
 
+#include "ops/op_util.h"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -127,30 +129,6 @@ Status NodeError(const Node& node, const std::string& message) {
   return InvalidArgument(node.Describe() + ": " + message);
 }
 
-// Numpy (multidirectional) broadcasting of two shapes.
-Result<Shape> BroadcastShapes(const Shape& a, const Shape& b) {
-  const size_t rank = std::max(a.size(), b.size());
-  Shape out(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    const int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
-    const int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (da != db && da != 1 && db != 1) {
-      return InvalidArgument("shapes " + ShapeToString(a) + " and " + ShapeToString(b) +
-                             " do not broadcast (dim " + std::to_string(i) + ")");
-    }
-    out[i] = da == 1 ? db : da;
-  }
-  return out;
-}
-
-// Tensors above this many elements are refused during shape inference, so a
-// hostile file cannot make the products of its dims overflow int64.
-constexpr int64_t kMaxShapeElements = int64_t{1} << 40;
-
-// Window attributes (kernel, stride, dilation, pad) above this are refused,
-// which keeps dilation * (kernel - 1) and friends far from overflow.
-constexpr int64_t kMaxWindowAttr = int64_t{1} << 24;
-
 bool ShapeTooLarge(const Shape& shape) {
   int64_t count = 1;
   for (int64_t d : shape) {
@@ -159,56 +137,6 @@ bool ShapeTooLarge(const Shape& shape) {
     count *= d;
   }
   return false;
-}
-
-Status CheckInputCount(const Node& node, size_t min, size_t max) {
-  if (node.inputs.size() < min || node.inputs.size() > max) {
-    return NodeError(node, "has " + std::to_string(node.inputs.size()) + " inputs, expected " +
-                               (min == max ? std::to_string(min)
-                                           : std::to_string(min) + " to " + std::to_string(max)));
-  }
-  return Status::Ok();
-}
-
-// Validates the spatial attributes of Conv/MaxPool/AveragePool against the
-// input X [N,C,spatial...] and returns the output spatial dims.
-Result<Shape> WindowSpatialOut(const Node& node, const Shape& x) {
-  const size_t spatial = x.size() - 2;
-  const auto kernel = node.attrs.GetInts("kernel_shape");
-  const auto strides = node.attrs.GetInts("strides", std::vector<int64_t>(spatial, 1));
-  const auto pads = node.attrs.GetInts("pads", std::vector<int64_t>(2 * spatial, 0));
-  const auto dilations = node.attrs.GetInts("dilations", std::vector<int64_t>(spatial, 1));
-  if (kernel.size() != spatial || strides.size() != spatial || pads.size() != 2 * spatial ||
-      dilations.size() != spatial) {
-    return NodeError(node, "kernel_shape/strides/pads/dilations (" + node.attrs.ToString() +
-                               ") do not match " + std::to_string(spatial) +
-                               " spatial dims of input " + ShapeToString(x));
-  }
-  Shape out(spatial);
-  for (size_t i = 0; i < spatial; ++i) {
-    if (kernel[i] < 1 || strides[i] < 1 || dilations[i] < 1 || pads[i] < 0 ||
-        pads[i + spatial] < 0 || kernel[i] > kMaxWindowAttr || strides[i] > kMaxWindowAttr ||
-        dilations[i] > kMaxWindowAttr || pads[i] > kMaxWindowAttr ||
-        pads[i + spatial] > kMaxWindowAttr) {
-      return NodeError(node, "invalid window attributes " + node.attrs.ToString());
-    }
-    out[i] = WindowOutputSize(x[2 + i], kernel[i], strides[i], pads[i], pads[i + spatial],
-                              dilations[i]);
-    if (out[i] < 1) {
-      return NodeError(node, "window (" + node.attrs.ToString() + ") does not fit input " +
-                                 ShapeToString(x));
-    }
-  }
-  return out;
-}
-
-Status CheckSpatialRank(const Node& node, const Shape& x) {
-  if (x.size() != 3 && x.size() != 4) {
-    return NodeError(node, "input '" + node.inputs[0] + "' has rank " +
-                               std::to_string(x.size()) + " " + ShapeToString(x) +
-                               ", expected 3 or 4 (N,C,(H,)W)");
-  }
-  return Status::Ok();
 }
 
 }  // namespace
@@ -226,225 +154,13 @@ Result<Shape> InferNodeShape(const Node& node, const std::vector<Shape>& in) {
   return out;
 }
 
+// The op's own shape inference (src/graph/ops/, through the registry).
 static Result<Shape> InferNodeShapeUnchecked(const Node& node, const std::vector<Shape>& in) {
   SIGNDPU_CHECK_EQ(in.size(), node.inputs.size());
   if (node.outputs.size() != 1) return NodeError(node, "must have exactly one output");
-  switch (node.type) {
-    case OpType::kRelu:
-    case OpType::kRelu6:
-    case OpType::kClip:
-    case OpType::kLeakyRelu:
-      SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 1, 1));
-      return in[0];
-
-    case OpType::kConv: {
-      SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 2, 3));
-      const Shape& x = in[0];
-      const Shape& w = in[1];
-      SIGNDPU_RETURN_IF_ERROR(CheckSpatialRank(node, x));
-      if (w.size() != x.size()) {
-        return NodeError(node, "weight '" + node.inputs[1] + "' " + ShapeToString(w) +
-                                   " has a different rank than input " + ShapeToString(x));
-      }
-      const int64_t group = node.attrs.GetInt("group", 1);
-      if (group < 1 || x[1] % group != 0 || w[0] % group != 0 || w[1] * group != x[1]) {
-        return NodeError(node, "weight " + ShapeToString(w) + " with group " +
-                                   std::to_string(group) + " does not fit input " +
-                                   ShapeToString(x) + " (expects W[1] * group == C)");
-      }
-      const auto kernel = node.attrs.GetInts("kernel_shape");
-      if (!std::equal(kernel.begin(), kernel.end(), w.begin() + 2, w.end()) ||
-          kernel.size() != w.size() - 2) {
-        return NodeError(node, "kernel_shape " + ShapeToString(kernel) +
-                                   " does not match weight " + ShapeToString(w));
-      }
-      if (in.size() == 3 && in[2] != Shape{w[0]}) {
-        return NodeError(node, "bias '" + node.inputs[2] + "' " + ShapeToString(in[2]) +
-                                   " is not [" + std::to_string(w[0]) + "]");
-      }
-      SIGNDPU_ASSIGN_OR_RETURN(Shape spatial, WindowSpatialOut(node, x));
-      Shape out = {x[0], w[0]};
-      out.insert(out.end(), spatial.begin(), spatial.end());
-      return out;
-    }
-
-    case OpType::kMaxPool:
-    case OpType::kAveragePool: {
-      SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 1, 1));
-      SIGNDPU_RETURN_IF_ERROR(CheckSpatialRank(node, in[0]));
-      SIGNDPU_ASSIGN_OR_RETURN(Shape spatial, WindowSpatialOut(node, in[0]));
-      Shape out = {in[0][0], in[0][1]};
-      out.insert(out.end(), spatial.begin(), spatial.end());
-      return out;
-    }
-
-    case OpType::kGlobalAveragePool: {
-      SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 1, 1));
-      if (in[0].size() < 3) {
-        return NodeError(node, "input " + ShapeToString(in[0]) + " has rank < 3");
-      }
-      Shape out = in[0];
-      std::fill(out.begin() + 2, out.end(), 1);
-      return out;
-    }
-
-    case OpType::kBatchNorm: {
-      SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 5, 5));
-      if (in[0].size() < 2) return NodeError(node, "input " + ShapeToString(in[0]) + " has rank < 2");
-      for (size_t i = 1; i < 5; ++i) {
-        if (in[i] != Shape{in[0][1]}) {
-          return NodeError(node, "parameter '" + node.inputs[i] + "' " + ShapeToString(in[i]) +
-                                     " is not [C] = [" + std::to_string(in[0][1]) + "]");
-        }
-      }
-      return in[0];
-    }
-
-    case OpType::kGemm: {
-      SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 2, 3));
-      if (in[0].size() != 2 || in[1].size() != 2) {
-        return NodeError(node, "A " + ShapeToString(in[0]) + " and B " + ShapeToString(in[1]) +
-                                   " must both have rank 2");
-      }
-      const bool ta = node.attrs.GetInt("transA", 0) != 0;
-      const bool tb = node.attrs.GetInt("transB", 0) != 0;
-      const int64_t m = ta ? in[0][1] : in[0][0];
-      const int64_t k = ta ? in[0][0] : in[0][1];
-      const int64_t kb = tb ? in[1][1] : in[1][0];
-      const int64_t n = tb ? in[1][0] : in[1][1];
-      if (k != kb) {
-        return NodeError(node, "inner dimensions differ: A " + ShapeToString(in[0]) + " B " +
-                                   ShapeToString(in[1]) + " (transA " + std::to_string(ta) +
-                                   ", transB " + std::to_string(tb) + ")");
-      }
-      Shape out = {m, n};
-      if (in.size() == 3) {
-        auto b = BroadcastShapes(in[2], out);
-        if (!b.ok() || *b != out) {
-          return NodeError(node, "C " + ShapeToString(in[2]) + " does not broadcast to " +
-                                     ShapeToString(out));
-        }
-      }
-      return out;
-    }
-
-    case OpType::kMatMul: {
-      SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 2, 2));
-      const Shape& a = in[0];
-      const Shape& b = in[1];
-      if (a.size() < 2 || b.size() < 2) {
-        return NodeError(node, "operands " + ShapeToString(a) + " and " + ShapeToString(b) +
-                                   " must have rank >= 2 (1-D MatMul is not supported)");
-      }
-      if (a.back() != b[b.size() - 2]) {
-        return NodeError(node, "inner dimensions differ: " + ShapeToString(a) + " x " +
-                                   ShapeToString(b));
-      }
-      auto batch = BroadcastShapes(Shape(a.begin(), a.end() - 2), Shape(b.begin(), b.end() - 2));
-      if (!batch.ok()) return NodeError(node, batch.status().message());
-      Shape out = *batch;
-      out.push_back(a[a.size() - 2]);
-      out.push_back(b.back());
-      return out;
-    }
-
-    case OpType::kAdd: {
-      SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 2, 2));
-      auto out = BroadcastShapes(in[0], in[1]);
-      if (!out.ok()) return NodeError(node, out.status().message());
-      return out;
-    }
-
-    case OpType::kFlatten: {
-      SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 1, 1));
-      const int64_t axis = node.attrs.GetInt("axis", 1);
-      if (axis < 0 || axis > static_cast<int64_t>(in[0].size())) {
-        return NodeError(node, "axis " + std::to_string(axis) + " outside [0, " +
-                                   std::to_string(in[0].size()) + "]");
-      }
-      int64_t outer = 1, inner = 1;
-      for (size_t i = 0; i < in[0].size(); ++i) {
-        (static_cast<int64_t>(i) < axis ? outer : inner) *= in[0][i];
-      }
-      return Shape{outer, inner};
-    }
-
-    case OpType::kReshape: {
-      SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 1, 1));
-      const auto spec = node.attrs.GetInts("shape");
-      const bool allowzero = node.attrs.GetInt("allowzero", 0) != 0;
-      Shape out(spec.size());
-      int infer_at = -1;
-      int64_t known = 1;
-      for (size_t i = 0; i < spec.size(); ++i) {
-        if (spec[i] == -1) {
-          if (infer_at >= 0) return NodeError(node, "shape " + ShapeToString(spec) + " has two -1");
-          infer_at = static_cast<int>(i);
-          continue;
-        }
-        if (spec[i] < -1) return NodeError(node, "shape " + ShapeToString(spec) + " has a dim < -1");
-        if (spec[i] > kMaxShapeElements) return NodeError(node, "shape " + ShapeToString(spec) + " is too large");
-        if (spec[i] == 0 && !allowzero) {
-          if (i >= in[0].size()) {
-            return NodeError(node, "shape " + ShapeToString(spec) + " copies dim " +
-                                       std::to_string(i) + " that input " +
-                                       ShapeToString(in[0]) + " does not have");
-          }
-          out[i] = in[0][i];
-        } else {
-          out[i] = spec[i];
-        }
-        if (out[i] > 0 && known > kMaxShapeElements / out[i]) {
-          return NodeError(node, "shape " + ShapeToString(spec) + " is too large");
-        }
-        known *= out[i];
-      }
-      const int64_t total = NumElements(in[0]);
-      if (infer_at >= 0) {
-        if (known == 0 || total % known != 0) {
-          return NodeError(node, "cannot reshape " + ShapeToString(in[0]) + " to " +
-                                     ShapeToString(spec));
-        }
-        out[infer_at] = total / known;
-      }
-      if (NumElements(out) != total) {
-        return NodeError(node, "cannot reshape " + ShapeToString(in[0]) + " (" +
-                                   std::to_string(total) + " elements) to " +
-                                   ShapeToString(spec) + " -> " + ShapeToString(out));
-      }
-      return out;
-    }
-
-    case OpType::kTranspose: {
-      SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 1, 1));
-      const auto perm = node.attrs.GetInts("perm");
-      std::vector<bool> seen(in[0].size(), false);
-      if (perm.size() != in[0].size()) {
-        return NodeError(node, "perm " + ShapeToString(perm) + " does not match input rank " +
-                                   std::to_string(in[0].size()));
-      }
-      Shape out(perm.size());
-      for (size_t i = 0; i < perm.size(); ++i) {
-        if (perm[i] < 0 || perm[i] >= static_cast<int64_t>(perm.size()) || seen[perm[i]]) {
-          return NodeError(node, "perm " + ShapeToString(perm) + " is not a permutation");
-        }
-        seen[perm[i]] = true;
-        out[i] = in[0][perm[i]];
-      }
-      return out;
-    }
-
-    case OpType::kSoftmax: {
-      SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 1, 1));
-      const int64_t axis = node.attrs.GetInt("axis", -1);
-      if (axis < 0 || axis >= static_cast<int64_t>(std::max<size_t>(in[0].size(), 1))) {
-        return NodeError(node, "axis " + std::to_string(axis) + " outside input rank " +
-                                   std::to_string(in[0].size()));
-      }
-      return in[0];
-    }
-  }
-  return NodeError(node, "unknown op type");
+  const OpDef* def = FindOpDef(node.type);
+  if (def == nullptr || def->infer_shape == nullptr) return NodeError(node, "unknown op type");
+  return def->infer_shape(node, in);
 }
 
 // ---- Graph ---------------------------------------------------------------------

@@ -28,6 +28,13 @@ void SetWindow(Config* c, int64_t kh, int64_t kw, const std::vector<int64_t>& st
   c->pad_right = static_cast<int>(pads[3]);
 }
 
+// "%.3g" of one number (a bounded buffer cannot truncate it).
+std::string FormatG3(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3g", v);
+  return buf;
+}
+
 // What a source tensor is in our graph.
 struct Value {
   int tensor = -1;      // our tensor id ([1,H,W,C])
@@ -155,34 +162,55 @@ class Lowering {
     return t->data;
   }
 
+  using LowerFn = Status (Lowering::*)(const Node&);
+
+ public:
+  // How each graph op type lowers to DPU ops: one entry per OpType of the
+  // float op registry (graph/op_registry.h); HasDpuLowering exposes the
+  // coverage to tests. An op the DPU cannot run has an entry that says why.
+  static const std::map<OpType, LowerFn>& Rules() {
+    static const std::map<OpType, LowerFn> kRules = {
+        {OpType::kTranspose, &Lowering::LowerTranspose},
+        {OpType::kConv, &Lowering::LowerConv},
+        {OpType::kBatchNorm, &Lowering::LowerBatchNorm},
+        {OpType::kRelu, &Lowering::LowerRelu},
+        {OpType::kRelu6, &Lowering::LowerRelu6},
+        {OpType::kLeakyRelu, &Lowering::LowerLeakyRelu},
+        {OpType::kClip, &Lowering::LowerClip},
+        {OpType::kMaxPool, &Lowering::LowerPool},
+        {OpType::kAveragePool, &Lowering::LowerPool},
+        {OpType::kGlobalAveragePool, &Lowering::LowerPool},
+        {OpType::kFlatten, &Lowering::LowerFlatten},
+        {OpType::kReshape, &Lowering::LowerFlatten},
+        {OpType::kGemm, &Lowering::LowerDense},
+        {OpType::kMatMul, &Lowering::LowerDense},
+        {OpType::kAdd, &Lowering::LowerAdd},
+        {OpType::kSoftmax, &Lowering::LowerSoftmax},
+    };
+    return kRules;
+  }
+
+ private:
   Status LowerNode(const Node& n) {
-    switch (n.type) {
-      case OpType::kTranspose: return LowerTranspose(n);
-      case OpType::kConv: return LowerConv(n);
-      case OpType::kBatchNorm: return LowerBatchNorm(n);
-      case OpType::kRelu: return LowerActivation(n, Activation::kRelu, "");
-      case OpType::kRelu6: return LowerActivation(n, Activation::kRelu6, "");
-      case OpType::kLeakyRelu: {
-        const float alpha = n.attrs.GetFloat("alpha", 0.01f);
-        if (std::fabs(alpha - 0.1f) > 1e-6f)
-          return Fail(n, "LeakyRelu alpha " + std::to_string(alpha) +
-                             " is not supported: the DPU implements alpha 0.1 as 26/256 only");
-        return LowerActivation(n, Activation::kLeakyRelu, "LeakyRelu alpha 0.1 -> 26/256");
-      }
-      case OpType::kClip:
-        return Fail(n, "Clip(" + std::to_string(n.attrs.GetFloat("min")) + ", " + std::to_string(n.attrs.GetFloat("max")) +
-                           ") is not supported: the DPU has ReLU (Clip 0..inf) and ReLU6 (Clip 0..6) only");
-      case OpType::kMaxPool:
-      case OpType::kAveragePool:
-      case OpType::kGlobalAveragePool: return LowerPool(n);
-      case OpType::kFlatten:
-      case OpType::kReshape: return LowerFlatten(n);
-      case OpType::kGemm:
-      case OpType::kMatMul: return LowerDense(n);
-      case OpType::kAdd: return LowerAdd(n);
-      case OpType::kSoftmax: return LowerSoftmax(n);
-    }
-    return Fail(n, "op type not supported by the DPU lowering");
+    auto it = Rules().find(n.type);
+    if (it == Rules().end()) return Fail(n, "op type not supported by the DPU lowering");
+    return (this->*(it->second))(n);
+  }
+
+  Status LowerRelu(const Node& n) { return LowerActivation(n, Activation::kRelu, ""); }
+  Status LowerRelu6(const Node& n) { return LowerActivation(n, Activation::kRelu6, ""); }
+
+  Status LowerLeakyRelu(const Node& n) {
+    const float alpha = n.attrs.GetFloat("alpha", 0.01f);
+    if (std::fabs(alpha - 0.1f) > 1e-6f)
+      return Fail(n, "LeakyRelu alpha " + std::to_string(alpha) +
+                         " is not supported: the DPU implements alpha 0.1 as 26/256 only");
+    return LowerActivation(n, Activation::kLeakyRelu, "LeakyRelu alpha 0.1 -> 26/256");
+  }
+
+  Status LowerClip(const Node& n) {
+    return Fail(n, "Clip(" + std::to_string(n.attrs.GetFloat("min")) + ", " + std::to_string(n.attrs.GetFloat("max")) +
+                       ") is not supported: the DPU has ReLU (Clip 0..inf) and ReLU6 (Clip 0..6) only");
   }
 
   Status LowerTranspose(const Node& n) {
@@ -268,125 +296,144 @@ class Lowering {
     return op;
   }
 
-  Status LowerBatchNorm(const Node& n) {
-    SIGNDPU_ASSIGN_OR_RETURN(Value in, Get(n, 0));
-    if (in.kind != Value::Kind::kNchw) return Fail(n, "BatchNormalization input must be an NCHW image tensor");
+  // BatchNormalization's per-channel y = scale * x + shift.
+  struct ScaleShift {
+    std::vector<float> scale, shift;
+  };
+  Result<ScaleShift> BatchNormScaleShift(const Node& n, const Nhwc& d) {
     SIGNDPU_ASSIGN_OR_RETURN(auto gamma, Const(n, 1, "scale"));
     SIGNDPU_ASSIGN_OR_RETURN(auto beta, Const(n, 2, "bias"));
     SIGNDPU_ASSIGN_OR_RETURN(auto mean, Const(n, 3, "mean"));
     SIGNDPU_ASSIGN_OR_RETURN(auto var, Const(n, 4, "var"));
-    const Nhwc d = Dims(in.tensor);
     if (static_cast<int64_t>(gamma.size()) != d.c || beta.size() != gamma.size() || mean.size() != gamma.size() ||
         var.size() != gamma.size())
       return Fail(n, "parameters must have " + std::to_string(d.c) + " values");
     const float eps = n.attrs.GetFloat("epsilon", 1e-5f);
-    std::vector<float> scale(gamma.size()), shift(gamma.size());
+    ScaleShift ss;
+    ss.scale.resize(gamma.size());
+    ss.shift.resize(gamma.size());
     for (size_t i = 0; i < gamma.size(); ++i) {
       if (var[i] + eps <= 0) return Fail(n, "variance + epsilon <= 0 in channel " + std::to_string(i));
-      scale[i] = static_cast<float>(gamma[i] / std::sqrt(static_cast<double>(var[i]) + eps));
-      shift[i] = static_cast<float>(beta[i] - mean[i] * scale[i]);
+      ss.scale[i] = static_cast<float>(gamma[i] / std::sqrt(static_cast<double>(var[i]) + eps));
+      ss.shift[i] = static_cast<float>(beta[i] - mean[i] * ss.scale[i]);
     }
-    // Fold into the producing conv when nothing else reads the conv output
-    // and no activation was fused yet.
-    if (in.producer >= 0) {
-      DpuFloatOp& p = out_.ops[in.producer];
-      const bool is_conv = p.kind == FixOpKind::kConv2d || p.kind == FixOpKind::kDepthwiseConv2d;
-      if (is_conv && p.conv.activation == Activation::kNone && Consumers(n.inputs[0]) == 1) {
-        const int64_t o_count = p.conv.out_channels;
-        const int64_t per_o = p.kind == FixOpKind::kConv2d ? static_cast<int64_t>(p.weights.size()) / o_count : 0;
-        for (int64_t o = 0; o < o_count; ++o) {
-          if (p.kind == FixOpKind::kConv2d) {
-            for (int64_t k = 0; k < per_o; ++k) p.weights[o * per_o + k] *= scale[o];
-          } else {
-            for (size_t k = static_cast<size_t>(o); k < p.weights.size(); k += static_cast<size_t>(o_count)) p.weights[k] *= scale[o];
-          }
-          p.bias[o] = p.bias[o] * scale[o] + shift[o];
-        }
-        p.transform_note += (p.transform_note.empty() ? "" : "; ") + std::string("BatchNormalization ") + n.name + " folded";
-        out_.notes.push_back("BatchNormalization " + n.name + " folded into " + p.name);
-        Alias(n, in);
-        return Status::Ok();
+    return ss;
+  }
+
+  Status LowerBatchNorm(const Node& n) {
+    SIGNDPU_ASSIGN_OR_RETURN(Value in, Get(n, 0));
+    if (in.kind != Value::Kind::kNchw) return Fail(n, "BatchNormalization input must be an NCHW image tensor");
+    const Nhwc d = Dims(in.tensor);
+    SIGNDPU_ASSIGN_OR_RETURN(ScaleShift ss, BatchNormScaleShift(n, d));
+    if (FoldBatchNormIntoConv(n, in, ss)) return Status::Ok();
+    if (FoldBatchNormThroughActivation(n, in, d, ss)) return Status::Ok();
+    const int in_tensor = SplitBatchNormScale(n, in, d, &ss.scale);
+    DpuFloatOp op = Depthwise1x1(n.name, in_tensor, d, ss.scale, ss.shift);
+    op.transform_note = in_tensor == in.tensor ? "BatchNormalization (not foldable) -> depthwise 1x1 scale"
+                                               : "BatchNormalization (not foldable) -> depthwise 1x1 mantissa + bias";
+    out_.notes.push_back("BatchNormalization " + n.name + " -> depthwise-conv2d-fix 1x1 (cannot fold: input is not a bare conv output)");
+    Produce(n, std::move(op), {1, d.h, d.w, d.c}, in.kind);
+    return Status::Ok();
+  }
+
+  // Folds into the producing conv when nothing else reads the conv output
+  // and no activation was fused yet. False when it does not apply.
+  bool FoldBatchNormIntoConv(const Node& n, const Value& in, const ScaleShift& ss) {
+    if (in.producer < 0) return false;
+    DpuFloatOp& p = out_.ops[in.producer];
+    const bool is_conv = p.kind == FixOpKind::kConv2d || p.kind == FixOpKind::kDepthwiseConv2d;
+    if (!is_conv || p.conv.activation != Activation::kNone || Consumers(n.inputs[0]) != 1) return false;
+    const std::vector<float>& scale = ss.scale;
+    const int64_t o_count = p.conv.out_channels;
+    const int64_t per_o = p.kind == FixOpKind::kConv2d ? static_cast<int64_t>(p.weights.size()) / o_count : 0;
+    for (int64_t o = 0; o < o_count; ++o) {
+      if (p.kind == FixOpKind::kConv2d) {
+        for (int64_t k = 0; k < per_o; ++k) p.weights[o * per_o + k] *= scale[o];
+      } else {
+        for (size_t k = static_cast<size_t>(o); k < p.weights.size(); k += static_cast<size_t>(o_count)) p.weights[k] *= scale[o];
       }
+      p.bias[o] = p.bias[o] * scale[o] + ss.shift[o];
     }
-    // After a conv with ReLU / LeakyReLU: fold |s| through the activation,
-    // relu(|s| z) = |s| relu(z) (both are positively homogeneous), so the
-    // conv computes |s| * x directly and every channel of its output lands
-    // on the BatchNorm's normalised scale (one per-tensor fix point fits
-    // them all). What is left, y = sign(s) * (|s| x) + shift, is a depthwise
-    // 1x1 with weights +-1 (exact in int8) and the bias.
-    if (options_.batchnorm_after_activation == BatchNormMode::kFold && in.producer >= 0 &&
-        Consumers(n.inputs[0]) == 1) {
-      DpuFloatOp& p = out_.ops[in.producer];
-      DpuFloatTensor& pt = out_.tensors[in.tensor];
-      const bool homogeneous = p.conv.activation == Activation::kRelu || p.conv.activation == Activation::kLeakyRelu;
-      if (p.kind == FixOpKind::kConv2d && homogeneous && pt.channel_scale.empty() && pt.channel_map.empty()) {
-        const int64_t o_count = p.conv.out_channels;
-        const int64_t per_o = static_cast<int64_t>(p.weights.size()) / o_count;
-        std::vector<float> sign(scale.size());
-        pt.channel_scale.resize(scale.size());
-        for (int64_t o = 0; o < o_count; ++o) {
-          const float a = std::fabs(scale[o]);
-          for (int64_t k = 0; k < per_o; ++k) p.weights[o * per_o + k] *= a;
-          p.bias[o] *= a;
-          pt.channel_scale[o] = a;
-          sign[o] = scale[o] > 0 ? 1.0f : (scale[o] < 0 ? -1.0f : 0.0f);
-        }
-        p.transform_note += "; BatchNormalization " + n.name + " scale folded through " +
-                            ActivationName(p.conv.activation);
-        DpuFloatOp op = Depthwise1x1(n.name, in.tensor, d, sign, shift);
-        op.transform_note = "BatchNormalization after " + std::string(ActivationName(p.conv.activation)) +
-                            ": scale folded into " + p.name + ", depthwise 1x1 sign + bias";
-        char note[240];
-        std::snprintf(note, sizeof note,
-                      "BatchNormalization %s (after %s) scale folded into %s through the activation (exact); "
-                      "its bias stays as a depthwise 1x1 with weights +-1",
-                      n.name.c_str(), ActivationName(p.conv.activation), p.name.c_str());
-        out_.notes.push_back(note);
-        Produce(n, std::move(op), {1, d.h, d.w, d.c}, in.kind);
-        return Status::Ok();
-      }
+    p.transform_note += (p.transform_note.empty() ? "" : "; ") + std::string("BatchNormalization ") + n.name + " folded";
+    out_.notes.push_back("BatchNormalization " + n.name + " folded into " + p.name);
+    Alias(n, in);
+    return true;
+  }
+
+  // After a conv with ReLU / LeakyReLU: fold |s| through the activation,
+  // relu(|s| z) = |s| relu(z) (both are positively homogeneous), so the
+  // conv computes |s| * x directly and every channel of its output lands
+  // on the BatchNorm's normalised scale (one per-tensor fix point fits
+  // them all). What is left, y = sign(s) * (|s| x) + shift, is a depthwise
+  // 1x1 with weights +-1 (exact in int8) and the bias. False when it does
+  // not apply (mode, readers, activation, an already mapped tensor).
+  bool FoldBatchNormThroughActivation(const Node& n, const Value& in, const Nhwc& d, const ScaleShift& ss) {
+    if (options_.batchnorm_after_activation != BatchNormMode::kFold || in.producer < 0 ||
+        Consumers(n.inputs[0]) != 1)
+      return false;
+    DpuFloatOp& p = out_.ops[in.producer];
+    DpuFloatTensor& pt = out_.tensors[in.tensor];
+    const bool homogeneous = p.conv.activation == Activation::kRelu || p.conv.activation == Activation::kLeakyRelu;
+    if (p.kind != FixOpKind::kConv2d || !homogeneous || !pt.channel_scale.empty() || !pt.channel_map.empty())
+      return false;
+    const std::vector<float>& scale = ss.scale;
+    const int64_t o_count = p.conv.out_channels;
+    const int64_t per_o = static_cast<int64_t>(p.weights.size()) / o_count;
+    std::vector<float> sign(scale.size());
+    pt.channel_scale.resize(scale.size());
+    for (int64_t o = 0; o < o_count; ++o) {
+      const float a = std::fabs(scale[o]);
+      for (int64_t k = 0; k < per_o; ++k) p.weights[o * per_o + k] *= a;
+      p.bias[o] *= a;
+      pt.channel_scale[o] = a;
+      sign[o] = scale[o] > 0 ? 1.0f : (scale[o] < 0 ? -1.0f : 0.0f);
     }
-    // Scales spanning more than 8x lose bits in one per-tensor weight fix
-    // point (the tutorial CNN's first BatchNorm spans 4.2..301). Split
-    // s_c = p_c * m_c: a first depthwise 1x1 multiplies by the power of two
-    // p_c = 2^floor(log2(s_c / s_min)) (exact in int8 when the span is below
-    // 2^7), a second by the mantissa m_c in [s_min, 2 s_min) plus the bias.
-    // Exact in real arithmetic; the intermediate x_c * p_c ~ (y_c - b_c) / m_c
-    // has balanced channel ranges because BatchNorm normalises y.
+    const std::string act = ActivationName(p.conv.activation);
+    p.transform_note += "; BatchNormalization " + n.name + " scale folded through " + act;
+    DpuFloatOp op = Depthwise1x1(n.name, in.tensor, d, sign, ss.shift);
+    op.transform_note = "BatchNormalization after " + act + ": scale folded into " + p.name + ", depthwise 1x1 sign + bias";
+    out_.notes.push_back("BatchNormalization " + n.name + " (after " + act + ") scale folded into " + p.name +
+                         " through the activation (exact); its bias stays as a depthwise 1x1 with weights +-1");
+    Produce(n, std::move(op), {1, d.h, d.w, d.c}, in.kind);
+    return true;
+  }
+
+  // Scales spanning more than 8x lose bits in one per-tensor weight fix
+  // point (the tutorial CNN's first BatchNorm spans 4.2..301). Split
+  // s_c = p_c * m_c: a first depthwise 1x1 multiplies by the power of two
+  // p_c = 2^floor(log2(s_c / s_min)) (exact in int8 when the span is below
+  // 2^7), a second by the mantissa m_c in [s_min, 2 s_min) plus the bias.
+  // Exact in real arithmetic; the intermediate x_c * p_c ~ (y_c - b_c) / m_c
+  // has balanced channel ranges because BatchNorm normalises y. Returns the
+  // tensor the mantissa op reads (in.tensor when there is no split) and
+  // leaves the mantissas in *scale.
+  int SplitBatchNormScale(const Node& n, const Value& in, const Nhwc& d, std::vector<float>* scale_io) {
+    std::vector<float>& scale = *scale_io;
     float s_min = 1e30f, s_max = 0;
     for (float v : scale) {
       if (v == 0) continue;
       s_min = std::min(s_min, std::fabs(v));
       s_max = std::max(s_max, std::fabs(v));
     }
-    int in_tensor = in.tensor;
-    if (options_.batchnorm_after_activation != BatchNormMode::kDepthwise && s_max > 8 * s_min && s_max < 128 * s_min) {
-      std::vector<float> pow2(scale.size(), 1.0f);
-      for (size_t c = 0; c < scale.size(); ++c) {
-        if (scale[c] == 0) continue;
-        pow2[c] = std::exp2(std::floor(std::log2(std::fabs(scale[c]) / s_min)));
-        scale[c] /= pow2[c];
-      }
-      DpuFloatOp a = Depthwise1x1(n.name + "_pow2", in.tensor, d, pow2, std::vector<float>(pow2.size(), 0.0f));
-      a.transform_note = "BatchNormalization scale, power-of-two part";
-      const bool nchw = in.kind == Value::Kind::kNchw && d.c > 1;
-      const int t = AddTensor(a.name, {1, d.h, d.w, d.c}, out_.tensors[in.tensor].source_tensor, nchw);
-      out_.tensors[t].source_layout = out_.tensors[in.tensor].source_layout;
-      out_.tensors[t].channel_scale = pow2;
-      a.output = t;
-      AddOp(std::move(a));
-      in_tensor = t;
-      char note[200];
-      std::snprintf(note, sizeof note, "BatchNormalization %s scales span %.3g..%.3g: split into a power-of-two and a mantissa depthwise 1x1",
-                    n.name.c_str(), s_min, s_max);
-      out_.notes.push_back(note);
+    if (options_.batchnorm_after_activation == BatchNormMode::kDepthwise || !(s_max > 8 * s_min && s_max < 128 * s_min))
+      return in.tensor;
+    std::vector<float> pow2(scale.size(), 1.0f);
+    for (size_t c = 0; c < scale.size(); ++c) {
+      if (scale[c] == 0) continue;
+      pow2[c] = std::exp2(std::floor(std::log2(std::fabs(scale[c]) / s_min)));
+      scale[c] /= pow2[c];
     }
-    DpuFloatOp op = Depthwise1x1(n.name, in_tensor, d, scale, shift);
-    op.transform_note = in_tensor == in.tensor ? "BatchNormalization (not foldable) -> depthwise 1x1 scale"
-                                               : "BatchNormalization (not foldable) -> depthwise 1x1 mantissa + bias";
-    out_.notes.push_back("BatchNormalization " + n.name + " -> depthwise-conv2d-fix 1x1 (cannot fold: input is not a bare conv output)");
-    Produce(n, std::move(op), {1, d.h, d.w, d.c}, in.kind);
-    return Status::Ok();
+    DpuFloatOp a = Depthwise1x1(n.name + "_pow2", in.tensor, d, pow2, std::vector<float>(pow2.size(), 0.0f));
+    a.transform_note = "BatchNormalization scale, power-of-two part";
+    const bool nchw = in.kind == Value::Kind::kNchw && d.c > 1;
+    const int t = AddTensor(a.name, {1, d.h, d.w, d.c}, out_.tensors[in.tensor].source_tensor, nchw);
+    out_.tensors[t].source_layout = out_.tensors[in.tensor].source_layout;
+    out_.tensors[t].channel_scale = pow2;
+    a.output = t;
+    AddOp(std::move(a));
+    out_.notes.push_back("BatchNormalization " + n.name + " scales span " + FormatG3(s_min) + ".." + FormatG3(s_max) +
+                         ": split into a power-of-two and a mantissa depthwise 1x1");
+    return t;
   }
 
   Status LowerActivation(const Node& n, Activation act, const std::string& note) {
@@ -628,6 +675,31 @@ class Lowering {
   // after it (depthwise, pool) into the input channels of the next conv;
   // the quantiser emits one conv2d-fix per group and a concat-fix (all
   // DPU ops; the concat inputs share the output's fix point).
+  // The distinct positions of `fp`, adjacent ones merged (the coarser, smaller
+  // position wins) where the fewest channel-bits are lost, until at most
+  // `max_groups` remain; *fp is updated to the merged positions.
+  static std::vector<int> MergeFixPointGroups(std::vector<int>* fp_io, int max_groups) {
+    std::vector<int>& fp = *fp_io;
+    std::vector<int> values(fp.begin(), fp.end());
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    while (static_cast<int>(values.size()) > max_groups) {
+      size_t best = 0;
+      int64_t best_cost = -1;
+      for (size_t k = 0; k + 1 < values.size(); ++k) {
+        const int64_t members = std::count(fp.begin(), fp.end(), values[k + 1]);
+        const int64_t cost = members * (values[k + 1] - values[k]);
+        if (best_cost < 0 || cost < best_cost) {
+          best_cost = cost;
+          best = k;
+        }
+      }
+      std::replace(fp.begin(), fp.end(), values[best + 1], values[best]);
+      values.erase(values.begin() + static_cast<std::ptrdiff_t>(best + 1));
+    }
+    return values;
+  }
+
   void GroupWeightChannels() {
     for (size_t i = 0; i < out_.ops.size(); ++i) {
       DpuFloatOp& op = out_.ops[i];
@@ -657,24 +729,7 @@ class Lowering {
         t = co.output;
       }
       if (terminal < 0) continue;
-      // Merge adjacent positions down to weight_groups.
-      std::vector<int> values(fp.begin(), fp.end());
-      std::sort(values.begin(), values.end());
-      values.erase(std::unique(values.begin(), values.end()), values.end());
-      while (static_cast<int>(values.size()) > options_.weight_groups) {
-        size_t best = 0;
-        int64_t best_cost = -1;
-        for (size_t k = 0; k + 1 < values.size(); ++k) {
-          const int64_t members = std::count(fp.begin(), fp.end(), values[k + 1]);
-          const int64_t cost = members * (values[k + 1] - values[k]);
-          if (best_cost < 0 || cost < best_cost) {
-            best_cost = cost;
-            best = k;
-          }
-        }
-        std::replace(fp.begin(), fp.end(), values[best + 1], values[best]);
-        values.erase(values.begin() + static_cast<std::ptrdiff_t>(best + 1));
-      }
+      const std::vector<int> values = MergeFixPointGroups(&fp, options_.weight_groups);
       if (values.size() < 2) continue;
       std::vector<int> perm;
       for (int v : values) {
@@ -760,6 +815,8 @@ bool ParseBatchNormMode(const std::string& s, BatchNormMode* m) {
   }
   return false;
 }
+
+bool HasDpuLowering(graph::OpType type) { return Lowering::Rules().count(type) != 0; }
 
 Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name, const LowerOptions& options) {
   if (options.weight_groups < 1) return InvalidArgument("weight groups must be >= 1, got " + std::to_string(options.weight_groups));

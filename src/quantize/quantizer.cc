@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <atomic>
 #include <map>
@@ -15,9 +16,10 @@
 #include "signdpu/core/json_text.h"
 #include "signdpu/graph/float_executor.h"
 #include "signdpu/io/csv_reader.h"
-#include "signdpu/io/preprocess.h"
+#include "signdpu/io/pixels.h"
 #include "signdpu/kernels/reference/convert_fix.h"
 #include "signdpu/quantize/lower.h"
+#include "signdpu/quantize/quantizer_steps.h"
 #include "signdpu/target/dpu_limits.h"
 
 namespace signdpu::quantize {
@@ -61,7 +63,498 @@ void NchwToNhwc(const float* in, int64_t c, int64_t h, int64_t w, float* out) {
       for (int64_t x = 0; x < w; ++x) out[(y * w + x) * c + ci] = in[(ci * h + y) * w + x];
 }
 
+// Feeds each calibration batch's float tensors to the activation observers
+// of the DPU tensors made from them (one observer set per thread).
+struct CalibObserver : graph::Observer {
+  const std::map<std::string, std::vector<int>>* by_source = nullptr;
+  const DpuFloatGraph* graph = nullptr;
+  std::vector<ActivationObserver> observers;
+  std::vector<std::vector<double>> channel_sum;
+  std::vector<int64_t> channel_count;
+  std::vector<float> scaled;
+  // The float logits of the first `tune_n` images, kept for the
+  // refinement (each thread writes its own batches' rows).
+  const std::string* logits_name = nullptr;
+  std::vector<float>* ref_logits = nullptr;
+  int64_t tune_n = 0, batch_start = 0;
+  void Feed(const std::string& n, const float* d, const Shape& s) {
+    if (ref_logits != nullptr && batch_start < tune_n && n == *logits_name) {
+      const int64_t per = NumElements(s) / (s.empty() ? 1 : s[0]);
+      const int64_t rows = std::min<int64_t>(s.empty() ? 1 : s[0], tune_n - batch_start);
+      std::copy(d, d + rows * per, ref_logits->begin() + batch_start * per);
+    }
+    auto it = by_source->find(n);
+    if (it == by_source->end()) return;
+    for (int id : it->second) {
+      const DpuFloatTensor& t = graph->tensors[static_cast<size_t>(id)];
+      const float* v = d;
+      int64_t n = NumElements(s);
+      if (t.MapsSource()) {
+        t.MapSource(d, s.empty() ? 1 : s[0], &scaled);
+        v = scaled.data();
+        n = static_cast<int64_t>(scaled.size());
+      }
+      observers[id].ObserveBatch(v, n);
+      // Per-channel sums for bias correction (channel = last dim of ours).
+      const int64_t images = s.empty() ? 1 : s[0];
+      t.AddChannelSums(v, images, &channel_sum[static_cast<size_t>(id)]);
+      channel_count[static_cast<size_t>(id)] += n / t.shape.back();
+    }
+  }
+  void OnInput(const std::string& n, const float* d, const Shape& s) override { Feed(n, d, s); }
+  void OnOutput(const graph::Node&, const std::string& n, const float* d, const Shape& s) override { Feed(n, d, s); }
+};
+
+// The per-thread observers added up: votes merged, channel sums into means.
+Calibration MergeCalibration(std::vector<CalibObserver>* calib_obs, size_t tensors) {
+  Calibration c;
+  c.observers = std::move((*calib_obs)[0].observers);
+  for (size_t t = 1; t < calib_obs->size(); ++t)
+    for (size_t i = 0; i < c.observers.size(); ++i) c.observers[i].Merge((*calib_obs)[t].observers[i]);
+  c.channel_means.resize(tensors);
+  for (size_t i = 0; i < tensors; ++i) {
+    int64_t count = 0;
+    for (const auto& ob : *calib_obs) {
+      count += ob.channel_count[i];
+      if (c.channel_means[i].size() < ob.channel_sum[i].size()) c.channel_means[i].resize(ob.channel_sum[i].size(), 0.0);
+      for (size_t ch = 0; ch < ob.channel_sum[i].size(); ++ch) c.channel_means[i][ch] += ob.channel_sum[i][ch];
+    }
+    for (double& m : c.channel_means[i]) m = count > 0 ? m / count : 0.0;
+  }
+  return c;
+}
+
+// Appends `images` images of a source tensor's float data, in the DPU
+// tensor's layout (mapped channels, NHWC), to *dst.
+void AppendDpuLayout(const DpuFloatTensor& dt, const float* src, int64_t images, std::vector<float>* dst) {
+  const int64_t per = NumElements(dt.shape);
+  std::vector<float> scaled;
+  if (dt.MapsSource()) {
+    dt.MapSource(src, images, &scaled);
+    src = scaled.data();
+  }
+  const size_t off = dst->size();
+  dst->resize(off + images * per);
+  for (int64_t i = 0; i < images; ++i) {
+    if (dt.source_layout == DpuFloatTensor::Layout::kNchw)
+      NchwToNhwc(src + i * per, dt.shape[3], dt.shape[1], dt.shape[2], dst->data() + off + i * per);
+    else
+      std::copy(src + i * per, src + (i + 1) * per, dst->begin() + off + i * per);
+  }
+}
+
+// printf into a std::string of whatever length the result has (no fixed
+// buffer that could cut a long layer name).
+std::string StringPrintf(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string StringPrintf(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  va_list copy;
+  va_copy(copy, args);
+  const int size = std::vsnprintf(nullptr, 0, format, copy);
+  va_end(copy);
+  std::string out(size > 0 ? static_cast<size_t>(size) : 0, '\0');
+  if (size > 0) std::vsnprintf(out.data(), out.size() + 1, format, args);
+  va_end(args);
+  return out;
+}
+
+// Fix points QuantizeGraph derives from their input (MAX pool and copy
+// outputs) rather than choosing them: the refinement does not search them.
+std::vector<bool> DerivedFixPoints(const DpuFloatGraph& dg) {
+  std::vector<bool> derived(dg.tensors.size(), false);
+  for (const DpuFloatOp& op : dg.ops)
+    if (op.kind == FixOpKind::kCopy || (op.kind == FixOpKind::kPool && op.pool.type == PoolType::kMax))
+      derived[static_cast<size_t>(op.output)] = true;
+  return derived;
+}
+
+// The calibration and evaluation rows, each file capped at 1 GiB of pixels.
+Result<std::vector<io::CsvFrame>> ReadCalibrationRows(const QuantizeOptions& o, const CsvInput& input) {
+  const int64_t want = int64_t{o.calib_iter} * o.calib_batch_size;
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> calib,
+                           io::ReadCsvFile(o.calib_csv, input.csv, std::min(want, input.max_rows + 1)));
+  if (static_cast<int64_t>(calib.size()) > input.max_rows)
+    return OutOfRange(o.calib_csv + ": --calib_iter x --calib_batch_size = " + std::to_string(want) + " images of " +
+                      std::to_string(input.image_size) + " pixels, more than the " + std::to_string(input.max_rows) +
+                      " (1 GiB of pixels) calibration may hold");
+  return calib;
+}
+
+Result<std::vector<io::CsvFrame>> ReadEvaluationRows(const QuantizeOptions& o, const CsvInput& input,
+                                                     int64_t classes) {
+  const int64_t eval_cap = o.eval_limit >= 0 && o.eval_limit <= input.max_rows ? o.eval_limit : input.max_rows + 1;
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> eval, io::ReadCsvFile(o.eval_csv, input.csv, eval_cap));
+  if (static_cast<int64_t>(eval.size()) > input.max_rows)
+    return OutOfRange(o.eval_csv + ": more than " + std::to_string(input.max_rows) + " rows of " +
+                      std::to_string(input.image_size) + " pixels (1 GiB) to evaluate; use --eval_limit");
+  for (const auto& f : eval) {
+    if (f.label < 0) return InvalidArgument(o.eval_csv + ": --eval needs a label column (line " + std::to_string(f.line) + ")");
+    // A label the model cannot predict: data and model do not belong together.
+    if (f.label >= classes)
+      return InvalidArgument(o.eval_csv + ":" + std::to_string(f.line) + ": label " + std::to_string(f.label) +
+                             " is out of range for the model's " + std::to_string(classes) + " classes (0.." +
+                             std::to_string(classes - 1) + ")");
+  }
+  return eval;
+}
+
+// Reads the evaluation CSV and fills r's accuracy, agreement and per-layer SQNR.
+Status Evaluate(const DpuFloatGraph& dg, const CsvInput& input, const QuantizeOptions& o,
+                graph::FloatExecutor* fx, const ProgressFn& progress, QuantizeResult* r) {
+  const auto t1 = Clock::now();
+  const int64_t classes = NumElements(dg.tensors[dg.output].shape);
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> eval, ReadEvaluationRows(o, input, classes));
+  r->eval_images = static_cast<int64_t>(eval.size());
+  const int64_t sqnr_n = std::min<int64_t>(o.sqnr_images, r->eval_images);
+  SIGNDPU_ASSIGN_OR_RETURN(FloatEval fe, EvaluateFloat(dg, eval, input, sqnr_n, fx, o.eval_csv, progress));
+  const int threads = std::max(1, o.threads);
+  SIGNDPU_ASSIGN_OR_RETURN(Int8Eval qe, EvaluateInt8(dg, r->fix, eval, input, fe, sqnr_n, threads, progress));
+  int64_t float_ok = 0, int8_ok = 0, agree = 0;
+  for (size_t i = 0; i < eval.size(); ++i) {
+    float_ok += fe.predictions[i] == eval[i].label;
+    int8_ok += qe.predictions[i] == eval[i].label;
+    agree += fe.predictions[i] == qe.predictions[i];
+  }
+  r->float_accuracy = static_cast<double>(float_ok) / r->eval_images;
+  r->int8_accuracy = static_cast<double>(int8_ok) / r->eval_images;
+  r->top1_agreement = static_cast<double>(agree) / r->eval_images;
+  LayerSqnrDb(dg, r->fix, qe, &r->layers);
+  r->eval_seconds = Seconds(t1);
+  return Status::Ok();
+}
+
 }  // namespace
+
+Result<CsvInput> CsvInputFor(const DpuFloatGraph& dg, const std::string& name) {
+  CsvInput input;
+  input.shape = dg.tensors[dg.input].shape;
+  const Shape& in_shape = input.shape;
+  const int64_t image_size = NumElements(in_shape);
+  if (in_shape[3] != 1)
+    return Unsupported("model input has " + std::to_string(in_shape[3]) + " channels; frames are grayscale (1 channel)");
+  // What the source can give: a CSV row has at most kMaxCsvLineBytes, two
+  // bytes per pixel at least ("0,"). A model declaring a bigger input is
+  // refused here, before any executor allocates for it.
+  if (image_size <= 0 || image_size > io::kMaxCsvLineBytes / 2)
+    return InvalidArgument(name + ": model input " + ShapeToString(in_shape) + " has " + std::to_string(image_size) +
+                           " pixels per frame; a calibration CSV row (at most " +
+                           std::to_string(io::kMaxCsvLineBytes) + " bytes) holds at most " +
+                           std::to_string(io::kMaxCsvLineBytes / 2));
+  input.image_size = image_size;
+  input.csv.pixels = static_cast<int>(image_size);
+  // Calibration and evaluation files are read whole: regular files only (a
+  // FIFO or device is refused before it is opened; docs/testing.md "Limits").
+  input.csv.require_regular_file = true;
+  // Calibration and evaluation frames are held in memory: at most 1 GiB of
+  // pixels each (docs/testing.md "Limits"), checked before reading.
+  input.max_rows = (int64_t{1} << 30) / image_size;
+  return input;
+}
+
+Result<Calibration> Calibrate(const graph::Graph& g, const DpuFloatGraph& dg,
+                              const std::vector<io::CsvFrame>& calib, const CsvInput& input,
+                              const QuantizeOptions& o, graph::FloatExecutor* fx,
+                              const ProgressFn& progress) {
+  std::map<std::string, std::vector<int>> by_source;  // source tensor -> our tensors
+  for (size_t i = 0; i < dg.tensors.size(); ++i) by_source[dg.tensors[i].source_tensor].push_back(static_cast<int>(i));
+  const int64_t batch = o.calib_batch_size;
+  const int64_t images = static_cast<int64_t>(calib.size());
+  // Batches are independent votes: split them over threads, each with its
+  // own executor and observers, then add the votes up.
+  const int calib_threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(o.threads, (images + batch - 1) / batch)));
+  std::vector<CalibObserver> calib_obs(static_cast<size_t>(calib_threads));
+  std::vector<Status> calib_status(static_cast<size_t>(calib_threads));
+  std::atomic<int64_t> calib_done{0};
+  const int64_t classes = NumElements(dg.tensors[dg.output].shape);
+  const int64_t tune_n =
+      (o.tune_images > 0 && !dg.source_logits.empty()) ? std::min<int64_t>(o.tune_images, images) : 0;
+  std::vector<float> ref_logits(static_cast<size_t>(tune_n * classes));
+  auto calibrate = [&](int t, graph::FloatExecutor* ex) {
+    CalibObserver& obs = calib_obs[static_cast<size_t>(t)];
+    obs.by_source = &by_source;
+    obs.graph = &dg;
+    obs.observers.assign(dg.tensors.size(), ActivationObserver(o.method));
+    obs.channel_sum.assign(dg.tensors.size(), {});
+    obs.channel_count.assign(dg.tensors.size(), 0);
+    obs.logits_name = &dg.source_logits;
+    obs.ref_logits = &ref_logits;
+    obs.tune_n = tune_n;
+    std::vector<float> in;
+    for (size_t b = static_cast<size_t>(t * batch); b < calib.size(); b += static_cast<size_t>(calib_threads * batch)) {
+      const size_t n = std::min(calib.size() - b, static_cast<size_t>(batch));
+      Status s = FillInput(calib, b, n, input.image_size, &in).WithContext(o.calib_csv);
+      obs.batch_start = static_cast<int64_t>(b);
+      if (s.ok()) s = ex->Run({{dg.source_input, in.data()}}, static_cast<int64_t>(n), &obs);
+      if (!s.ok()) {
+        calib_status[static_cast<size_t>(t)] = s;
+        return;
+      }
+      const int64_t done = calib_done.fetch_add(static_cast<int64_t>(n)) + static_cast<int64_t>(n);
+      if (progress && t == 0) progress("calibrate", done, images);
+    }
+  };
+  {
+    std::vector<graph::FloatExecutor> extra;
+    for (int t = 1; t < calib_threads; ++t) {
+      SIGNDPU_ASSIGN_OR_RETURN(graph::FloatExecutor e, graph::FloatExecutor::Create(g, batch));
+      extra.push_back(std::move(e));
+    }
+    std::vector<std::thread> pool;
+    for (int t = 1; t < calib_threads; ++t) pool.emplace_back(calibrate, t, &extra[static_cast<size_t>(t - 1)]);
+    calibrate(0, fx);
+    for (auto& th : pool) th.join();
+  }
+  for (const Status& s : calib_status) SIGNDPU_RETURN_IF_ERROR(s);
+  if (progress) progress("calibrate", images, images);
+  Calibration c = MergeCalibration(&calib_obs, dg.tensors.size());
+  c.tune_n = tune_n;
+  c.ref_logits = std::move(ref_logits);
+  return c;
+}
+
+Result<std::vector<int>> FixPointsFrom(const DpuFloatGraph& dg, const std::vector<ActivationObserver>& observers) {
+  std::vector<int> fps(dg.tensors.size(), 0);
+  for (size_t i = 0; i < dg.tensors.size(); ++i) {
+    if (i >= observers.size() || observers[i].empty())
+      return Internal("calibration never saw tensor " + dg.tensors[i].name + " (source " + dg.tensors[i].source_tensor + ")");
+    fps[i] = observers[i].FixPoint();
+  }
+  return fps;
+}
+
+void AddKlDivergence(const float* rf, const int8_t* qi, int64_t classes, double scale, double* sum) {
+  double& e = *sum;
+  double mf = rf[0], mq = qi[0] * scale;
+  for (int64_t c = 1; c < classes; ++c) {
+    mf = std::max<double>(mf, rf[c]);
+    mq = std::max<double>(mq, qi[c] * scale);
+  }
+  double zf = 0, zq = 0;
+  for (int64_t c = 0; c < classes; ++c) {
+    zf += std::exp(rf[c] - mf);
+    zq += std::exp(qi[c] * scale - mq);
+  }
+  for (int64_t c = 0; c < classes; ++c) {
+    const double lpf = rf[c] - mf - std::log(zf), lpq = qi[c] * scale - mq - std::log(zq);
+    e += std::exp(lpf) * (lpf - lpq);
+  }
+}
+
+Result<double> ScoreFixGraph(const FixGraph& f, const TuneSet& tune) {
+  const int qb = 64;
+  const int64_t tn = tune.count, image_size = tune.image_size, classes = tune.classes;
+  SIGNDPU_ASSIGN_OR_RETURN(auto ex, FixGraphExecutor::Create(f, qb));
+  io::PreprocessConfig pc;  // per call: trials run on two threads
+  pc.height = tune.height;
+  pc.width = tune.width;
+  pc.fix_point = f.tensors[f.inputs[0]].fix_point;
+  std::vector<int8_t> tune_q(static_cast<size_t>(tn * image_size));
+  for (int64_t i = 0; i < tn; ++i)
+    SIGNDPU_RETURN_IF_ERROR(io::PreprocessPixels((*tune.frames)[static_cast<size_t>(i)].pixels, pc, tune_q.data() + i * image_size));
+  const double scale = Pow2(-f.tensors[f.outputs[0]].fix_point);
+  std::vector<int8_t> out(static_cast<size_t>(qb * classes));
+  double e = 0;
+  for (int64_t b = 0; b < tn; b += qb) {
+    const int n = static_cast<int>(std::min<int64_t>(qb, tn - b));
+    ex->Run({tune_q.data() + b * image_size}, {out.data()}, n);
+    // KL(p_float || p_int8) of the softmax outputs: what the classifier
+    // reports, insensitive to saturating logits that do not matter.
+    for (int i = 0; i < n; ++i)
+      AddKlDivergence(tune.ref_logits->data() + (b + i) * classes, out.data() + static_cast<int64_t>(i) * classes,
+                      classes, scale, &e);
+  }
+  return e;
+}
+
+Status RefineFixPoints(const DpuFloatGraph& dg, const TuneSet& tune, const std::vector<std::vector<double>>* means,
+                       WeightCache* weight_cache, const ProgressFn& progress, std::vector<int>* fps_out,
+                       QuantizeResult* r) {
+  // Calibration picks each position from its own tensor's error; this looks
+  // at what the classifier finally outputs: KL(float || int8) of the softmax
+  // over the first `tune.count` calibration images (no labels).
+  // The search re-quantises and re-scores the graph for every tensor (work
+  // quadratic in the graph's size): past kMaxRefineTensors it is skipped,
+  // and the report says so.
+  constexpr size_t kMaxRefineTensors = 512;
+  std::vector<int>& fps = *fps_out;
+  if (tune.count <= 0) return Status::Ok();
+  if (fps.size() > kMaxRefineTensors) {
+    r->notes.push_back("fix-point refinement skipped: " + std::to_string(fps.size()) + " tensors, more than the " +
+                       std::to_string(kMaxRefineTensors) + " it searches");
+    return Status::Ok();
+  }
+  SIGNDPU_ASSIGN_OR_RETURN(double best, ScoreFixGraph(r->fix, tune));
+  const double start = best;
+  int changes = 0;
+  const std::vector<bool> derived = DerivedFixPoints(dg);
+  for (int round = 0; round < 2; ++round) {
+    bool improved = false;
+    for (size_t id = 0; id < fps.size(); ++id) {
+      if (derived[id]) continue;
+      // Both neighbours at once, one per thread.
+      std::vector<int> trial[2] = {fps, fps};
+      trial[0][id] -= 1;
+      trial[1][id] += 1;
+      Result<FixGraph> f[2] = {Internal("not run"), Internal("not run")};
+      std::vector<LayerReport> rep[2];
+      double e[2] = {1e300, 1e300};
+      Status st[2];
+      for (int k = 0; k < 2; ++k) f[k] = QuantizeGraph(dg, trial[k], &rep[k], means, weight_cache);
+      auto eval = [&](int k) {
+        if (!f[k].ok()) return;
+        Result<double> s = ScoreFixGraph(*f[k], tune);
+        if (s.ok()) e[k] = *s;
+        else st[k] = s.status();
+      };
+      std::thread other(eval, 1);
+      eval(0);
+      other.join();
+      for (int k = 0; k < 2; ++k) SIGNDPU_RETURN_IF_ERROR(st[k]);
+      const int k = e[0] <= e[1] ? 0 : 1;
+      if (f[k].ok() && e[k] < best * 0.999) {
+        best = e[k];
+        fps = trial[k];
+        r->fix = std::move(f[k]).value();
+        r->layers = std::move(rep[k]);
+        improved = true;
+        ++changes;
+      }
+    }
+    if (progress) progress("refine", round + 1, 2);
+    if (!improved) break;
+  }
+  r->notes.push_back("fix-point refinement on " + std::to_string(tune.count) + " calibration images: " +
+                     std::to_string(changes) + " change(s), KL(float || int8) per image " +
+                     StringPrintf("%.4g", start / tune.count) + " -> " + StringPrintf("%.4g", best / tune.count));
+  return Status::Ok();
+}
+
+Result<FloatEval> EvaluateFloat(const DpuFloatGraph& dg, const std::vector<io::CsvFrame>& eval,
+                                const CsvInput& input, int64_t sqnr_n, graph::FloatExecutor* fx,
+                                const std::string& csv_name, const ProgressFn& progress) {
+  const int64_t batch = fx->max_batch(), image_size = input.image_size;
+  const int64_t classes = NumElements(dg.tensors[dg.output].shape);
+  FloatEval fe;
+  fe.predictions.resize(eval.size());
+  fe.activations.resize(dg.tensors.size());
+  std::vector<float> in;
+  for (size_t b = 0; b < eval.size(); b += static_cast<size_t>(batch)) {
+    const size_t n = std::min(eval.size() - b, static_cast<size_t>(batch));
+    SIGNDPU_RETURN_IF_ERROR(FillInput(eval, b, n, image_size, &in).WithContext(csv_name));
+    SIGNDPU_RETURN_IF_ERROR(fx->Run({{dg.source_input, in.data()}}, static_cast<int64_t>(n)));
+    const float* out = fx->Output(dg.source_output);
+    if (out == nullptr) return Internal("float executor did not produce " + dg.source_output);
+    for (size_t i = 0; i < n; ++i) fe.predictions[b + i] = Argmax(out + i * classes, classes);
+    if (static_cast<int64_t>(b) < sqnr_n) {
+      const int64_t take = std::min<int64_t>(static_cast<int64_t>(n), sqnr_n - static_cast<int64_t>(b));
+      for (size_t t = 0; t < dg.tensors.size(); ++t) {
+        const DpuFloatTensor& dt = dg.tensors[t];
+        const float* src = fx->Output(dt.source_tensor);
+        if (src == nullptr) src = dt.source_tensor == dg.source_input ? in.data() : nullptr;
+        if (src == nullptr) continue;
+        AppendDpuLayout(dt, src, take, &fe.activations[t]);
+      }
+    }
+    if (progress) progress("evaluate float", static_cast<int64_t>(b + n), static_cast<int64_t>(eval.size()));
+  }
+  return fe;
+}
+
+Result<Int8Eval> EvaluateInt8(const DpuFloatGraph& dg, const FixGraph& fix, const std::vector<io::CsvFrame>& eval,
+                              const CsvInput& input, const FloatEval& fe, int64_t sqnr_n, int threads,
+                              const ProgressFn& progress) {
+  // Bit-exact kernels (reference semantics; the optimised paths are tested
+  // equal), split over threads.
+  io::PreprocessConfig pre;
+  pre.height = static_cast<int>(input.shape[1]);
+  pre.width = static_cast<int>(input.shape[2]);
+  pre.fix_point = fix.tensors[fix.inputs[0]].fix_point;
+  const int64_t image_size = input.image_size, classes = NumElements(dg.tensors[dg.output].shape);
+  const int qbatch = 16;
+  Int8Eval qe;
+  qe.predictions.resize(eval.size());
+  // Per thread, tensor and channel (weight groups are channel ranges of
+  // their concat's output).
+  qe.signal.assign(threads, std::vector<std::vector<double>>(dg.tensors.size()));
+  qe.noise.assign(threads, std::vector<std::vector<double>>(dg.tensors.size()));
+  std::vector<Status> statuses(threads);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      auto ex = FixGraphExecutor::Create(fix, qbatch);
+      if (!ex.ok()) { statuses[t] = ex.status(); return; }
+      std::vector<int8_t> q(static_cast<size_t>(qbatch * image_size)), out(static_cast<size_t>(qbatch * classes));
+      for (size_t b = static_cast<size_t>(t) * qbatch; b < eval.size(); b += static_cast<size_t>(threads) * qbatch) {
+        const size_t n = std::min(eval.size() - b, static_cast<size_t>(qbatch));
+        for (size_t i = 0; i < n; ++i) {
+          Status s = io::PreprocessPixels(eval[b + i].pixels, pre, q.data() + i * image_size);
+          if (!s.ok()) { statuses[t] = s; return; }
+        }
+        (*ex)->Run({q.data()}, {out.data()}, static_cast<int>(n));
+        for (size_t i = 0; i < n; ++i) qe.predictions[b + i] = Argmax(out.data() + i * classes, classes);
+        if (static_cast<int64_t>(b) < sqnr_n) {
+          for (size_t id = 0; id < dg.tensors.size(); ++id) {
+            const std::vector<float>& fa = fe.activations[id];
+            if (fa.empty()) continue;
+            const int64_t per = NumElements(dg.tensors[id].shape), channels = dg.tensors[id].shape.back();
+            const int8_t* qa = (*ex)->TensorData(static_cast<int>(id));
+            const float scale = static_cast<float>(Pow2(-fix.tensors[id].fix_point));
+            std::vector<double>& ts = qe.signal[t][id];
+            std::vector<double>& tn = qe.noise[t][id];
+            ts.resize(static_cast<size_t>(channels), 0.0);
+            tn.resize(static_cast<size_t>(channels), 0.0);
+            for (size_t i = 0; i < n && static_cast<int64_t>(b + i) < sqnr_n; ++i)
+              for (int64_t k = 0; k < per; ++k) {
+                const double x = fa[(b + i) * per + k];
+                const double d = x - qa[i * per + k] * scale;
+                ts[static_cast<size_t>(k % channels)] += x * x;
+                tn[static_cast<size_t>(k % channels)] += d * d;
+              }
+          }
+        }
+        if (progress && t == 0) progress("evaluate int8", static_cast<int64_t>(b + n), static_cast<int64_t>(eval.size()));
+      }
+    });
+  }
+  for (auto& th : pool) th.join();
+  for (const Status& s : statuses) SIGNDPU_RETURN_IF_ERROR(s);
+  return qe;
+}
+
+void LayerSqnrDb(const DpuFloatGraph& dg, const FixGraph& fix, const Int8Eval& qe, std::vector<LayerReport>* layers) {
+  // A weight group's output is a channel range of its concat's output.
+  std::map<int, std::pair<int, int64_t>> slice_of;  // group tensor -> (concat output, first channel)
+  for (const FixOp& op : fix.ops) {
+    if (op.kind != FixOpKind::kConcat) continue;
+    int64_t offset = 0;
+    for (int in : op.inputs) {
+      slice_of[in] = {op.output, offset};
+      offset += fix.tensors[in].shape.back();
+    }
+  }
+  for (size_t li = 0; li < layers->size(); ++li) {
+    int id = fix.ops[li].output;
+    int64_t c0 = 0, c1 = -1;
+    auto sl = slice_of.find(id);
+    if (sl != slice_of.end() && id >= static_cast<int>(dg.tensors.size())) {
+      c0 = sl->second.second;
+      c1 = c0 + fix.tensors[id].shape.back();
+      id = sl->second.first;
+    }
+    double s = 0, nn = 0;
+    for (size_t t = 0; t < qe.signal.size(); ++t) {
+      const std::vector<double>& ts = qe.signal[t][static_cast<size_t>(id)];
+      const std::vector<double>& tn = qe.noise[t][static_cast<size_t>(id)];
+      const int64_t end = c1 < 0 ? static_cast<int64_t>(ts.size()) : std::min<int64_t>(c1, static_cast<int64_t>(ts.size()));
+      for (int64_t c = c0; c < end; ++c) {
+        s += ts[static_cast<size_t>(c)];
+        nn += tn[static_cast<size_t>(c)];
+      }
+    }
+    (*layers)[li].output_sqnr_db = nn == 0 ? 200.0 : (s == 0 ? -200.0 : 10.0 * std::log10(s / nn));
+  }
+}
 
 Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, const QuantizeOptions& o,
                                 const ProgressFn& progress) {
@@ -81,412 +574,32 @@ Result<QuantizeResult> Quantize(const graph::Graph& g, const std::string& name, 
   SIGNDPU_ASSIGN_OR_RETURN(r.dpu_float, LowerToDpu(g, name, lower));
   const DpuFloatGraph& dg = r.dpu_float;
   r.notes = dg.notes;
-  const Shape& in_shape = dg.tensors[dg.input].shape;
-  const int64_t image_size = NumElements(in_shape);
-  if (in_shape[3] != 1)
-    return Unsupported("model input has " + std::to_string(in_shape[3]) + " channels; frames are grayscale (1 channel)");
-  // What the source can give: a CSV row has at most kMaxCsvLineBytes, two
-  // bytes per pixel at least ("0,"). A model declaring a bigger input is
-  // refused here, before any executor allocates for it.
-  if (image_size <= 0 || image_size > io::kMaxCsvLineBytes / 2)
-    return InvalidArgument(name + ": model input " + ShapeToString(in_shape) + " has " + std::to_string(image_size) +
-                           " pixels per frame; a calibration CSV row (at most " +
-                           std::to_string(io::kMaxCsvLineBytes) + " bytes) holds at most " +
-                           std::to_string(io::kMaxCsvLineBytes / 2));
-  io::CsvOptions csv;
-  csv.pixels = static_cast<int>(image_size);
-  // Calibration and evaluation files are read whole: regular files only (a
-  // FIFO or device is refused before it is opened; docs/testing.md "Limits").
-  csv.require_regular_file = true;
-  const int64_t want = int64_t{o.calib_iter} * o.calib_batch_size;
-  // Calibration and evaluation frames are held in memory: at most 1 GiB of
-  // pixels each (docs/testing.md "Limits"), checked before reading.
-  const int64_t max_rows = (int64_t{1} << 30) / image_size;
-
-  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> calib,
-                           io::ReadCsvFile(o.calib_csv, csv, std::min(want, max_rows + 1)));
-  if (static_cast<int64_t>(calib.size()) > max_rows)
-    return OutOfRange(o.calib_csv + ": --calib_iter x --calib_batch_size = " + std::to_string(want) + " images of " +
-                      std::to_string(image_size) + " pixels, more than the " + std::to_string(max_rows) +
-                      " (1 GiB of pixels) calibration may hold");
+  SIGNDPU_ASSIGN_OR_RETURN(const CsvInput input, CsvInputFor(dg, name));
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> calib, ReadCalibrationRows(o, input));
   r.calib_images = static_cast<int64_t>(calib.size());
 
-  // ---- calibration ----------------------------------------------------------
-  std::map<std::string, std::vector<int>> by_source;  // source tensor -> our tensors
-  for (size_t i = 0; i < dg.tensors.size(); ++i) by_source[dg.tensors[i].source_tensor].push_back(static_cast<int>(i));
-  const int64_t batch = o.calib_batch_size;
-  SIGNDPU_ASSIGN_OR_RETURN(graph::FloatExecutor fx, graph::FloatExecutor::Create(g, batch));
-  struct CalibObserver : graph::Observer {
-    const std::map<std::string, std::vector<int>>* by_source = nullptr;
-    const DpuFloatGraph* graph = nullptr;
-    std::vector<ActivationObserver> observers;
-    std::vector<std::vector<double>> channel_sum;
-    std::vector<int64_t> channel_count;
-    std::vector<float> scaled;
-    // The float logits of the first `tune_n` images, kept for the
-    // refinement below (each thread writes its own batches' rows).
-    const std::string* logits_name = nullptr;
-    std::vector<float>* ref_logits = nullptr;
-    int64_t tune_n = 0, batch_start = 0;
-    void Feed(const std::string& n, const float* d, const Shape& s) {
-      if (ref_logits != nullptr && batch_start < tune_n && n == *logits_name) {
-        const int64_t per = NumElements(s) / (s.empty() ? 1 : s[0]);
-        const int64_t rows = std::min<int64_t>(s.empty() ? 1 : s[0], tune_n - batch_start);
-        std::copy(d, d + rows * per, ref_logits->begin() + batch_start * per);
-      }
-      auto it = by_source->find(n);
-      if (it == by_source->end()) return;
-      for (int id : it->second) {
-        const DpuFloatTensor& t = graph->tensors[static_cast<size_t>(id)];
-        const float* v = d;
-        int64_t n = NumElements(s);
-        if (t.MapsSource()) {
-          t.MapSource(d, s.empty() ? 1 : s[0], &scaled);
-          v = scaled.data();
-          n = static_cast<int64_t>(scaled.size());
-        }
-        observers[id].ObserveBatch(v, n);
-        // Per-channel sums for bias correction (channel = last dim of ours).
-        const int64_t images = s.empty() ? 1 : s[0];
-        t.AddChannelSums(v, images, &channel_sum[static_cast<size_t>(id)]);
-        channel_count[static_cast<size_t>(id)] += n / t.shape.back();
-      }
-    }
-    void OnInput(const std::string& n, const float* d, const Shape& s) override { Feed(n, d, s); }
-    void OnOutput(const graph::Node&, const std::string& n, const float* d, const Shape& s) override { Feed(n, d, s); }
-  };
-  // Batches are independent votes: split them over threads, each with its
-  // own executor and observers, then add the votes up.
-  const int calib_threads = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(o.threads, (r.calib_images + batch - 1) / batch)));
-  std::vector<CalibObserver> calib_obs(static_cast<size_t>(calib_threads));
-  std::vector<Status> calib_status(static_cast<size_t>(calib_threads));
-  std::atomic<int64_t> calib_done{0};
-  const int64_t classes = NumElements(dg.tensors[dg.output].shape);
-  const int64_t tune_n =
-      (o.tune_images > 0 && !dg.source_logits.empty()) ? std::min<int64_t>(o.tune_images, r.calib_images) : 0;
-  std::vector<float> ref_logits(static_cast<size_t>(tune_n * classes));
-  auto calibrate = [&](int t, graph::FloatExecutor* ex) {
-    CalibObserver& obs = calib_obs[static_cast<size_t>(t)];
-    obs.by_source = &by_source;
-    obs.graph = &dg;
-    obs.observers.assign(dg.tensors.size(), ActivationObserver(o.method));
-    obs.channel_sum.assign(dg.tensors.size(), {});
-    obs.channel_count.assign(dg.tensors.size(), 0);
-    obs.logits_name = &dg.source_logits;
-    obs.ref_logits = &ref_logits;
-    obs.tune_n = tune_n;
-    std::vector<float> in;
-    for (size_t b = static_cast<size_t>(t * batch); b < calib.size(); b += static_cast<size_t>(calib_threads * batch)) {
-      const size_t n = std::min(calib.size() - b, static_cast<size_t>(batch));
-      Status s = FillInput(calib, b, n, image_size, &in).WithContext(o.calib_csv);
-      obs.batch_start = static_cast<int64_t>(b);
-      if (s.ok()) s = ex->Run({{dg.source_input, in.data()}}, static_cast<int64_t>(n), &obs);
-      if (!s.ok()) {
-        calib_status[static_cast<size_t>(t)] = s;
-        return;
-      }
-      const int64_t done = calib_done.fetch_add(static_cast<int64_t>(n)) + static_cast<int64_t>(n);
-      if (progress && t == 0) progress("calibrate", done, r.calib_images);
-    }
-  };
-  {
-    std::vector<graph::FloatExecutor> extra;
-    for (int t = 1; t < calib_threads; ++t) {
-      SIGNDPU_ASSIGN_OR_RETURN(graph::FloatExecutor e, graph::FloatExecutor::Create(g, batch));
-      extra.push_back(std::move(e));
-    }
-    std::vector<std::thread> pool;
-    for (int t = 1; t < calib_threads; ++t) pool.emplace_back(calibrate, t, &extra[static_cast<size_t>(t - 1)]);
-    calibrate(0, &fx);
-    for (auto& th : pool) th.join();
-  }
-  for (const Status& s : calib_status) SIGNDPU_RETURN_IF_ERROR(s);
-  if (progress) progress("calibrate", r.calib_images, r.calib_images);
-  std::vector<ActivationObserver> observers = std::move(calib_obs[0].observers);
-  for (size_t t = 1; t < calib_obs.size(); ++t)
-    for (size_t i = 0; i < observers.size(); ++i) observers[i].Merge(calib_obs[t].observers[i]);
-  std::vector<float> input;
-  std::vector<int> fps(dg.tensors.size(), 0);
-  for (size_t i = 0; i < dg.tensors.size(); ++i) {
-    if (observers[i].empty())
-      return Internal("calibration never saw tensor " + dg.tensors[i].name + " (source " + dg.tensors[i].source_tensor + ")");
-    fps[i] = observers[i].FixPoint();
-  }
-  std::vector<std::vector<double>> channel_means(dg.tensors.size());
-  for (size_t i = 0; i < dg.tensors.size(); ++i) {
-    int64_t count = 0;
-    for (const auto& ob : calib_obs) {
-      count += ob.channel_count[i];
-      if (channel_means[i].size() < ob.channel_sum[i].size()) channel_means[i].resize(ob.channel_sum[i].size(), 0.0);
-      for (size_t c = 0; c < ob.channel_sum[i].size(); ++c) channel_means[i][c] += ob.channel_sum[i][c];
-    }
-    for (double& m : channel_means[i]) m = count > 0 ? m / count : 0.0;
-  }
-  const std::vector<std::vector<double>>* means = o.bias_correction ? &channel_means : nullptr;
-  WeightCache weight_cache;
+  SIGNDPU_ASSIGN_OR_RETURN(graph::FloatExecutor fx, graph::FloatExecutor::Create(g, o.calib_batch_size));
+  SIGNDPU_ASSIGN_OR_RETURN(Calibration cal, Calibrate(g, dg, calib, input, o, &fx, progress));
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<int> fps, FixPointsFrom(dg, cal.observers));
+  const std::vector<std::vector<double>>* means = o.bias_correction ? &cal.channel_means : nullptr;
+  WeightCache weight_cache;  // shared with the refinement's trials
   SIGNDPU_ASSIGN_OR_RETURN(r.fix, QuantizeGraph(dg, fps, &r.layers, means, &weight_cache));
-
-  // ---- fix-point refinement on calibration images (no labels) ---------------
-  // Greedy coordinate search: for each activation tensor try its fix point
-  // +-1 and keep the change when the int8 logits get closer (squared error)
-  // to the float model's logits on the first `tune_images` calibration
-  // images. Calibration picks each position from its own tensor's error;
-  // this looks at what the classifier finally outputs.
-  // The search re-quantises and re-scores the graph for every tensor (work
-  // quadratic in the graph's size): past kMaxRefineTensors it is skipped,
-  // and the report says so.
-  constexpr size_t kMaxRefineTensors = 512;
-  if (tune_n > 0 && fps.size() > kMaxRefineTensors) {
-    r.notes.push_back("fix-point refinement skipped: " + std::to_string(fps.size()) + " tensors, more than the " +
-                      std::to_string(kMaxRefineTensors) + " it searches");
-  } else if (tune_n > 0) {
-    const int64_t tn = tune_n;
-    io::PreprocessConfig tpre;
-    tpre.height = static_cast<int>(in_shape[1]);
-    tpre.width = static_cast<int>(in_shape[2]);
-    const int qb = 64;
-    auto score = [&](const FixGraph& f, double* err) -> Status {
-      SIGNDPU_ASSIGN_OR_RETURN(auto ex, FixGraphExecutor::Create(f, qb));
-      io::PreprocessConfig pc = tpre;  // per call: trials run on two threads
-      pc.fix_point = f.tensors[f.inputs[0]].fix_point;
-      std::vector<int8_t> tune_q(static_cast<size_t>(tn * image_size));
-      for (int64_t i = 0; i < tn; ++i)
-        SIGNDPU_RETURN_IF_ERROR(io::PreprocessPixels(calib[static_cast<size_t>(i)].pixels, pc, tune_q.data() + i * image_size));
-      const double scale = Pow2(-f.tensors[f.outputs[0]].fix_point);
-      std::vector<int8_t> out(static_cast<size_t>(qb * classes));
-      double e = 0;
-      for (int64_t b = 0; b < tn; b += qb) {
-        const int n = static_cast<int>(std::min<int64_t>(qb, tn - b));
-        ex->Run({tune_q.data() + b * image_size}, {out.data()}, n);
-        // KL(p_float || p_int8) of the softmax outputs: what the classifier
-        // reports, insensitive to saturating logits that do not matter.
-        for (int i = 0; i < n; ++i) {
-          const float* rf = ref_logits.data() + (b + i) * classes;
-          const int8_t* qi = out.data() + static_cast<int64_t>(i) * classes;
-          double mf = rf[0], mq = qi[0] * scale;
-          for (int64_t c = 1; c < classes; ++c) {
-            mf = std::max<double>(mf, rf[c]);
-            mq = std::max<double>(mq, qi[c] * scale);
-          }
-          double zf = 0, zq = 0;
-          for (int64_t c = 0; c < classes; ++c) {
-            zf += std::exp(rf[c] - mf);
-            zq += std::exp(qi[c] * scale - mq);
-          }
-          for (int64_t c = 0; c < classes; ++c) {
-            const double lpf = rf[c] - mf - std::log(zf), lpq = qi[c] * scale - mq - std::log(zq);
-            e += std::exp(lpf) * (lpf - lpq);
-          }
-        }
-      }
-      *err = e;
-      return Status::Ok();
-    };
-    double best = 0;
-    SIGNDPU_RETURN_IF_ERROR(score(r.fix, &best));
-    const double start = best;
-    int changes = 0;
-    // Tensors whose position QuantizeGraph derives (MAX pool and copy
-    // outputs keep their input's) are not searched.
-    std::vector<bool> derived(fps.size(), false);
-    for (const DpuFloatOp& op : dg.ops)
-      if (op.kind == FixOpKind::kCopy || (op.kind == FixOpKind::kPool && op.pool.type == PoolType::kMax))
-        derived[static_cast<size_t>(op.output)] = true;
-    for (int round = 0; round < 2; ++round) {
-      bool improved = false;
-      for (size_t id = 0; id < fps.size(); ++id) {
-        if (derived[id]) continue;
-        // Both neighbours at once, one per thread.
-        std::vector<int> trial[2] = {fps, fps};
-        trial[0][id] -= 1;
-        trial[1][id] += 1;
-        Result<FixGraph> f[2] = {Internal("not run"), Internal("not run")};
-        std::vector<LayerReport> rep[2];
-        double e[2] = {1e300, 1e300};
-        Status st[2];
-        for (int k = 0; k < 2; ++k) f[k] = QuantizeGraph(dg, trial[k], &rep[k], means, &weight_cache);
-        auto eval = [&](int k) {
-          if (f[k].ok()) st[k] = score(*f[k], &e[k]);
-        };
-        std::thread other(eval, 1);
-        eval(0);
-        other.join();
-        for (int k = 0; k < 2; ++k) SIGNDPU_RETURN_IF_ERROR(st[k]);
-        const int k = e[0] <= e[1] ? 0 : 1;
-        if (f[k].ok() && e[k] < best * 0.999) {
-          best = e[k];
-          fps = trial[k];
-          r.fix = std::move(f[k]).value();
-          r.layers = std::move(rep[k]);
-          improved = true;
-          ++changes;
-        }
-      }
-      if (progress) progress("refine", round + 1, 2);
-      if (!improved) break;
-    }
-    char note[200];
-    std::snprintf(note, sizeof note, "fix-point refinement on %lld calibration images: %d change(s), KL(float || int8) per image %.4g -> %.4g",
-                  static_cast<long long>(tn), changes, start / tn, best / tn);
-    r.notes.push_back(note);
-  }
+  TuneSet tune;
+  tune.frames = &calib;
+  tune.count = cal.tune_n;
+  tune.ref_logits = &cal.ref_logits;
+  tune.classes = NumElements(dg.tensors[dg.output].shape);
+  tune.image_size = input.image_size;
+  tune.height = static_cast<int>(input.shape[1]);
+  tune.width = static_cast<int>(input.shape[2]);
+  SIGNDPU_RETURN_IF_ERROR(RefineFixPoints(dg, tune, means, &weight_cache, progress, &fps, &r));
   r.input_fix_point = r.fix.tensors[r.fix.inputs[0]].fix_point;
   r.calib_seconds = Seconds(t0);
   // Every layer the xmodels will hold must fit the DPU (one line naming the
   // layer and the limit; target/dpu_limits.h).
   if (limits) SIGNDPU_RETURN_IF_ERROR(target::CheckFixGraph(*limits, r.fix).WithContext(name));
-
-  // ---- evaluation -----------------------------------------------------------
   if (o.eval_csv.empty()) return r;
-  const auto t1 = Clock::now();
-  const int64_t eval_cap = o.eval_limit >= 0 && o.eval_limit <= max_rows ? o.eval_limit : max_rows + 1;
-  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> eval, io::ReadCsvFile(o.eval_csv, csv, eval_cap));
-  if (static_cast<int64_t>(eval.size()) > max_rows)
-    return OutOfRange(o.eval_csv + ": more than " + std::to_string(max_rows) + " rows of " +
-                      std::to_string(image_size) + " pixels (1 GiB) to evaluate; use --eval_limit");
-  for (const auto& f : eval) {
-    if (f.label < 0) return InvalidArgument(o.eval_csv + ": --eval needs a label column (line " + std::to_string(f.line) + ")");
-    // A label the model cannot predict: data and model do not belong together.
-    if (f.label >= classes)
-      return InvalidArgument(o.eval_csv + ":" + std::to_string(f.line) + ": label " + std::to_string(f.label) +
-                             " is out of range for the model's " + std::to_string(classes) + " classes (0.." +
-                             std::to_string(classes - 1) + ")");
-  }
-  r.eval_images = static_cast<int64_t>(eval.size());
-  std::vector<int> float_pred(eval.size()), int8_pred(eval.size());
-
-  // Float predictions (the source graph's own output), and float activations
-  // of the first images for the per-layer SQNR.
-  const int64_t sqnr_n = std::min<int64_t>(o.sqnr_images, r.eval_images);
-  std::vector<std::vector<float>> float_acts(dg.tensors.size());
-  for (size_t b = 0; b < eval.size(); b += static_cast<size_t>(batch)) {
-    const size_t n = std::min(eval.size() - b, static_cast<size_t>(batch));
-    SIGNDPU_RETURN_IF_ERROR(FillInput(eval, b, n, image_size, &input).WithContext(o.eval_csv));
-    SIGNDPU_RETURN_IF_ERROR(fx.Run({{dg.source_input, input.data()}}, static_cast<int64_t>(n)));
-    const float* out = fx.Output(dg.source_output);
-    if (out == nullptr) return Internal("float executor did not produce " + dg.source_output);
-    for (size_t i = 0; i < n; ++i) float_pred[b + i] = Argmax(out + i * classes, classes);
-    if (static_cast<int64_t>(b) < sqnr_n) {
-      const size_t take = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n), sqnr_n - static_cast<int64_t>(b)));
-      for (size_t t = 0; t < dg.tensors.size(); ++t) {
-        const DpuFloatTensor& dt = dg.tensors[t];
-        const float* src = fx.Output(dt.source_tensor);
-        if (src == nullptr) src = dt.source_tensor == dg.source_input ? input.data() : nullptr;
-        if (src == nullptr) continue;
-        const int64_t per = NumElements(dt.shape);
-        std::vector<float> scaled;
-        if (dt.MapsSource()) {
-          dt.MapSource(src, static_cast<int64_t>(take), &scaled);
-          src = scaled.data();
-        }
-        std::vector<float>& dst = float_acts[t];
-        const size_t off = dst.size();
-        dst.resize(off + take * per);
-        for (size_t i = 0; i < take; ++i) {
-          if (dt.source_layout == DpuFloatTensor::Layout::kNchw)
-            NchwToNhwc(src + i * per, dt.shape[3], dt.shape[1], dt.shape[2], dst.data() + off + i * per);
-          else
-            std::copy(src + i * per, src + (i + 1) * per, dst.begin() + off + i * per);
-        }
-      }
-    }
-    if (progress) progress("evaluate float", static_cast<int64_t>(b + n), r.eval_images);
-  }
-
-  // int8 predictions with the bit-exact kernels (reference semantics; the
-  // optimised paths are tested equal), split over threads.
-  io::PreprocessConfig pre;
-  pre.height = static_cast<int>(in_shape[1]);
-  pre.width = static_cast<int>(in_shape[2]);
-  pre.fix_point = r.input_fix_point;
-  const int threads = std::max(1, o.threads);
-  const int qbatch = 16;
-  std::vector<Status> statuses(threads);
-  // Per thread, tensor and channel (weight groups are channel ranges of
-  // their concat's output).
-  std::vector<std::vector<std::vector<double>>> sig(threads, std::vector<std::vector<double>>(dg.tensors.size())),
-      noise(threads, std::vector<std::vector<double>>(dg.tensors.size()));
-  std::vector<std::thread> pool;
-  for (int t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      auto ex = FixGraphExecutor::Create(r.fix, qbatch);
-      if (!ex.ok()) { statuses[t] = ex.status(); return; }
-      std::vector<int8_t> q(static_cast<size_t>(qbatch * image_size)), out(static_cast<size_t>(qbatch * classes));
-      for (size_t b = static_cast<size_t>(t) * qbatch; b < eval.size(); b += static_cast<size_t>(threads) * qbatch) {
-        const size_t n = std::min(eval.size() - b, static_cast<size_t>(qbatch));
-        for (size_t i = 0; i < n; ++i) {
-          Status s = io::PreprocessPixels(eval[b + i].pixels, pre, q.data() + i * image_size);
-          if (!s.ok()) { statuses[t] = s; return; }
-        }
-        (*ex)->Run({q.data()}, {out.data()}, static_cast<int>(n));
-        for (size_t i = 0; i < n; ++i) int8_pred[b + i] = Argmax(out.data() + i * classes, classes);
-        if (static_cast<int64_t>(b) < sqnr_n) {
-          for (size_t id = 0; id < dg.tensors.size(); ++id) {
-            const std::vector<float>& fa = float_acts[id];
-            if (fa.empty()) continue;
-            const int64_t per = NumElements(dg.tensors[id].shape), channels = dg.tensors[id].shape.back();
-            const int8_t* qa = (*ex)->TensorData(static_cast<int>(id));
-            const float scale = static_cast<float>(Pow2(-r.fix.tensors[id].fix_point));
-            std::vector<double>& ts = sig[t][id];
-            std::vector<double>& tn = noise[t][id];
-            ts.resize(static_cast<size_t>(channels), 0.0);
-            tn.resize(static_cast<size_t>(channels), 0.0);
-            for (size_t i = 0; i < n && static_cast<int64_t>(b + i) < sqnr_n; ++i)
-              for (int64_t k = 0; k < per; ++k) {
-                const double x = fa[(b + i) * per + k];
-                const double d = x - qa[i * per + k] * scale;
-                ts[static_cast<size_t>(k % channels)] += x * x;
-                tn[static_cast<size_t>(k % channels)] += d * d;
-              }
-          }
-        }
-        if (progress && t == 0) progress("evaluate int8", static_cast<int64_t>(b + n), r.eval_images);
-      }
-    });
-  }
-  for (auto& th : pool) th.join();
-  for (const Status& s : statuses) SIGNDPU_RETURN_IF_ERROR(s);
-  int64_t float_ok = 0, int8_ok = 0, agree = 0;
-  for (size_t i = 0; i < eval.size(); ++i) {
-    float_ok += float_pred[i] == eval[i].label;
-    int8_ok += int8_pred[i] == eval[i].label;
-    agree += float_pred[i] == int8_pred[i];
-  }
-  r.float_accuracy = static_cast<double>(float_ok) / r.eval_images;
-  r.int8_accuracy = static_cast<double>(int8_ok) / r.eval_images;
-  r.top1_agreement = static_cast<double>(agree) / r.eval_images;
-  // A weight group's output is a channel range of its concat's output.
-  std::map<int, std::pair<int, int64_t>> slice_of;  // group tensor -> (concat output, first channel)
-  for (const FixOp& op : r.fix.ops) {
-    if (op.kind != FixOpKind::kConcat) continue;
-    int64_t offset = 0;
-    for (int in : op.inputs) {
-      slice_of[in] = {op.output, offset};
-      offset += r.fix.tensors[in].shape.back();
-    }
-  }
-  for (size_t li = 0; li < r.layers.size(); ++li) {
-    int id = r.fix.ops[li].output;
-    int64_t c0 = 0, c1 = -1;
-    auto sl = slice_of.find(id);
-    if (sl != slice_of.end() && id >= static_cast<int>(dg.tensors.size())) {
-      c0 = sl->second.second;
-      c1 = c0 + r.fix.tensors[id].shape.back();
-      id = sl->second.first;
-    }
-    double s = 0, nn = 0;
-    for (int t = 0; t < threads; ++t) {
-      const std::vector<double>& ts = sig[t][static_cast<size_t>(id)];
-      const std::vector<double>& tn = noise[t][static_cast<size_t>(id)];
-      const int64_t end = c1 < 0 ? static_cast<int64_t>(ts.size()) : std::min<int64_t>(c1, static_cast<int64_t>(ts.size()));
-      for (int64_t c = c0; c < end; ++c) {
-        s += ts[static_cast<size_t>(c)];
-        nn += tn[static_cast<size_t>(c)];
-      }
-    }
-    r.layers[li].output_sqnr_db = nn == 0 ? 200.0 : (s == 0 ? -200.0 : 10.0 * std::log10(s / nn));
-  }
-  r.eval_seconds = Seconds(t1);
+  SIGNDPU_RETURN_IF_ERROR(Evaluate(dg, input, o, &fx, progress, &r));
   return r;
 }
 
@@ -546,33 +659,26 @@ std::string ReportJson(const QuantizeResult& r, const std::string& model_path, c
 
 std::string ReportText(const QuantizeResult& r) {
   std::ostringstream s;
-  char line[512];
   s << "model " << r.fix.name << ": " << r.layers.size() << (r.layers.size() == 1 ? " DPU layer" : " DPU layers")
     << ", input fix_point " << r.input_fix_point << "\n";
   for (const auto& n : r.notes) s << "  transform: " << n << "\n";
-  std::snprintf(line, sizeof line, "  %-22s %-22s %4s %4s %4s %4s %5s %6s %8s\n", "layer", "op", "fi", "fw", "fb", "fo",
-                "cut", "sbias", "SQNR dB");
-  s << line;
+  s << StringPrintf("  %-22s %-22s %4s %4s %4s %4s %5s %6s %8s\n", "layer", "op", "fi", "fw", "fb", "fo", "cut", "sbias",
+                    "SQNR dB");
   for (const auto& l : r.layers) {
     auto num = [&](bool has, int v) { return has ? std::to_string(v) : std::string("-"); };
-    char sq[32];
-    if (r.eval_images > 0) std::snprintf(sq, sizeof sq, "%8.1f", l.output_sqnr_db);
-    else std::snprintf(sq, sizeof sq, "%8s", "-");
-    std::snprintf(line, sizeof line, "  %-22.22s %-22s %4d %4s %4s %4d %5s %6s %s\n", l.name.c_str(), l.op.c_str(), l.fix_in,
-                  num(l.has_weights, l.fix_weights).c_str(), num(l.has_weights, l.fix_bias).c_str(), l.fix_out,
-                  num(l.has_weights, l.shift_cut).c_str(), num(l.has_weights, l.shift_bias).c_str(), sq);
-    s << line;
+    const std::string sq = r.eval_images > 0 ? StringPrintf("%8.1f", l.output_sqnr_db) : StringPrintf("%8s", "-");
+    // The layer column is 22 characters wide: longer names are cut there (the JSON report has them whole).
+    s << StringPrintf("  %-22.22s %-22s %4d %4s %4s %4d %5s %6s %s\n", l.name.c_str(), l.op.c_str(), l.fix_in,
+                      num(l.has_weights, l.fix_weights).c_str(), num(l.has_weights, l.fix_bias).c_str(), l.fix_out,
+                      num(l.has_weights, l.shift_cut).c_str(), num(l.has_weights, l.shift_bias).c_str(), sq.c_str());
     for (const auto& a : l.adjustments) s << "      adjusted: " << a << "\n";
   }
-  std::snprintf(line, sizeof line, "calibration: %lld %s in %.2f s (calibration + quantisation)\n",
-                static_cast<long long>(r.calib_images), r.calib_images == 1 ? "image" : "images", r.calib_seconds);
-  s << line;
+  s << StringPrintf("calibration: %lld %s in %.2f s (calibration + quantisation)\n",
+                    static_cast<long long>(r.calib_images), r.calib_images == 1 ? "image" : "images", r.calib_seconds);
   if (r.eval_images > 0) {
-    std::snprintf(line, sizeof line,
-                  "accuracy on %lld %s: float %.4f, int8 %.4f (%+.2f points), top-1 agreement %.4f\n",
-                  static_cast<long long>(r.eval_images), r.eval_images == 1 ? "image" : "images", r.float_accuracy, r.int8_accuracy,
-                  100.0 * (r.int8_accuracy - r.float_accuracy), r.top1_agreement);
-    s << line;
+    s << StringPrintf("accuracy on %lld %s: float %.4f, int8 %.4f (%+.2f points), top-1 agreement %.4f\n",
+                      static_cast<long long>(r.eval_images), r.eval_images == 1 ? "image" : "images", r.float_accuracy,
+                      r.int8_accuracy, 100.0 * (r.int8_accuracy - r.float_accuracy), r.top1_agreement);
   }
   return s.str();
 }

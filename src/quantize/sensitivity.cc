@@ -14,7 +14,7 @@
 #include "signdpu/fixpoint/fixpoint.h"
 #include "signdpu/graph/float_executor.h"
 #include "signdpu/io/csv_reader.h"
-#include "signdpu/io/preprocess.h"
+#include "signdpu/io/pixels.h"
 #include "signdpu/quantize/report_html.h"
 
 namespace signdpu::quantize {

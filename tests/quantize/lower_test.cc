@@ -10,6 +10,7 @@
 #include <random>
 
 #include "signdpu/graph/float_executor.h"
+#include "signdpu/graph/op_registry.h"
 
 namespace signdpu::quantize {
 namespace {
@@ -378,6 +379,14 @@ TEST(LowerToDpu, WeightGroupsReorderChannelsThroughToTheNextConv) {
   t.MapSource(src.data(), 1, &mapped);
   for (int c = 0; c < 4; ++c)
     EXPECT_FLOAT_EQ(mapped[c * 36 + 5], src[map[c] * 36 + 5] * t.channel_scale[c]) << c;  // NCHW source layout
+}
+
+// Every op type of the float op registry has a DPU lowering rule (which may
+// refuse a node with a reason): adding an op to the registry without one fails here.
+TEST(LowerRules, CoverEveryRegisteredOpType) {
+  for (const graph::OpDef* def : graph::OnnxOps()) {
+    for (OpType type : def->types) EXPECT_TRUE(HasDpuLowering(type)) << graph::OpTypeName(type);
+  }
 }
 
 }  // namespace

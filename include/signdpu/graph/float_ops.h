@@ -22,10 +22,16 @@ struct Window2d {
 // y[n][m][oy][ox] = b[m] + sum_{c in group(m), ky, kx}
 //     w[m][c'][ky][kx] * x[n][c][oy*sh - pt + ky*dh][ox*sw - pl + kx*dw]  (0 outside)
 // via im2col + Gemm. x [n,c,h,w], w [m,c/group,kh,kw], bias [m] or nullptr.
-// `scratch` grows to (c/group)*kh*kw*oh*ow floats.
-void Conv2d(const float* x, int64_t n, int64_t c, int64_t h, int64_t w, const float* weight,
-            int64_t m, const float* bias, int64_t group, const Window2d& win, int64_t oh,
-            int64_t ow, float* y, std::vector<float>* scratch);
+// `scratch` grows to (c/group)*kh*kw*oh*ow floats. The sizes come in one
+// struct (they were eight loose integer parameters).
+struct Conv2dDims {
+  int64_t n = 1, c = 1, h = 1, w = 1;  // input [n,c,h,w]
+  int64_t m = 1;                       // output channels
+  int64_t group = 1;
+  int64_t oh = 1, ow = 1;              // output spatial size
+};
+void Conv2d(const float* x, const float* weight, const float* bias, const Conv2dDims& dims,
+            const Window2d& win, float* y, std::vector<float>* scratch);
 
 // Max over the window, padding ignored (never wins).
 void MaxPool2d(const float* x, int64_t nc, int64_t h, int64_t w, const Window2d& win,

@@ -59,6 +59,10 @@ struct LowerOptions {
   int weight_groups = 8;
 };
 
+// True when LowerToDpu has a rule for `type` (which may still refuse a
+// particular node, e.g. Clip other than ReLU / ReLU6, with a message).
+bool HasDpuLowering(graph::OpType type);
+
 Result<DpuFloatGraph> LowerToDpu(const graph::Graph& graph, const std::string& name, const LowerOptions& options = {});
 
 }  // namespace signdpu::quantize

@@ -4,6 +4,9 @@
 #include "signdpu/graph/onnx_import.h"
 
 #include "signdpu/core/file_io.h"
+#include "signdpu/graph/op_registry.h"
+
+#include "import_context.h"
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
@@ -71,6 +74,8 @@ Result<std::string> ReadFile(const std::string& path) {
     return IoError(path + ": read failed: " + e.what());
   }
 }
+
+}  // namespace
 
 // TensorProto -> Tensor (FLOAT -> float32; INT64/INT32/BOOL -> int64).
 Result<Tensor> ConvertTensor(const TensorProto& t, const std::string& what) {
@@ -149,66 +154,7 @@ Result<Tensor> ConvertTensor(const TensorProto& t, const std::string& what) {
   }
 }
 
-// One ONNX node's attributes, read with type checks.
-class AttrReader {
- public:
-  AttrReader(const NodeProto& node, std::string context) : context_(std::move(context)) {
-    for (const AttributeProto& a : node.attribute()) attrs_[a.name()] = &a;
-  }
-  bool Has(const std::string& name) const { return attrs_.count(name) != 0; }
-  std::set<std::string> Names() const {
-    std::set<std::string> names;
-    for (const auto& [name, a] : attrs_) names.insert(name);
-    return names;
-  }
-
-  Result<int64_t> Int(const std::string& name, int64_t default_value) const {
-    const AttributeProto* a = Find(name);
-    if (a == nullptr) return default_value;
-    if (!IsType(*a, AttributeProto::INT, a->has_i())) return TypeError(name, "INT");
-    return a->i();
-  }
-  Result<float> Float(const std::string& name, float default_value) const {
-    const AttributeProto* a = Find(name);
-    if (a == nullptr) return default_value;
-    if (!IsType(*a, AttributeProto::FLOAT, a->has_f())) return TypeError(name, "FLOAT");
-    return a->f();
-  }
-  Result<std::vector<int64_t>> Ints(const std::string& name, std::vector<int64_t> default_value) const {
-    const AttributeProto* a = Find(name);
-    if (a == nullptr) return default_value;
-    if (!IsType(*a, AttributeProto::INTS, a->ints_size() > 0)) return TypeError(name, "INTS");
-    return std::vector<int64_t>(a->ints().begin(), a->ints().end());
-  }
-  Result<std::vector<float>> Floats(const std::string& name) const {
-    const AttributeProto* a = Find(name);
-    if (a == nullptr) return std::vector<float>{};
-    if (!IsType(*a, AttributeProto::FLOATS, a->floats_size() > 0)) return TypeError(name, "FLOATS");
-    return std::vector<float>(a->floats().begin(), a->floats().end());
-  }
-  Result<std::string> String(const std::string& name, std::string default_value) const {
-    const AttributeProto* a = Find(name);
-    if (a == nullptr) return default_value;
-    if (!IsType(*a, AttributeProto::STRING, a->has_s())) return TypeError(name, "STRING");
-    return a->s();
-  }
-  const AttributeProto* Find(const std::string& name) const {
-    auto it = attrs_.find(name);
-    return it == attrs_.end() ? nullptr : it->second;
-  }
-
- private:
-  // Old exporters (IR < 3) leave `type` unset; then the filled field decides.
-  static bool IsType(const AttributeProto& a, AttributeProto::AttributeType type, bool field_set) {
-    return a.type() == type || (a.type() == AttributeProto::UNDEFINED && field_set);
-  }
-  Status TypeError(const std::string& name, const char* type) const {
-    return InvalidArgument(context_ + ": attribute '" + name + "' is not of type " + type);
-  }
-
-  std::string context_;
-  std::map<std::string, const AttributeProto*> attrs_;
-};
+namespace {
 
 // PyTorch exports relu6 as Relu followed by Clip(max 6). On the Relu's
 // non-negative output, Clip(lo <= 0, 6) equals Relu6, so the pair becomes one
@@ -273,20 +219,6 @@ class Importer {
   // refused, naming the node (issue 14: it quantised silently to garbage).
   Status CheckFiniteConstants() const;
 
-  // Translators: fill `node` (type, inputs, attrs) or add aliases/constants.
-  Status Window(const NodeProto& proto, const AttrReader& attrs, Node* node, bool is_conv);
-  Status Clip(const NodeProto& proto, const AttrReader& attrs, Node* node);
-  Result<float> ScalarConstant(const Node& node, const std::string& input, const char* role);
-  Status ConstantNode(const NodeProto& proto, const AttrReader& attrs, const std::string& context);
-  Status CheckUnusedExtraOutputs(const NodeProto& proto, const std::string& context);
-
-  Status NodeError(const Node& node, const std::string& message) const {
-    return InvalidArgument(label_ + ": " + node.Describe() + ": " + message);
-  }
-  Status NodeUnsupported(const Node& node, const std::string& message) const {
-    return Unsupported(label_ + ": " + node.Describe() + ": " + message);
-  }
-  Result<Shape> ShapeOf(const std::string& name) const { return graph_.ShapeOf(name, 1); }
 
   std::string label_;
   Graph graph_;
@@ -462,18 +394,32 @@ Result<std::vector<const NodeProto*>> Importer::SortNodes(const onnx::GraphProto
   return order;
 }
 
-Status Importer::CheckUnusedExtraOutputs(const NodeProto& proto, const std::string& context) {
+}  // namespace
+
+Status ImportContext::RequireInputs(const Node& node, size_t min, size_t max) const {
+  if (node.inputs.size() < min || node.inputs.size() > max) {
+    return NodeError(node, "has " + std::to_string(node.inputs.size()) + " inputs, expected " +
+                               std::to_string(min) + (min == max ? "" : " to " + std::to_string(max)));
+  }
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    if (node.inputs[i].empty()) return NodeUnsupported(node, "omitted input " + std::to_string(i));
+  }
+  return Status::Ok();
+}
+
+Status ImportContext::CheckUnusedExtraOutputs() const {
   for (int i = 1; i < proto.output_size(); ++i) {
     if (!proto.output(i).empty() && used_.count(proto.output(i))) {
-      return Unsupported(label_ + ": " + context + ": output " + std::to_string(i) + " ('" +
+      return Unsupported(label + ": " + context + ": output " + std::to_string(i) + " ('" +
                          proto.output(i) + "') is used, but only the first output is supported");
     }
   }
   return Status::Ok();
 }
 
-Result<float> Importer::ScalarConstant(const Node& node, const std::string& input, const char* role) {
-  const Tensor* t = graph_.FindConstant(input);
+Result<float> ImportContext::ScalarConstant(const Node& node, const std::string& input,
+                                            const char* role) const {
+  const Tensor* t = graph.FindConstant(input);
   if (t == nullptr) {
     return NodeUnsupported(node, std::string(role) + " '" + input +
                                      "' must be a constant (initializer or Constant node)");
@@ -485,154 +431,10 @@ Result<float> Importer::ScalarConstant(const Node& node, const std::string& inpu
   return t->data[0];
 }
 
-Status Importer::ConstantNode(const NodeProto& proto, const AttrReader& attrs,
-                              const std::string& context) {
-  if (proto.output_size() != 1) return InvalidArgument(label_ + ": " + context + ": needs one output");
-  Tensor t;
-  if (const AttributeProto* a = attrs.Find("value")) {
-    SIGNDPU_ASSIGN_OR_RETURN(t, ConvertTensor(a->t(), label_ + ": " + context + " value"));
-  } else if (attrs.Has("value_float")) {
-    SIGNDPU_ASSIGN_OR_RETURN(float v, attrs.Float("value_float", 0.0f));
-    t.data = {v};
-  } else if (attrs.Has("value_floats")) {
-    SIGNDPU_ASSIGN_OR_RETURN(t.data, attrs.Floats("value_floats"));
-    t.shape = {static_cast<int64_t>(t.data.size())};
-  } else if (attrs.Has("value_int")) {
-    SIGNDPU_ASSIGN_OR_RETURN(int64_t v, attrs.Int("value_int", 0));
-    t.dtype = DataType::kInt64;
-    t.data_i64 = {v};
-  } else if (attrs.Has("value_ints")) {
-    t.dtype = DataType::kInt64;
-    SIGNDPU_ASSIGN_OR_RETURN(t.data_i64, attrs.Ints("value_ints", {}));
-    t.shape = {static_cast<int64_t>(t.data_i64.size())};
-  } else {
-    return Unsupported(label_ + ": " + context + ": only value, value_float(s) and value_int(s) "
-                       "are supported (not sparse_value or strings)");
-  }
-  t.name = proto.output(0);
-  return graph_.AddConstant(std::move(t));
-}
+namespace {
 
-// Conv / MaxPool / AveragePool: explicit kernel_shape, strides, pads,
-// dilations; auto_pad resolved against the (static) spatial input dims.
-Status Importer::Window(const NodeProto& proto, const AttrReader& attrs, Node* node, bool is_conv) {
-  SIGNDPU_ASSIGN_OR_RETURN(Shape x, ShapeOf(node->inputs[0]));
-  if (x.size() == 5) {
-    return NodeUnsupported(*node, "3-D windows (input " + ShapeToString(x) +
-                                      ") are not supported; only 1-D and 2-D");
-  }
-  if (x.size() != 3 && x.size() != 4) {
-    return NodeError(*node, "input '" + node->inputs[0] + "' has rank " + std::to_string(x.size()) +
-                                " " + ShapeToString(x) + ", expected 3 or 4 (N,C,(H,)W)");
-  }
-  const size_t spatial = x.size() - 2;
-  std::vector<int64_t> kernel;
-  if (is_conv) {
-    SIGNDPU_ASSIGN_OR_RETURN(Shape w, ShapeOf(node->inputs[1]));
-    if (w.size() != x.size()) {
-      return NodeError(*node, "weight " + ShapeToString(w) + " rank differs from input " + ShapeToString(x));
-    }
-    SIGNDPU_ASSIGN_OR_RETURN(kernel, attrs.Ints("kernel_shape", std::vector<int64_t>(w.begin() + 2, w.end())));
-  } else {
-    SIGNDPU_ASSIGN_OR_RETURN(kernel, attrs.Ints("kernel_shape", {}));
-    if (kernel.empty()) return NodeError(*node, "kernel_shape is required");
-  }
-  SIGNDPU_ASSIGN_OR_RETURN(auto strides, attrs.Ints("strides", std::vector<int64_t>(spatial, 1)));
-  SIGNDPU_ASSIGN_OR_RETURN(auto pads, attrs.Ints("pads", std::vector<int64_t>(2 * spatial, 0)));
-  SIGNDPU_ASSIGN_OR_RETURN(auto dilations, attrs.Ints("dilations", std::vector<int64_t>(spatial, 1)));
-  SIGNDPU_ASSIGN_OR_RETURN(std::string auto_pad, attrs.String("auto_pad", "NOTSET"));
-  if (kernel.size() != spatial || strides.size() != spatial || pads.size() != 2 * spatial ||
-      dilations.size() != spatial) {
-    return NodeError(*node, "kernel_shape/strides/pads/dilations lengths do not match " +
-                                std::to_string(spatial) + " spatial dims");
-  }
-  // Bounded so that the pad and size arithmetic below cannot overflow.
-  constexpr int64_t kMaxWindowAttr = int64_t{1} << 24;
-  for (size_t i = 0; i < spatial; ++i) {
-    if (kernel[i] < 1 || strides[i] < 1 || dilations[i] < 1 || kernel[i] > kMaxWindowAttr ||
-        strides[i] > kMaxWindowAttr || dilations[i] > kMaxWindowAttr) {
-      return NodeError(*node, "kernel_shape, strides and dilations must be in [1, 2^24]");
-    }
-  }
-  for (int64_t p : pads) {
-    if (p < 0 || p > kMaxWindowAttr) return NodeError(*node, "pads must be in [0, 2^24]");
-  }
-  if (auto_pad == "VALID") {
-    std::fill(pads.begin(), pads.end(), 0);
-  } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-    // Output = ceil(in / stride); the odd pad goes to the end (UPPER) or begin (LOWER).
-    for (size_t i = 0; i < spatial; ++i) {
-      const int64_t in = x[2 + i];
-      const int64_t out = (in + strides[i] - 1) / strides[i];
-      const int64_t total = std::max<int64_t>(
-          0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - in);
-      const int64_t small = total / 2, large = total - total / 2;
-      pads[i] = auto_pad == "SAME_UPPER" ? small : large;
-      pads[i + spatial] = auto_pad == "SAME_UPPER" ? large : small;
-    }
-  } else if (auto_pad != "NOTSET" && !auto_pad.empty()) {
-    return NodeError(*node, "unknown auto_pad '" + auto_pad + "'");
-  }
-  node->attrs.Set("kernel_shape", kernel);
-  node->attrs.Set("strides", strides);
-  node->attrs.Set("pads", pads);
-  node->attrs.Set("dilations", dilations);
-
-  SIGNDPU_ASSIGN_OR_RETURN(int64_t ceil_mode, attrs.Int("ceil_mode", 0));
-  if (ceil_mode != 0) {
-    // Accepted only when it changes nothing: ceil and floor give the same size.
-    for (size_t i = 0; i < spatial; ++i) {
-      const int64_t span = dilations[i] * (kernel[i] - 1) + 1;
-      const int64_t room = x[2 + i] + pads[i] + pads[i + spatial] - span;
-      const int64_t floor_out = room / strides[i] + 1;
-      int64_t ceil_out = (room + strides[i] - 1) / strides[i] + 1;
-      // ONNX drops a last window that would start inside the end padding.
-      if ((ceil_out - 1) * strides[i] >= x[2 + i] + pads[i]) --ceil_out;
-      if (room >= 0 && ceil_out != floor_out) {
-        return NodeUnsupported(*node, "ceil_mode=1 changes output dim " + std::to_string(i) +
-                                          " from " + std::to_string(floor_out) + " to " +
-                                          std::to_string(ceil_out) +
-                                          " for input " + ShapeToString(x) +
-                                          "; only ceil_mode=0 is supported");
-      }
-    }
-  }
-  (void)proto;
-  return Status::Ok();
-}
-
-Status Importer::Clip(const NodeProto& proto, const AttrReader& attrs, Node* node) {
-  constexpr float kInf = std::numeric_limits<float>::infinity();
-  float lo = -kInf, hi = kInf;
-  if (opset_ < 11) {
-    SIGNDPU_ASSIGN_OR_RETURN(lo, attrs.Float("min", -kInf));
-    SIGNDPU_ASSIGN_OR_RETURN(hi, attrs.Float("max", kInf));
-  } else {
-    if (proto.input_size() > 1 && !proto.input(1).empty()) {
-      SIGNDPU_ASSIGN_OR_RETURN(lo, ScalarConstant(*node, graph_.Resolve(proto.input(1)), "min"));
-    }
-    if (proto.input_size() > 2 && !proto.input(2).empty()) {
-      SIGNDPU_ASSIGN_OR_RETURN(hi, ScalarConstant(*node, graph_.Resolve(proto.input(2)), "max"));
-    }
-  }
-  // Opset < 11 defaults are +-FLT_MAX: the same as no bound.
-  if (lo <= std::numeric_limits<float>::lowest()) lo = -kInf;
-  if (hi >= std::numeric_limits<float>::max()) hi = kInf;
-  node->inputs.resize(1);
-  node->attrs.Set("min", lo);
-  node->attrs.Set("max", hi);
-  if (lo == 0.0f && hi == 6.0f) {
-    node->type = OpType::kRelu6;
-  } else if (lo == 0.0f && hi == kInf) {
-    node->type = OpType::kRelu;
-    node->attrs.Erase("min");
-    node->attrs.Erase("max");
-  } else {
-    node->type = OpType::kClip;
-  }
-  return Status::Ok();
-}
-
+// The generic part of importing one node; the op's registry entry
+// (src/graph/ops/) does the rest.
 Status Importer::ImportNode(const NodeProto& proto, const std::string& name) {
   const std::string& op = proto.op_type();
   Node node;
@@ -648,191 +450,25 @@ Status Importer::ImportNode(const NodeProto& proto, const std::string& name) {
     return InvalidArgument(label_ + ": " + context + ": has no output");
   }
   AttrReader attrs(proto, label_ + ": " + context);
-  if (op == "Constant") return ConstantNode(proto, attrs, context);
+  ImportContext ctx(label_, graph_, opset_, proto, attrs, context, used_);
+  const OpDef* def = FindOnnxOp(op);
+  if (def != nullptr && def->import_kind == OpDef::ImportKind::kConstant) return def->import(ctx, &node);
 
   // Inputs; trailing omitted optional inputs ("") dropped.
   for (const std::string& in : proto.input()) node.inputs.push_back(graph_.Resolve(in));
   while (!node.inputs.empty() && node.inputs.back().empty()) node.inputs.pop_back();
   node.outputs = {proto.output(0)};
-  auto require_inputs = [&](size_t min, size_t max) -> Status {
-    if (node.inputs.size() < min || node.inputs.size() > max) {
-      return NodeError(node, "has " + std::to_string(node.inputs.size()) + " inputs, expected " +
-                                 std::to_string(min) + (min == max ? "" : " to " + std::to_string(max)));
-    }
-    for (size_t i = 0; i < node.inputs.size(); ++i) {
-      if (node.inputs[i].empty()) return NodeUnsupported(node, "omitted input " + std::to_string(i));
-    }
-    return Status::Ok();
-  };
-  auto rank_of = [&](const std::string& tensor) -> Result<int64_t> {
-    SIGNDPU_ASSIGN_OR_RETURN(Shape s, ShapeOf(tensor));
-    return static_cast<int64_t>(s.size());
-  };
+  if (def != nullptr && def->import_kind == OpDef::ImportKind::kAlias) return def->import(ctx, &node);
 
-  if (op == "Identity" || op == "Dropout") {
-    SIGNDPU_RETURN_IF_ERROR(require_inputs(1, 3));
-    SIGNDPU_RETURN_IF_ERROR(CheckUnusedExtraOutputs(proto, context));
-    if (op == "Dropout" && node.inputs.size() == 3) {
-      // Opset >= 12: training_mode is an input; only inference (false) is a no-op.
-      const Tensor* t = graph_.FindConstant(node.inputs[2]);
-      if (t == nullptr || t->dtype != DataType::kInt64 || t->data_i64.size() != 1) {
-        return NodeUnsupported(node, "training_mode must be a constant boolean");
-      }
-      if (t->data_i64[0] != 0) return NodeUnsupported(node, "training_mode=1 is not supported");
-    }
-    if (op == "Identity" && node.inputs.size() != 1) return NodeError(node, "needs one input");
-    // Removed: the output is another name for the input. For PyTorch's
-    // de-duplicated initializers the input is a constant, so the alias is too.
-    if (!graph_.Contains(node.inputs[0])) {
-      return NotFound(label_ + ": " + context + ": input '" + node.inputs[0] + "' is undefined");
-    }
-    return graph_.AddAlias(proto.output(0), node.inputs[0]);
-  }
-
-  SIGNDPU_RETURN_IF_ERROR(CheckUnusedExtraOutputs(proto, context));
-  std::set<std::string> known = {"consumed_inputs"};  // legacy (opset < 6) memory hint
-  if (op == "Conv") {
-    node.type = OpType::kConv;
-    SIGNDPU_RETURN_IF_ERROR(require_inputs(2, 3));
-    SIGNDPU_RETURN_IF_ERROR(Window(proto, attrs, &node, /*is_conv=*/true));
-    SIGNDPU_ASSIGN_OR_RETURN(int64_t group, attrs.Int("group", 1));
-    node.attrs.Set("group", group);
-    known.insert({"kernel_shape", "strides", "pads", "dilations", "auto_pad", "group"});
-  } else if (op == "MaxPool" || op == "AveragePool") {
-    node.type = op == "MaxPool" ? OpType::kMaxPool : OpType::kAveragePool;
-    SIGNDPU_RETURN_IF_ERROR(require_inputs(1, 1));
-    if (op == "AveragePool" && attrs.Has("dilations")) {
-      return NodeUnsupported(node, "AveragePool dilations are not supported");
-    }
-    SIGNDPU_RETURN_IF_ERROR(Window(proto, attrs, &node, /*is_conv=*/false));
-    if (op == "AveragePool") {
-      node.attrs.Erase("dilations");
-      SIGNDPU_ASSIGN_OR_RETURN(int64_t cip, attrs.Int("count_include_pad", 0));
-      node.attrs.Set("count_include_pad", cip);
-    }
-    // storage_order only affects the (refused) Indices output.
-    known.insert({"kernel_shape", "strides", "pads", "dilations", "auto_pad", "ceil_mode",
-                  "count_include_pad", "storage_order"});
-  } else if (op == "GlobalAveragePool") {
-    node.type = OpType::kGlobalAveragePool;
-    SIGNDPU_RETURN_IF_ERROR(require_inputs(1, 1));
-  } else if (op == "Relu") {
-    node.type = OpType::kRelu;
-    SIGNDPU_RETURN_IF_ERROR(require_inputs(1, 1));
-  } else if (op == "LeakyRelu") {
-    node.type = OpType::kLeakyRelu;
-    SIGNDPU_RETURN_IF_ERROR(require_inputs(1, 1));
-    SIGNDPU_ASSIGN_OR_RETURN(float alpha, attrs.Float("alpha", 0.01f));
-    node.attrs.Set("alpha", alpha);
-    known.insert("alpha");
-  } else if (op == "Clip") {
-    // min and max are optional inputs (opset >= 11), "" when only max is given.
-    if (node.inputs.empty() || node.inputs[0].empty() || node.inputs.size() > (opset_ < 11 ? 1u : 3u)) {
-      return NodeError(node, "has " + std::to_string(node.inputs.size()) + " inputs");
-    }
-    SIGNDPU_RETURN_IF_ERROR(Clip(proto, attrs, &node));
-    known.insert({"min", "max"});
-  } else if (op == "BatchNormalization") {
-    node.type = OpType::kBatchNorm;
-    SIGNDPU_RETURN_IF_ERROR(require_inputs(5, 5));
-    SIGNDPU_ASSIGN_OR_RETURN(float eps, attrs.Float("epsilon", 1e-5f));
-    SIGNDPU_ASSIGN_OR_RETURN(int64_t training, attrs.Int("training_mode", 0));
-    SIGNDPU_ASSIGN_OR_RETURN(int64_t spatial, attrs.Int("spatial", 1));
-    if (training != 0) return NodeUnsupported(node, "training_mode=1 is not supported (inference only)");
-    if (spatial != 1) return NodeUnsupported(node, "spatial=0 (per-activation statistics) is not supported");
-    node.attrs.Set("epsilon", eps);
-    known.insert({"epsilon", "momentum", "training_mode", "spatial", "is_test"});
-  } else if (op == "Gemm") {
-    node.type = OpType::kGemm;
-    SIGNDPU_RETURN_IF_ERROR(require_inputs(2, 3));
-    SIGNDPU_ASSIGN_OR_RETURN(float alpha, attrs.Float("alpha", 1.0f));
-    SIGNDPU_ASSIGN_OR_RETURN(float beta, attrs.Float("beta", 1.0f));
-    SIGNDPU_ASSIGN_OR_RETURN(int64_t ta, attrs.Int("transA", 0));
-    SIGNDPU_ASSIGN_OR_RETURN(int64_t tb, attrs.Int("transB", 0));
-    node.attrs.Set("alpha", alpha);
-    node.attrs.Set("beta", beta);
-    node.attrs.Set("transA", ta != 0 ? int64_t{1} : int64_t{0});
-    node.attrs.Set("transB", tb != 0 ? int64_t{1} : int64_t{0});
-    // Opset < 7 `broadcast` only permitted what numpy broadcasting of C does.
-    known.insert({"alpha", "beta", "transA", "transB", "broadcast"});
-  } else if (op == "MatMul") {
-    node.type = OpType::kMatMul;
-    SIGNDPU_RETURN_IF_ERROR(require_inputs(2, 2));
-  } else if (op == "Add") {
-    node.type = OpType::kAdd;
-    SIGNDPU_RETURN_IF_ERROR(require_inputs(2, 2));
-    if (attrs.Has("axis")) {
-      return NodeUnsupported(node, "legacy (opset < 7) broadcasting with an axis is not supported");
-    }
-    known.insert("broadcast");
-  } else if (op == "Flatten") {
-    node.type = OpType::kFlatten;
-    SIGNDPU_RETURN_IF_ERROR(require_inputs(1, 1));
-    SIGNDPU_ASSIGN_OR_RETURN(int64_t rank, rank_of(node.inputs[0]));
-    SIGNDPU_ASSIGN_OR_RETURN(int64_t axis, attrs.Int("axis", 1));
-    if (axis < -rank || axis > rank) {
-      return NodeError(node, "axis " + std::to_string(axis) + " outside [-" + std::to_string(rank) +
-                                 ", " + std::to_string(rank) + "]");
-    }
-    node.attrs.Set("axis", axis < 0 ? axis + rank : axis);
-    known.insert("axis");
-  } else if (op == "Reshape") {
-    node.type = OpType::kReshape;
-    std::vector<int64_t> shape;
-    if (opset_ < 5) {
-      SIGNDPU_RETURN_IF_ERROR(require_inputs(1, 1));
-      SIGNDPU_ASSIGN_OR_RETURN(shape, attrs.Ints("shape", {}));
-    } else {
-      SIGNDPU_RETURN_IF_ERROR(require_inputs(2, 2));
-      const Tensor* t = graph_.FindConstant(node.inputs[1]);
-      if (t == nullptr) {
-        return NodeUnsupported(node, "shape '" + node.inputs[1] +
-                                         "' must be a constant (initializer or Constant node)");
-      }
-      if (t->dtype != DataType::kInt64 || t->shape.size() != 1) {
-        return NodeError(node, "shape '" + node.inputs[1] + "' must be a 1-D int64 tensor");
-      }
-      shape = t->data_i64;
-      node.inputs.resize(1);
-    }
-    SIGNDPU_ASSIGN_OR_RETURN(int64_t allowzero, attrs.Int("allowzero", 0));
-    node.attrs.Set("shape", shape);
-    node.attrs.Set("allowzero", allowzero);
-    known.insert({"shape", "allowzero"});
-  } else if (op == "Transpose") {
-    node.type = OpType::kTranspose;
-    SIGNDPU_RETURN_IF_ERROR(require_inputs(1, 1));
-    SIGNDPU_ASSIGN_OR_RETURN(int64_t rank, rank_of(node.inputs[0]));
-    std::vector<int64_t> reversed(rank);
-    for (int64_t i = 0; i < rank; ++i) reversed[i] = rank - 1 - i;
-    SIGNDPU_ASSIGN_OR_RETURN(auto perm, attrs.Ints("perm", reversed));
-    node.attrs.Set("perm", perm);
-    known.insert("perm");
-  } else if (op == "Softmax") {
-    node.type = OpType::kSoftmax;
-    SIGNDPU_RETURN_IF_ERROR(require_inputs(1, 1));
-    SIGNDPU_ASSIGN_OR_RETURN(int64_t rank, rank_of(node.inputs[0]));
-    // Opset < 13 flattens [d < axis] x [d >= axis] and defaults to axis 1;
-    // opset 13 normalises along one axis and defaults to -1. Both agree when
-    // the axis is the last one, which is then recorded as the plain form.
-    SIGNDPU_ASSIGN_OR_RETURN(int64_t axis, attrs.Int("axis", opset_ < 13 ? 1 : -1));
-    if (rank == 0 || axis < -rank || axis >= rank) {
-      return NodeError(node, "axis " + std::to_string(axis) + " outside input rank " + std::to_string(rank));
-    }
-    if (axis < 0) axis += rank;
-    node.attrs.Set("axis", axis);
-    node.attrs.Set("coerce_2d", int64_t{opset_ < 13 && axis != rank - 1 ? 1 : 0});
-    known.insert("axis");
-  } else {
+  SIGNDPU_RETURN_IF_ERROR(ctx.CheckUnusedExtraOutputs());
+  if (def == nullptr) {
     return Unsupported(label_ + ": " + context + ": op type '" + op +
-                       "' is not supported (supported: Conv, Relu, LeakyRelu, Clip, "
-                       "BatchNormalization, MaxPool, AveragePool, GlobalAveragePool, Gemm, "
-                       "MatMul, Add, Flatten, Reshape, Transpose, Softmax, Dropout, Identity, "
-                       "Constant)");
+                       "' is not supported (supported: " + SupportedOnnxOpList() + ")");
   }
+  SIGNDPU_RETURN_IF_ERROR(def->import(ctx, &node));
   for (const std::string& a : attrs.Names()) {
-    if (!known.count(a) && a != "is_test") {
-      return NodeUnsupported(node, "attribute '" + a + "' is not supported");
+    if (!ctx.known().count(a) && a != "is_test") {
+      return ctx.NodeUnsupported(node, "attribute '" + a + "' is not supported");
     }
   }
   return graph_.AddNode(std::move(node));

@@ -1,0 +1,39 @@
+// The OpenCV-free half of preprocessing: CSV pixels (already at model size)
+// -> int8 through a 256-entry DPU_ROUND table, and the --roi syntax. Lives in
+// the signdpu::csv library with the CSV reader and the labels, so the
+// quantiser reads calibration CSVs without linking OpenCV; preprocess.h adds
+// the OpenCV image path (PreprocessImage) on top.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "signdpu/core/status.h"
+
+namespace signdpu::io {
+
+struct Roi {
+  bool centre_square = true;  // default: the largest centred square
+  int x = 0, y = 0, width = 0, height = 0;  // explicit ROI when !centre_square
+};
+
+// Parses "--roi" values: "centre"/"center", "full", or "X,Y,W,H".
+Result<Roi> ParseRoi(const std::string& text);
+
+struct PreprocessConfig {
+  int height = 28, width = 28;  // model input (NHWC, C = 1)
+  int fix_point = 0;            // the runner's input tensor fix_point
+  Roi roi;
+};
+
+// 28x28 CSV pixels (already at model size) -> int8; same maths as
+// PreprocessImage without the resize. `pixels.size()` must equal height * width.
+Status PreprocessPixels(const std::vector<uint8_t>& pixels, const PreprocessConfig& config, int8_t* out);
+
+// The 256-entry table QuantizeDpu(p / 255.0f, fix_point) for every pixel
+// value p, computed once per thread and fix point (valid until the calling
+// thread asks for another fix point).
+const int8_t* PixelTable(int fix_point);
+
+}  // namespace signdpu::io
