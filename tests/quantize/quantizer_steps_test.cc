@@ -270,7 +270,7 @@ TEST(QuantizerReport, TextKeepsLongFieldsWholeExceptTheLayerColumn) {
   EXPECT_NE(text.find(l.op + "    0    -    -    0     -      -  "), std::string::npos) << text;
   EXPECT_NE(text.find("  " + std::string(22, 'n') + " op_"), std::string::npos) << text;
   EXPECT_EQ(text.find(std::string(23, 'n')), std::string::npos) << text;
-  EXPECT_NE(text.find("accuracy on 1 images: float 1.0000, int8 1.0000 (+0.00 points), top-1 agreement 1.0000\n"),
+  EXPECT_NE(text.find("accuracy on 1 image: float 1.0000, int8 1.0000 (+0.00 points), top-1 agreement 1.0000\n"),
             std::string::npos) << text;
 }
 
