@@ -45,7 +45,7 @@ struct FixOpDef {
 // emulator plugin.
 const std::vector<const FixOpDef*>& AllFixOpDefs();
 // The registration of `kind`; null when none is registered (a value outside
-// FixOpKind: every enumerator is registered, tests/kernels/fix_graph_test.cc).
+// FixOpKind: every enumerator is registered, tests/kernels/op_registry_test.cc).
 const FixOpDef* FindFixOpDef(FixOpKind kind);
 
 // concat-fix concatenates bytes, so every input must have the output's fix
