@@ -23,9 +23,10 @@
 #include <xir/tensor/tensor.hpp>
 
 #include "signdpu/emu/board_mode.h"
-#include "signdpu/kernels/fix_graph.h"
+#include "signdpu/ir/fix_graph.h"
 #include "signdpu/xmodel/dpu_subgraph_reader.h"
 #include "signdpu/xmodel/xir_attr.h"
+#include "signdpu/xmodel/xir_names.h"
 
 namespace signdpu::emu {
 
@@ -89,7 +90,7 @@ class EmuRunner final : public vart::Runner {
     r->graph_ = std::move(graph);
     // The model's fingerprint as VART's DpuKernel::get_fingerprint reads it
     // (dpu-runner/src/dpu_kernel.cpp:223-229 at v2.5): 0 when absent.
-    auto fp = xmodel::GetAttr<uint64_t>(subgraph, "dpu_fingerprint", "");
+    auto fp = xmodel::GetAttr<uint64_t>(subgraph, xmodel::names::kDpuFingerprint, "");
     r->model_fingerprint_ = fp.ok() ? *fp : 0;
     // Every worker's executor holds all tensors at the engine batch: refuse
     // before allocating when that is over the tensor memory budget
@@ -439,9 +440,9 @@ Result<RunnerOptions> ResolveOptions(const xir::Attrs* attrs) {
   o.sync = sync == 1;
   SIGNDPU_RETURN_IF_ERROR(ParseEnvInt(kStallEnv, 0, kMaxStallMs, &o.stall_ms));
   try {
-    SIGNDPU_RETURN_IF_ERROR(ParseAttrInt(attrs, "signdpu_emu_batch", 1, kMaxBatch, &o.batch));
-    SIGNDPU_RETURN_IF_ERROR(ParseAttrInt(attrs, "signdpu_emu_threads", 1, kMaxThreads, &o.num_threads));
-    SIGNDPU_RETURN_IF_ERROR(ParseAttrInt(attrs, "signdpu_emu_delay_ms", 0, kMaxDelayMs, &o.delay_ms));
+    SIGNDPU_RETURN_IF_ERROR(ParseAttrInt(attrs, xmodel::names::kRunnerEmuBatch, 1, kMaxBatch, &o.batch));
+    SIGNDPU_RETURN_IF_ERROR(ParseAttrInt(attrs, xmodel::names::kRunnerEmuThreads, 1, kMaxThreads, &o.num_threads));
+    SIGNDPU_RETURN_IF_ERROR(ParseAttrInt(attrs, xmodel::names::kRunnerEmuDelayMs, 0, kMaxDelayMs, &o.delay_ms));
   } catch (const std::exception& e) {
     return InvalidArgument(std::string("runner attributes: ") + e.what());
   }

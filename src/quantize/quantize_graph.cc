@@ -9,56 +9,137 @@ namespace signdpu::quantize {
 
 namespace {
 
-// One conv2d-fix / depthwise-conv2d-fix: output channels [c0, c1) of `op`
-// (all of them unless the op is split into weight groups). `*fo` is the
-// output position; when `fo_shared` (a group feeding a concat-fix, whose
-// inputs share its position) a shift_cut < 0 raises the weights' position
-// instead of lowering fo.
-void QuantizeConv(const DpuFloatOp& op, int cache_key, int64_t c0, int64_t c1, int fi, int* fo, bool fo_shared,
-                  const std::vector<double>* mean, WeightCache* cache, FixOp* f, LayerReport* r) {
-  const int64_t oc = c1 - c0;
-  const bool depthwise = op.kind == FixOpKind::kDepthwiseConv2d;
-  const size_t per = op.weights.size() / static_cast<size_t>(op.conv.out_channels);
-  // The whole tensor by reference (this runs for every refinement trial); a
-  // group of a conv2d (depthwise convs are never split) as a copy of its rows.
-  std::vector<float> group_rows;
-  const bool whole = c0 == 0 && c1 == op.conv.out_channels;
-  if (!whole)
-    group_rows.assign(op.weights.begin() + static_cast<std::ptrdiff_t>(c0 * per),
-                      op.weights.begin() + static_cast<std::ptrdiff_t>(c1 * per));
-  const std::vector<float>& weights = whole ? op.weights : group_rows;
-  f->conv = op.conv;
-  f->conv.out_channels = oc;
-  // Weight quantisation does not depend on the activation fix points
-  // (unless a constraint moves fw): memoise it for repeated calls.
-  auto quantize_at = [&](int fp) -> QuantizedTensor {
-    if (cache == nullptr) return fp == kBestFixPoint ? QuantizeWeights(weights) : QuantizeWeightsAt(weights, fp);
-    auto key = std::make_pair(cache_key, fp);
-    auto it = cache->find(key);
-    if (it == cache->end())
-      it = cache->emplace(key, fp == kBestFixPoint ? QuantizeWeights(weights) : QuantizeWeightsAt(weights, fp)).first;
+// What the per-op quantisers share: the float graph, the activation fix
+// points (updated where an op decides its output's), the graph and report
+// being built, and the optional calibration means and weight cache.
+struct QuantizeState {
+  const DpuFloatGraph& g;
+  std::vector<int>& fps;
+  FixGraph& out;
+  std::vector<LayerReport>* report;
+  const std::vector<std::vector<double>>* channel_means;
+  WeightCache* cache;
+};
+
+// Output channels [c0, c1) of a conv2d-fix / depthwise-conv2d-fix (all of
+// them unless the conv is split into weight groups). When `fo_shared` (a
+// group feeding a concat-fix, whose inputs share its position) a
+// shift_cut < 0 raises the weights' position instead of lowering fo.
+struct ConvSlice {
+  int cache_key = 0;
+  int64_t c0 = 0, c1 = 0;
+  bool fo_shared = false;
+};
+
+// The slice's float weight rows and their quantisation at a position
+// (memoised in the cache: it does not depend on the activation fix points).
+class SliceWeights {
+ public:
+  SliceWeights(const DpuFloatOp& op, const ConvSlice& slice, WeightCache* cache)
+      : per_(op.weights.size() / static_cast<size_t>(op.conv.out_channels)), key_(slice.cache_key), cache_(cache) {
+    // The whole tensor by reference (this runs for every refinement trial); a
+    // group of a conv2d (depthwise convs are never split) as a copy of its rows.
+    const bool whole = slice.c0 == 0 && slice.c1 == op.conv.out_channels;
+    if (!whole)
+      rows_.assign(op.weights.begin() + static_cast<std::ptrdiff_t>(slice.c0 * per_),
+                   op.weights.begin() + static_cast<std::ptrdiff_t>(slice.c1 * per_));
+    weights_ = whole ? &op.weights : &rows_;
+  }
+  const std::vector<float>& values() const { return *weights_; }
+  size_t per_output() const { return per_; }
+  QuantizedTensor At(int fp) const {
+    auto quantize = [&] { return fp == kBestFixPoint ? QuantizeWeights(*weights_) : QuantizeWeightsAt(*weights_, fp); };
+    if (cache_ == nullptr) return quantize();
+    auto key = std::make_pair(key_, fp);
+    auto it = cache_->find(key);
+    if (it == cache_->end()) it = cache_->emplace(key, quantize()).first;
     return it->second;
-  };
-  QuantizedTensor w = quantize_at(kBestFixPoint);
-  // (4.1) 0 <= shift_cut = fi + fw - fo <= 16
+  }
+
+ private:
+  size_t per_;
+  int key_;
+  WeightCache* cache_;
+  std::vector<float> rows_;
+  const std::vector<float>* weights_ = nullptr;
+};
+
+// (4.1) 0 <= shift_cut = fi + fw - fo <= 16: the weights' position, or fo.
+QuantizedTensor QuantizeConvWeights(const SliceWeights& sw, bool fo_shared, int fi, int* fo, LayerReport* r) {
+  QuantizedTensor w = sw.At(kBestFixPoint);
   if (fi + w.fix_point - *fo > 16) {
     const int fw = *fo - fi + 16;
     r->adjustments.push_back("weights fix_point " + std::to_string(w.fix_point) + " -> " + std::to_string(fw) +
                              " so that shift_cut <= 16");
-    w = quantize_at(fw);
+    w = sw.At(fw);
   }
   if (fi + w.fix_point - *fo < 0) {
     if (fo_shared) {
       const int fw = *fo - fi;
       r->adjustments.push_back("weights fix_point " + std::to_string(w.fix_point) + " -> " + std::to_string(fw) +
                                " so that shift_cut >= 0 (the output position is the concat's)");
-      w = quantize_at(fw);
+      w = sw.At(fw);
     } else {
       r->adjustments.push_back("output fix_point " + std::to_string(*fo) + " -> " + std::to_string(fi + w.fix_point) +
                                " so that shift_cut >= 0");
       *fo = fi + w.fix_point;
     }
   }
+  return w;
+}
+
+// Bias correction (Nagel et al. 2019): the weights' rounding error shifts
+// output o by sum_k (Wq - W)[o,k] * E[x_k] on average; take it out of the
+// float bias before the bias is quantised. E[x] per input channel from
+// calibration (border padding ignored: an estimate).
+void CorrectBias(const DpuFloatOp& op, const SliceWeights& sw, const QuantizedTensor& w,
+                 const std::vector<double>& mean, std::vector<float>* bias) {
+  const std::vector<float>& weights = sw.values();
+  const size_t per = sw.per_output();
+  const int64_t oc = static_cast<int64_t>(bias->size());
+  const int64_t ic = op.conv.input.c;
+  const double inv_w = std::ldexp(1.0, -w.fix_point);
+  for (int64_t o = 0; o < oc; ++o) {
+    double shift = 0;
+    if (op.kind == FixOpKind::kDepthwiseConv2d) {
+      for (size_t k = static_cast<size_t>(o); k < weights.size(); k += static_cast<size_t>(oc))
+        shift += (w.q[k] * inv_w - weights[k]) * mean[static_cast<size_t>(o)];
+    } else {
+      for (size_t k = 0; k < per; ++k)
+        shift += (w.q[o * per + k] * inv_w - weights[o * per + k]) * mean[k % static_cast<size_t>(ic)];
+    }
+    (*bias)[o] -= static_cast<float>(shift);
+  }
+}
+
+// (4.2) min(0, shift_cut - 16) <= shift_bias = fi + fw - fb <= 16 (>= 0 with LEAKYRELU)
+void QuantizeConvBias(const DpuFloatOp& op, const std::vector<float>& bias, int fi, int fw, int shift_cut, FixOp* f,
+                      LayerReport* r) {
+  QuantizedTensor b = QuantizeWeights(bias);
+  const int lo = op.conv.activation == Activation::kLeakyRelu ? 0 : std::min(0, shift_cut - 16);
+  const int fb_min = fi + fw - 16, fb_max = fi + fw - lo;
+  const int fb = std::clamp(b.fix_point, fb_min, fb_max);
+  if (fb != b.fix_point) {
+    r->adjustments.push_back("bias fix_point " + std::to_string(b.fix_point) + " -> " + std::to_string(fb) +
+                             " so that shift_bias is in [" + std::to_string(lo) + ", 16]");
+    b = QuantizeWeightsAt(bias, fb);
+  }
+  f->bias = b.q;
+  f->conv.has_bias = true;
+  f->conv.fix_bias = b.fix_point;
+  r->fix_bias = b.fix_point;
+  r->bias_sqnr_db = b.sqnr_db;
+  r->shift_bias = fi + fw - b.fix_point;
+}
+
+// One conv2d-fix / depthwise-conv2d-fix for `slice` of `op`; `*fo` is the
+// output position.
+void QuantizeConv(const DpuFloatOp& op, const ConvSlice& slice, int fi, int* fo, const std::vector<double>* mean,
+                  WeightCache* cache, FixOp* f, LayerReport* r) {
+  const SliceWeights sw(op, slice, cache);
+  f->conv = op.conv;
+  f->conv.out_channels = slice.c1 - slice.c0;
+  const QuantizedTensor w = QuantizeConvWeights(sw, slice.fo_shared, fi, fo, r);
   const int shift_cut = fi + w.fix_point - *fo;
   f->weights = w.q;
   f->conv.fix_weights = w.fix_point;
@@ -67,47 +148,129 @@ void QuantizeConv(const DpuFloatOp& op, int cache_key, int64_t c0, int64_t c1, i
   r->has_weights = true;
   r->shift_cut = shift_cut;
   std::vector<float> bias;
-  if (!op.bias.empty()) bias.assign(op.bias.begin() + static_cast<std::ptrdiff_t>(c0), op.bias.begin() + static_cast<std::ptrdiff_t>(c1));
-  if (!bias.empty() && mean && static_cast<int64_t>(mean->size()) == op.conv.input.c) {
-    // Bias correction (Nagel et al. 2019): the weights' rounding error
-    // shifts output o by sum_k (Wq - W)[o,k] * E[x_k] on average; take it
-    // out of the float bias before the bias is quantised. E[x] per input
-    // channel from calibration (border padding ignored: an estimate).
-    const int64_t ic = op.conv.input.c;
-    const double inv_w = std::ldexp(1.0, -w.fix_point);
-    for (int64_t o = 0; o < oc; ++o) {
-      double shift = 0;
-      if (depthwise) {
-        for (size_t k = static_cast<size_t>(o); k < weights.size(); k += static_cast<size_t>(oc))
-          shift += (w.q[k] * inv_w - weights[k]) * (*mean)[static_cast<size_t>(o)];
-      } else {
-        for (size_t k = 0; k < per; ++k)
-          shift += (w.q[o * per + k] * inv_w - weights[o * per + k]) * (*mean)[k % static_cast<size_t>(ic)];
-      }
-      bias[o] -= static_cast<float>(shift);
-    }
-  }
+  if (!op.bias.empty())
+    bias.assign(op.bias.begin() + static_cast<std::ptrdiff_t>(slice.c0),
+                op.bias.begin() + static_cast<std::ptrdiff_t>(slice.c1));
+  if (!bias.empty() && mean && static_cast<int64_t>(mean->size()) == op.conv.input.c)
+    CorrectBias(op, sw, w, *mean, &bias);
   if (!bias.empty()) {
-    QuantizedTensor b = QuantizeWeights(bias);
-    // (4.2) min(0, shift_cut - 16) <= shift_bias = fi + fw - fb <= 16 (>= 0 with LEAKYRELU)
-    const int lo = op.conv.activation == Activation::kLeakyRelu ? 0 : std::min(0, shift_cut - 16);
-    const int fb_min = fi + w.fix_point - 16, fb_max = fi + w.fix_point - lo;
-    const int fb = std::clamp(b.fix_point, fb_min, fb_max);
-    if (fb != b.fix_point) {
-      r->adjustments.push_back("bias fix_point " + std::to_string(b.fix_point) + " -> " + std::to_string(fb) +
-                               " so that shift_bias is in [" + std::to_string(lo) + ", 16]");
-      b = QuantizeWeightsAt(bias, fb);
-    }
-    f->bias = b.q;
-    f->conv.has_bias = true;
-    f->conv.fix_bias = b.fix_point;
-    r->fix_bias = b.fix_point;
-    r->bias_sqnr_db = b.sqnr_db;
-    r->shift_bias = fi + w.fix_point - b.fix_point;
+    QuantizeConvBias(op, bias, fi, w.fix_point, shift_cut, f, r);
   } else {
     f->conv.has_bias = false;
   }
   r->fix_out = *fo;
+}
+
+int OpIndex(const QuantizeState& s, const DpuFloatOp& op) { return static_cast<int>(&op - s.g.ops.data()); }
+
+const std::vector<double>* InputMeans(const QuantizeState& s, const DpuFloatOp& op) {
+  return s.channel_means ? &(*s.channel_means)[static_cast<size_t>(op.inputs[0])] : nullptr;
+}
+
+// Weight groups (lower.cc): one conv2d-fix per group into its own tensor,
+// all at the output's position, then a concat-fix (the xmodel layout; the
+// executor runs them as one grouped kernel, src/ir/weight_groups.h).
+Status QuantizeWeightGroups(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
+  const int fi = s.fps[op.inputs[0]];
+  FixOp concat;
+  concat.kind = FixOpKind::kConcat;
+  concat.name = op.name;
+  concat.output = op.output;
+  concat.concat_axis = static_cast<int>(s.g.tensors[op.output].shape.size()) - 1;
+  int64_t c0 = 0;
+  for (size_t k = 0; k < op.channel_group_ends.size(); ++k) {
+    const int64_t c1 = op.channel_group_ends[k];
+    FixOp part;
+    part.kind = op.kind;
+    part.name = op.name + "_g" + std::to_string(k);
+    part.inputs = op.inputs;
+    Shape shape = s.g.tensors[op.output].shape;
+    shape.back() = c1 - c0;
+    part.output = static_cast<int>(s.out.tensors.size());
+    s.out.tensors.push_back(FixTensor{part.name, shape, s.fps[op.output]});
+    LayerReport pr;
+    pr.name = part.name;
+    pr.op = FixOpKindName(op.kind);
+    pr.fix_in = fi;
+    pr.transform_note = "channels " + std::to_string(c0) + ".." + std::to_string(c1 - 1) + " of " + op.name +
+                        (k == 0 ? "; " + op.transform_note : "");
+    int fo = s.fps[op.output];
+    // Cache keys: groups after all ops (op index * 64 + group).
+    const ConvSlice slice{static_cast<int>(s.g.ops.size()) + OpIndex(s, op) * 64 + static_cast<int>(k), c0, c1, true};
+    QuantizeConv(op, slice, fi, &fo, InputMeans(s, op), s.cache, &part, &pr);
+    concat.inputs.push_back(part.output);
+    s.out.ops.push_back(std::move(part));
+    s.report->push_back(std::move(pr));
+    c0 = c1;
+  }
+  *f = std::move(concat);
+  r->op = FixOpKindName(FixOpKind::kConcat);
+  r->fix_in = s.fps[op.output];
+  r->fix_out = s.fps[op.output];
+  r->transform_note = std::to_string(op.channel_group_ends.size()) + " weight groups of " + op.name + " joined";
+  return Status::Ok();
+}
+
+Status QuantizeConvOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
+  if (op.channel_group_ends.size() >= 2) return QuantizeWeightGroups(s, op, f, r);
+  int fo = s.fps[op.output];
+  const ConvSlice slice{OpIndex(s, op), 0, op.conv.out_channels, false};
+  QuantizeConv(op, slice, s.fps[op.inputs[0]], &fo, InputMeans(s, op), s.cache, f, r);
+  s.fps[op.output] = fo;
+  return Status::Ok();
+}
+
+Status QuantizePoolOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
+  f->pool = op.pool;
+  if (op.pool.type == PoolType::kMax) s.fps[op.output] = s.fps[op.inputs[0]];
+  r->fix_out = s.fps[op.output];
+  return Status::Ok();
+}
+
+Status QuantizeEltwiseOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
+  f->eltwise_activation = op.eltwise_activation;
+  r->fix_out = s.fps[op.output];
+  for (int id : op.inputs) {
+    if (s.fps[id] != s.fps[op.inputs[0]]) {
+      r->adjustments.push_back("inputs have different fix points; alignment follows docs/arithmetic.md (7) [inferred]");
+      break;
+    }
+  }
+  return Status::Ok();
+}
+
+Status QuantizeCopyOp(QuantizeState& s, const DpuFloatOp& op, FixOp*, LayerReport* r) {
+  s.fps[op.output] = s.fps[op.inputs[0]];
+  r->fix_out = s.fps[op.output];
+  return Status::Ok();
+}
+
+// The ops the quantiser produces, one function each (the others are
+// rejected by name).
+using OpQuantizer = Status (*)(QuantizeState&, const DpuFloatOp&, FixOp*, LayerReport*);
+OpQuantizer FindQuantizer(FixOpKind kind) {
+  static const std::pair<FixOpKind, OpQuantizer> kQuantizers[] = {
+      {FixOpKind::kConv2d, QuantizeConvOp},     {FixOpKind::kDepthwiseConv2d, QuantizeConvOp},
+      {FixOpKind::kPool, QuantizePoolOp},       {FixOpKind::kEltwiseAdd, QuantizeEltwiseOp},
+      {FixOpKind::kCopy, QuantizeCopyOp},
+  };
+  for (const auto& [k, q] : kQuantizers)
+    if (k == kind) return q;
+  return nullptr;
+}
+
+// Copies the geometry fix fields into the op configs for readability (the
+// executor takes them from the tensors).
+void FillDerivedFixPoints(FixGraph* out) {
+  for (FixOp& f : out->ops) {
+    if (f.kind == FixOpKind::kConv2d || f.kind == FixOpKind::kDepthwiseConv2d) {
+      f.conv.fix_in = out->tensors[f.inputs[0]].fix_point;
+      f.conv.fix_out = out->tensors[f.output].fix_point;
+    } else if (f.kind == FixOpKind::kPool) {
+      f.pool.fix_in = out->tensors[f.inputs[0]].fix_point;
+      f.pool.fix_out = out->tensors[f.output].fix_point;
+    }
+  }
 }
 
 }  // namespace
@@ -123,6 +286,7 @@ Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std
   out.inputs = {g.input};
   out.outputs = {g.output};
   report->clear();
+  QuantizeState state{g, fps, out, report, channel_means, cache};
   for (const DpuFloatOp& op : g.ops) {
     FixOp f;
     f.kind = op.kind;
@@ -133,99 +297,16 @@ Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std
     r.name = op.name;
     r.op = FixOpKindName(op.kind);
     r.transform_note = op.transform_note;
-    const int fi = fps[op.inputs[0]];
-    r.fix_in = fi;
-    const int op_index = static_cast<int>(&op - g.ops.data());
-    switch (op.kind) {
-      case FixOpKind::kConv2d:
-      case FixOpKind::kDepthwiseConv2d: {
-        const std::vector<double>* mean =
-            channel_means ? &(*channel_means)[static_cast<size_t>(op.inputs[0])] : nullptr;
-        if (op.channel_group_ends.size() < 2) {
-          int fo = fps[op.output];
-          QuantizeConv(op, op_index, 0, op.conv.out_channels, fi, &fo, false, mean, cache, &f, &r);
-          fps[op.output] = fo;
-          break;
-        }
-        // Weight groups (lower.cc): one conv2d-fix per group into its own
-        // tensor, all at the output's position, then a concat-fix.
-        FixOp concat;
-        concat.kind = FixOpKind::kConcat;
-        concat.name = op.name;
-        concat.output = op.output;
-        concat.concat_axis = static_cast<int>(g.tensors[op.output].shape.size()) - 1;
-        int64_t c0 = 0;
-        for (size_t k = 0; k < op.channel_group_ends.size(); ++k) {
-          const int64_t c1 = op.channel_group_ends[k];
-          FixOp part;
-          part.kind = op.kind;
-          part.name = op.name + "_g" + std::to_string(k);
-          part.inputs = op.inputs;
-          Shape shape = g.tensors[op.output].shape;
-          shape.back() = c1 - c0;
-          part.output = static_cast<int>(out.tensors.size());
-          out.tensors.push_back(FixTensor{part.name, shape, fps[op.output]});
-          LayerReport pr;
-          pr.name = part.name;
-          pr.op = FixOpKindName(op.kind);
-          pr.fix_in = fi;
-          pr.transform_note = "channels " + std::to_string(c0) + ".." + std::to_string(c1 - 1) + " of " + op.name +
-                              (k == 0 ? "; " + op.transform_note : "");
-          int fo = fps[op.output];
-          // Cache keys: groups after all ops (op index * 64 + group).
-          QuantizeConv(op, static_cast<int>(g.ops.size()) + op_index * 64 + static_cast<int>(k), c0, c1, fi, &fo, true,
-                       mean, cache, &part, &pr);
-          concat.inputs.push_back(part.output);
-          out.ops.push_back(std::move(part));
-          report->push_back(std::move(pr));
-          c0 = c1;
-        }
-        f = std::move(concat);
-        r.op = FixOpKindName(FixOpKind::kConcat);
-        r.fix_in = fps[op.output];
-        r.fix_out = fps[op.output];
-        r.transform_note = std::to_string(op.channel_group_ends.size()) + " weight groups of " + op.name + " joined";
-        break;
-      }
-      case FixOpKind::kPool: {
-        f.pool = op.pool;
-        if (op.pool.type == PoolType::kMax) fps[op.output] = fi;
-        r.fix_out = fps[op.output];
-        break;
-      }
-      case FixOpKind::kEltwiseAdd: {
-        f.eltwise_activation = op.eltwise_activation;
-        r.fix_out = fps[op.output];
-        for (int id : op.inputs) {
-          if (fps[id] != fi) {
-            r.adjustments.push_back("inputs have different fix points; alignment follows docs/arithmetic.md (7) [inferred]");
-            break;
-          }
-        }
-        break;
-      }
-      case FixOpKind::kCopy:
-        fps[op.output] = fi;
-        r.fix_out = fi;
-        break;
-      default:
-        return Unsupported(op.name + ": " + FixOpKindName(op.kind) + " is not produced by the quantiser");
-    }
+    r.fix_in = fps[op.inputs[0]];
+    const OpQuantizer quantize = FindQuantizer(op.kind);
+    if (quantize == nullptr)
+      return Unsupported(op.name + ": " + FixOpKindName(op.kind) + " is not produced by the quantiser");
+    SIGNDPU_RETURN_IF_ERROR(quantize(state, op, &f, &r));
     out.ops.push_back(std::move(f));
     report->push_back(std::move(r));
   }
   for (size_t i = 0; i < fps.size(); ++i) out.tensors[i].fix_point = fps[i];
-  // Copy geometry fix fields into the op configs for readability (the
-  // executor takes them from the tensors).
-  for (FixOp& f : out.ops) {
-    if (f.kind == FixOpKind::kConv2d || f.kind == FixOpKind::kDepthwiseConv2d) {
-      f.conv.fix_in = out.tensors[f.inputs[0]].fix_point;
-      f.conv.fix_out = out.tensors[f.output].fix_point;
-    } else if (f.kind == FixOpKind::kPool) {
-      f.pool.fix_in = out.tensors[f.inputs[0]].fix_point;
-      f.pool.fix_out = out.tensors[f.output].fix_point;
-    }
-  }
+  FillDerivedFixPoints(&out);
   Status s = out.Validate();
   if (!s.ok()) return s.WithContext("quantised graph");
   return out;

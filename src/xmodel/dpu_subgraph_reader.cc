@@ -18,7 +18,8 @@
 #include "signdpu/core/file_io.h"
 #include "signdpu/xmodel/xir_attr.h"
 #include "signdpu/xmodel/xmodel_file.h"
-#include "xir_names.h"
+#include "signdpu/xmodel/xir_names.h"
+#include "ops/xir_op_io.h"
 
 namespace signdpu::xmodel {
 
@@ -26,16 +27,15 @@ namespace {
 
 using ParamMap = std::map<std::string, std::vector<char>>;
 
-// Sanity bounds for window attributes (the DPU's own limits are narrower:
-// conv kernel 1-16, stride 1-8 for B4096; the quantiser enforces those).
-constexpr int kMaxWindow = 255;
+using internal::XirOpIo;
+
 constexpr int kMaxAbsFixPoint = 32;
 
 std::string OpWhere(const xir::Op* op, const std::string& subgraph) {
   return "subgraph " + subgraph + ": op " + op->get_name() + " (" + op->get_type() + ")";
 }
 
-class Reader {
+class Reader final : public internal::XirReadContext {
  public:
   explicit Reader(const xir::Subgraph* subgraph) : subgraph_(subgraph), sg_name_(subgraph->get_name()) {}
 
@@ -194,7 +194,7 @@ class Reader {
   // fix_point / bit_width / if_signed: tensor attrs, then the legacy
   // quant_out_* tensor attrs, then the producing op's attrs.
   Status ReadFixInfo(const xir::Tensor* t, const std::string& where, int* fix_point, int* bit_width,
-                     bool* if_signed) {
+                     bool* if_signed) override {
     const xir::Op* producer = t->get_producer();
     auto pick_int = [&](const char* key, const char* legacy, int* out) -> Status {
       if (t->has_attr(key)) {
@@ -233,11 +233,13 @@ class Reader {
     return Status::Ok();
   }
 
-  // ---- ops -------------------------------------------------------------------
+  // ---- ops (the helpers an op's read function uses) --------------------------
+  const FixGraph& graph() const override { return graph_; }
+
   // The single op feeding argument `arg` (and the FixGraph tensor id if it is
   // an activation).
   Result<std::vector<const xir::Op*>> ArgOps(const xir::Op* op, const std::string& arg, size_t min_count,
-                                             size_t max_count, const std::string& where) {
+                                             size_t max_count, const std::string& where) override {
     const auto all = op->get_input_ops();
     auto it = all.find(arg);
     const size_t n = it == all.end() ? 0 : it->second.size();
@@ -249,7 +251,7 @@ class Reader {
     return it->second;
   }
 
-  Status CheckArgNames(const xir::Op* op, const std::set<std::string>& allowed, const std::string& where) {
+  Status CheckArgNames(const xir::Op* op, const std::set<std::string>& allowed, const std::string& where) override {
     for (const auto& [arg, inputs] : op->get_input_ops()) {
       if (!inputs.empty() && !allowed.count(arg))
         return Unsupported(where + ": unexpected argument '" + arg + "'");
@@ -257,7 +259,7 @@ class Reader {
     return Status::Ok();
   }
 
-  Result<int> ActivationId(const xir::Op* input_op, const std::string& where) {
+  Result<int> ActivationId(const xir::Op* input_op, const std::string& where) override {
     const xir::Tensor* t = input_op->get_output_tensor();
     const int id = FindTensor(t->get_name());
     if (id < 0) {
@@ -269,7 +271,7 @@ class Reader {
   }
 
   Result<std::vector<int>> WindowAttr(const xir::Op* op, const char* key, size_t size, int lo, int hi,
-                                      std::vector<int> fallback, const std::string& where) {
+                                      std::vector<int> fallback, const std::string& where) override {
     std::vector<int> v;
     if (fallback.empty()) {
       SIGNDPU_ASSIGN_OR_RETURN(v, GetAttr<std::vector<int>>(op, key, where));
@@ -286,218 +288,26 @@ class Reader {
     return v;
   }
 
+  // One op through its registration (ops/xir_op_io.h), keyed by XIR type.
   Status AddOp(const xir::Op* op) {
     const std::string where = OpWhere(op, sg_name_);
     const std::string type = op->get_type();
+    const XirOpIo* io = internal::FindXirOpIoByType(type);
+    if (io == nullptr) return Unsupported(where + ": op type " + type + " is not supported by signdpu");
     FixOp f;
     f.name = op->get_name();
-    if (type == names::kConv2dFix || type == names::kDepthwiseConv2dFix) {
-      SIGNDPU_RETURN_IF_ERROR(ReadConv(op, type == names::kDepthwiseConv2dFix, where, &f));
-    } else if (type == names::kPoolFix) {
-      SIGNDPU_RETURN_IF_ERROR(ReadPool(op, where, &f));
-    } else if (type == names::kEltwiseFix) {
-      SIGNDPU_RETURN_IF_ERROR(ReadEltwise(op, where, &f));
-    } else if (type == names::kConcatFix) {
-      SIGNDPU_RETURN_IF_ERROR(ReadConcat(op, where, &f));
-    } else if (type == names::kHardSigmoidFix) {
-      f.kind = FixOpKind::kHardSigmoid;
-      SIGNDPU_RETURN_IF_ERROR(CheckArgNames(op, {names::kArgInput}, where));
-      SIGNDPU_ASSIGN_OR_RETURN(auto in, ArgOps(op, names::kArgInput, 1, 1, where));
-      SIGNDPU_ASSIGN_OR_RETURN(int id, ActivationId(in[0], where));
-      f.inputs = {id};
-      SIGNDPU_ASSIGN_OR_RETURN(f.hsigmoid_in, GetAttr<int>(op, names::kHsigmoidIn, where));
-      SIGNDPU_ASSIGN_OR_RETURN(f.shift_hsigmoid, GetAttr<int>(op, names::kShiftHsigmoid, where));
-    } else if (type == names::kReshapeFix || type == names::kUpload || type == names::kDownload) {
-      f.kind = FixOpKind::kCopy;
-      SIGNDPU_RETURN_IF_ERROR(CheckArgNames(op, {names::kArgInput}, where));
-      SIGNDPU_ASSIGN_OR_RETURN(auto in, ArgOps(op, names::kArgInput, 1, 1, where));
-      SIGNDPU_ASSIGN_OR_RETURN(int id, ActivationId(in[0], where));
-      f.inputs = {id};
-    } else {
-      return Unsupported(where + ": op type " + type + " is not supported by signdpu");
-    }
+    SIGNDPU_RETURN_IF_ERROR(io->read(*this, op, type, where, &f));
     SIGNDPU_ASSIGN_OR_RETURN(f.output, AddTensor(op->get_output_tensor(), true, where + ": output"));
     produced_.insert(f.output);
-    // Fill the fields FixGraph derives from tensors, so dumps are readable.
-    const FixTensor& in = graph_.tensors[f.inputs[0]];
-    const FixTensor& out = graph_.tensors[f.output];
-    if (f.kind == FixOpKind::kConv2d || f.kind == FixOpKind::kDepthwiseConv2d) {
-      f.conv.input = ToNhwc(in.shape);
-      f.conv.fix_in = in.fix_point;
-      f.conv.fix_out = out.fix_point;
-    } else if (f.kind == FixOpKind::kPool) {
-      f.pool.input = ToNhwc(in.shape);
-      f.pool.fix_in = in.fix_point;
-      f.pool.fix_out = out.fix_point;
-    } else if (f.kind == FixOpKind::kConcat) {
-      // The DPU concatenates bytes: the compiler gives all inputs the
-      // output's fix point (vai_q puts one fix after a concat, none before).
-      for (int id : f.inputs) {
-        const FixTensor& t = graph_.tensors[id];
-        if (t.fix_point != out.fix_point)
-          return Unsupported(where + ": input " + t.name + " has fix_point " + std::to_string(t.fix_point) +
-                             ", output " + out.name + " has " + std::to_string(out.fix_point) +
-                             " (concat-fix with different fix points is not supported)");
-      }
-    }
+    if (io->read_done != nullptr) SIGNDPU_RETURN_IF_ERROR(io->read_done(graph_, where, &f));
     graph_.ops.push_back(std::move(f));
-    return Status::Ok();
-  }
-
-  static Nhwc ToNhwc(const Shape& s) {
-    Nhwc r;
-    if (s.size() == 4) {
-      r.n = s[0]; r.h = s[1]; r.w = s[2]; r.c = s[3];
-    }
-    return r;
-  }
-
-  Status ReadConv(const xir::Op* op, bool depthwise, const std::string& where, FixOp* f) {
-    f->kind = depthwise ? FixOpKind::kDepthwiseConv2d : FixOpKind::kConv2d;
-    SIGNDPU_RETURN_IF_ERROR(CheckArgNames(op, {names::kArgInput, names::kArgWeights, names::kArgBias}, where));
-    SIGNDPU_ASSIGN_OR_RETURN(auto in, ArgOps(op, names::kArgInput, 1, 1, where));
-    SIGNDPU_ASSIGN_OR_RETURN(auto weights, ArgOps(op, names::kArgWeights, 1, 1, where));
-    SIGNDPU_ASSIGN_OR_RETURN(auto bias, ArgOps(op, names::kArgBias, 0, 1, where));
-    SIGNDPU_ASSIGN_OR_RETURN(int in_id, ActivationId(in[0], where));
-    f->inputs = {in_id};
-    const Shape& in_shape = graph_.tensors[in_id].shape;
-    if (in_shape.size() != 4)
-      return Unsupported(where + ": input " + graph_.tensors[in_id].name + " has shape " + ShapeToString(in_shape) +
-                         ", expected NHWC");
-    ConvConfig& c = f->conv;
-    c.depthwise = depthwise;
-    SIGNDPU_ASSIGN_OR_RETURN(auto kernel, WindowAttr(op, names::kKernel, 2, 1, kMaxWindow, {}, where));
-    SIGNDPU_ASSIGN_OR_RETURN(auto stride, WindowAttr(op, names::kStride, 2, 1, kMaxWindow, {}, where));
-    SIGNDPU_ASSIGN_OR_RETURN(auto dilation, WindowAttr(op, names::kDilation, 2, 1, kMaxWindow, {1, 1}, where));
-    SIGNDPU_ASSIGN_OR_RETURN(auto pad, WindowAttr(op, names::kPad, 4, 0, kMaxWindow, {0, 0, 0, 0}, where));
-    c.kernel_w = kernel[0]; c.kernel_h = kernel[1];  // {w, h}
-    c.stride_w = stride[0]; c.stride_h = stride[1];
-    c.dilation_w = dilation[0]; c.dilation_h = dilation[1];
-    c.pad_left = pad[0]; c.pad_right = pad[1]; c.pad_top = pad[2]; c.pad_bottom = pad[3];
-    SIGNDPU_ASSIGN_OR_RETURN(std::string nonlinear, GetAttrOr<std::string>(op, names::kNonlinear, "", where));
-    if (!ParseActivation(nonlinear, &c.activation))
-      return Unsupported(where + ": nonlinear " + nonlinear + " (supported: NONE, RELU, RELU6, LEAKYRELU)");
-    if (c.activation == Activation::kLeakyRelu && op->has_attr(names::kAlpha)) {
-      SIGNDPU_ASSIGN_OR_RETURN(float alpha, GetAttr<float>(op, names::kAlpha, where));
-      if (std::fabs(alpha - 26.0f / 256.0f) > 1e-6f)
-        return Unsupported(where + ": leaky relu alpha " + std::to_string(alpha) + " (the DPU uses 26/256)");
-    }
-    if (op->has_attr(names::kGroup)) {
-      SIGNDPU_ASSIGN_OR_RETURN(int group, GetAttr<int>(op, names::kGroup, where));
-      const int64_t expected = depthwise ? in_shape[3] : 1;
-      if (group != expected && !(depthwise && group == 1))
-        return Unsupported(where + ": group " + std::to_string(group));
-    }
-    // weights [O, kh, kw, C] (depthwise [1, kh, kw, C])
-    const xir::Op* w = weights[0];
-    if (w->get_type() != names::kConstFix)
-      return Unsupported(where + ": weights come from " + w->get_name() + " (" + w->get_type() + "), not const-fix");
-    const std::vector<int32_t> wshape = w->get_output_tensor()->get_shape();
-    const int64_t channels = in_shape[3];
-    if (wshape.size() != 4 || wshape[1] != c.kernel_h || wshape[2] != c.kernel_w || wshape[3] != channels ||
-        wshape[0] <= 0 || (depthwise && wshape[0] != 1)) {
-      Shape s(wshape.begin(), wshape.end());
-      return InvalidArgument(where + ": weights shape " + ShapeToString(s) + " does not match kernel " +
-                             std::to_string(c.kernel_h) + "x" + std::to_string(c.kernel_w) + " over " +
-                             std::to_string(channels) + " input channels" + (depthwise ? " (depthwise: [1,kh,kw,C])" : ""));
-    }
-    c.out_channels = depthwise ? channels : wshape[0];
-    SIGNDPU_ASSIGN_OR_RETURN(f->weights, ConstBytes(w, where));
-    int bits = 8;
-    bool is_signed = true;
-    SIGNDPU_RETURN_IF_ERROR(ReadFixInfo(w->get_output_tensor(), where + ": weights " + w->get_name(), &c.fix_weights, &bits, &is_signed));
-    if (bits != 8 || !is_signed) return Unsupported(where + ": weights are not signed 8-bit");
-    c.has_bias = !bias.empty();
-    if (c.has_bias) {
-      const xir::Op* b = bias[0];
-      if (b->get_type() != names::kConstFix)
-        return Unsupported(where + ": bias comes from " + b->get_name() + " (" + b->get_type() + "), not const-fix");
-      const std::vector<int32_t> bshape = b->get_output_tensor()->get_shape();
-      int64_t n = 1;
-      for (int32_t d : bshape) n *= d;
-      if (n != c.out_channels)
-        return InvalidArgument(where + ": bias has " + std::to_string(n) + " values, expected " +
-                               std::to_string(c.out_channels));
-      SIGNDPU_ASSIGN_OR_RETURN(f->bias, ConstBytes(b, where));
-      SIGNDPU_RETURN_IF_ERROR(ReadFixInfo(b->get_output_tensor(), where + ": bias " + b->get_name(), &c.fix_bias, &bits, &is_signed));
-      if (bits != 8 || !is_signed) return Unsupported(where + ": bias is not signed 8-bit");
-    }
-    return Status::Ok();
-  }
-
-  Status ReadPool(const xir::Op* op, const std::string& where, FixOp* f) {
-    f->kind = FixOpKind::kPool;
-    SIGNDPU_RETURN_IF_ERROR(CheckArgNames(op, {names::kArgInput}, where));
-    SIGNDPU_ASSIGN_OR_RETURN(auto in, ArgOps(op, names::kArgInput, 1, 1, where));
-    SIGNDPU_ASSIGN_OR_RETURN(int in_id, ActivationId(in[0], where));
-    f->inputs = {in_id};
-    if (graph_.tensors[in_id].shape.size() != 4)
-      return Unsupported(where + ": input is not NHWC");
-    PoolConfig& p = f->pool;
-    SIGNDPU_ASSIGN_OR_RETURN(std::string type, GetAttr<std::string>(op, names::kType, where));
-    if (type == names::kPoolMax) {
-      p.type = PoolType::kMax;
-    } else if (type == names::kPoolAvg) {
-      p.type = PoolType::kAvg;
-      SIGNDPU_ASSIGN_OR_RETURN(bool include_pad, GetAttrOr<bool>(op, names::kCountIncludePad, true, where));
-      if (!include_pad) return Unsupported(where + ": AVG pool with count_include_pad = false");
-    } else {
-      return Unsupported(where + ": pool type " + type + " (supported: MAX, AVG)");
-    }
-    SIGNDPU_ASSIGN_OR_RETURN(auto kernel, WindowAttr(op, names::kKernel, 2, 1, kMaxWindow, {}, where));
-    SIGNDPU_ASSIGN_OR_RETURN(auto stride, WindowAttr(op, names::kStride, 2, 1, kMaxWindow, {}, where));
-    SIGNDPU_ASSIGN_OR_RETURN(auto pad, WindowAttr(op, names::kPad, 4, 0, kMaxWindow, {0, 0, 0, 0}, where));
-    p.kernel_w = kernel[0]; p.kernel_h = kernel[1];
-    p.stride_w = stride[0]; p.stride_h = stride[1];
-    p.pad_left = pad[0]; p.pad_right = pad[1]; p.pad_top = pad[2]; p.pad_bottom = pad[3];
-    return Status::Ok();
-  }
-
-  Status ReadEltwise(const xir::Op* op, const std::string& where, FixOp* f) {
-    f->kind = FixOpKind::kEltwiseAdd;
-    SIGNDPU_RETURN_IF_ERROR(CheckArgNames(op, {names::kArgInput}, where));
-    SIGNDPU_ASSIGN_OR_RETURN(auto inputs, ArgOps(op, names::kArgInput, 2, 64, where));
-    for (const xir::Op* in : inputs) {
-      SIGNDPU_ASSIGN_OR_RETURN(int id, ActivationId(in, where));
-      f->inputs.push_back(id);
-    }
-    SIGNDPU_ASSIGN_OR_RETURN(std::string type, GetAttrOr<std::string>(op, names::kType, names::kEltwiseAdd, where));
-    if (type != names::kEltwiseAdd) return Unsupported(where + ": eltwise type " + type + " (supported: ADD)");
-    SIGNDPU_ASSIGN_OR_RETURN(std::string nonlinear, GetAttrOr<std::string>(op, names::kNonlinear, "", where));
-    if (!ParseActivation(nonlinear, &f->eltwise_activation) ||
-        (f->eltwise_activation != Activation::kNone && f->eltwise_activation != Activation::kRelu))
-      return Unsupported(where + ": eltwise nonlinear " + nonlinear + " (supported: NONE, RELU)");
-    return Status::Ok();
-  }
-
-  // concat-fix: `axis` (int, negative counts from the end) indexes the XIR
-  // tensor shape, which is our per-image shape dim for dim; only the last
-  // axis (channels of NHWC, or of [1, C]) is supported.
-  Status ReadConcat(const xir::Op* op, const std::string& where, FixOp* f) {
-    f->kind = FixOpKind::kConcat;
-    SIGNDPU_RETURN_IF_ERROR(CheckArgNames(op, {names::kArgInput}, where));
-    SIGNDPU_ASSIGN_OR_RETURN(auto inputs, ArgOps(op, names::kArgInput, 1, 64, where));
-    for (const xir::Op* in : inputs) {
-      SIGNDPU_ASSIGN_OR_RETURN(int id, ActivationId(in, where));
-      f->inputs.push_back(id);
-    }
-    SIGNDPU_ASSIGN_OR_RETURN(int axis, GetAttr<int>(op, names::kAxis, where));
-    const int rank = static_cast<int>(op->get_output_tensor()->get_shape().size());
-    const int normalised = axis < 0 ? axis + rank : axis;
-    if (normalised < 0 || normalised >= rank)
-      return InvalidArgument(where + ": axis " + std::to_string(axis) + " is out of range for rank " +
-                             std::to_string(rank));
-    if (rank < 2 || normalised != rank - 1)
-      return Unsupported(where + ": concat axis " + std::to_string(axis) + " of a rank-" + std::to_string(rank) +
-                         " tensor (only the last axis, channels, is supported)");
-    f->concat_axis = normalised;
     return Status::Ok();
   }
 
   // ---- constants -------------------------------------------------------------
   // Bytes of a const-fix: its `data` attr, or (compiled xmodels, where `data`
   // is empty) REG_<reg_id> of reg_id_to_parameter_value at ddr_addr.
-  Result<std::vector<int8_t>> ConstBytes(const xir::Op* c, const std::string& user) {
+  Result<std::vector<int8_t>> ConstBytes(const xir::Op* c, const std::string& user) override {
     const std::string where = user + ": constant " + c->get_name();
     const xir::Tensor* t = c->get_output_tensor();
     const int64_t n = t->get_element_num();

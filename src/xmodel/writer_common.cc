@@ -10,7 +10,8 @@
 
 #include "signdpu/xmodel/xmodel_file.h"
 #include "signdpu/xmodel/xir_attr.h"
-#include "xir_names.h"
+#include "signdpu/xmodel/xir_names.h"
+#include "ops/xir_op_io.h"
 
 namespace signdpu::xmodel {
 
@@ -54,6 +55,8 @@ Status ValidateForWriting(const FixGraph& g, const HostModelInfo& info) {
   for (const FixOp& op : g.ops) {
     if (op.name.empty()) return InvalidArgument(model + ": an op has no name");
     if (!op_names.insert(op.name).second) return InvalidArgument(model + ": op name " + op.name + " used twice");
+    if (FindXirOpIo(op.kind) == nullptr)
+      return Unsupported(model + ": op " + op.name + " (" + FixOpKindName(op.kind) + ") has no XIR writer");
   }
   std::vector<int> uses(g.tensors.size(), 0);
   std::vector<bool> is_io(g.tensors.size(), false), produced(g.tensors.size(), false);

@@ -24,7 +24,7 @@
 #include "child_probe.h"
 #include "signdpu/core/file_io.h"
 #include "signdpu/xmodel/xir_attr.h"
-#include "xir_names.h"
+#include "signdpu/xmodel/xir_names.h"
 
 namespace signdpu::xmodel {
 

@@ -15,11 +15,13 @@
 #include "signdpu/kernels/fix_graph.h"
 #include "signdpu/kernels/optimized/conv2d_fix.h"
 #include "signdpu/kernels/reference/conv2d_fix.h"
+#include "optimized_harness.h"
 
 namespace signdpu {
 namespace {
 
-constexpr int8_t kPoison = 0x5A;
+using testing::kPoison;
+using testing::OptimizedPaths;
 constexpr int64_t kGuard = 64;
 
 struct Case {
@@ -86,34 +88,13 @@ bool CheckCase(const Case& k, KernelPath path) {
   std::vector<int8_t> want(static_cast<size_t>(p.output.size()), kPoison);
   reference::Conv2dFix(p, in.data(), w.data(), bias, want.data());
 
-  std::vector<int8_t> got(static_cast<size_t>(p.output.size() + 2 * kGuard), kPoison);
   auto conv = optimized::PrepareConv2d(p, w.data(), bias, path);
-  conv->Run(in.data(), got.data() + kGuard, p.config.input.n);
-
-  for (int64_t i = 0; i < kGuard; ++i) {
-    if (got[i] != kPoison || got[got.size() - 1 - i] != kPoison) {
-      ADD_FAILURE() << "write outside the output buffer; " << Describe(k, path);
-      return false;
-    }
-  }
-  for (int64_t i = 0; i < p.output.size(); ++i) {
-    if (got[kGuard + i] != want[i]) {
-      const int64_t oc = p.output.c, ow = p.output.w, oh = p.output.h;
-      ADD_FAILURE() << "mismatch at n=" << i / (oh * ow * oc) << " y=" << (i / (ow * oc)) % oh
-                    << " x=" << (i / oc) % ow << " o=" << i % oc << ": got " << int{got[kGuard + i]}
-                    << " want " << int{want[i]} << "; " << Describe(k, path)
-                    << " int32_acc=" << optimized::UsesInt32Accumulators(p, w.data());
-      return false;
-    }
-  }
-  return true;
-}
-
-std::vector<KernelPath> OptimizedPaths() {
-  std::vector<KernelPath> paths;
-  for (KernelPath p : AvailableKernelPaths())
-    if (p != KernelPath::kReference) paths.push_back(p);
-  return paths;
+  return testing::ExpectSameAsReference(
+      want, kGuard, [&](int8_t* out) { conv->Run(in.data(), out, p.config.input.n); },
+      [&] {
+        return Describe(k, path) + " int32_acc=" + std::to_string(optimized::UsesInt32Accumulators(p, w.data()));
+      },
+      [&](int64_t i) { return testing::NhwcPosition(i, p.output.h, p.output.w, p.output.c, "o"); });
 }
 
 // Fix points with the requested shift_cut / shift_bias.
@@ -192,6 +173,83 @@ TEST(Conv2dFixOptimizedTest, RandomSweepAllPaths) {
       if (!CheckCase(k, path)) ++failures;
   }
   EXPECT_EQ(failures, 0);
+}
+
+// Weight groups (PrepareGroupedConv2d) against the reference run group by
+// group and concatenated along channels: 2-5 groups sharing input, geometry
+// and activation, each with its own channel count and fix points, random
+// shapes as in RandomSweepAllPaths.
+TEST(Conv2dFixOptimizedTest, GroupedRandomSweepAllPaths) {
+  const auto paths = OptimizedPaths();
+  ASSERT_FALSE(paths.empty());
+  std::mt19937 rng(20261201);
+  auto uni = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  constexpr int kCases = 600;
+  int failures = 0, fused = 0;
+  for (int i = 0; i < kCases && failures < 10; ++i) {
+    Case base = RandomCase(rng, static_cast<uint32_t>(50000 + i));
+    if (base.config.depthwise) continue;  // depthwise convs are never split into groups
+    const int groups = uni(2, 5);
+    std::vector<ConvParams> params;
+    std::vector<std::vector<int8_t>> weights, biases;
+    std::vector<int8_t> in;
+    std::vector<Case> cases;
+    bool valid = true;
+    for (int gi = 0; gi < groups && valid; ++gi) {
+      Case k = base;
+      ConvConfig& c = k.config;
+      c.out_channels = uni(1, 24);
+      const int shift_cut = uni(0, 16);
+      const int lo = c.activation == Activation::kLeakyRelu ? 0 : std::min(0, shift_cut - 16);
+      SetShifts(&c, base.config.fix_in, uni(-2, 10), shift_cut, uni(lo, 16));
+      auto p = MakeConvParams(c, "group");
+      valid = p.ok();
+      if (!valid) break;
+      std::mt19937 data_rng(k.seed * 8 + static_cast<uint32_t>(gi));
+      if (gi == 0) in = MakeData(c.input.size(), k.input_mode, data_rng, false);
+      weights.push_back(MakeData(p.value().weights_size(), k.weight_mode, data_rng, true));
+      biases.push_back(MakeData(c.out_channels, 0, data_rng, true));
+      params.push_back(p.value());
+      cases.push_back(k);
+    }
+    if (!valid) continue;
+    // The reference: each group on its own, then the concat along channels.
+    const ConvParams& p0 = params.front();
+    const int64_t pixels = p0.output.n * p0.output.h * p0.output.w;
+    int64_t total = 0;
+    for (const ConvParams& p : params) total += p.output.c;
+    std::vector<int8_t> want(static_cast<size_t>(pixels * total), kPoison);
+    std::vector<optimized::ConvGroupSpec> specs;
+    int64_t c0 = 0;
+    for (size_t gi = 0; gi < params.size(); ++gi) {
+      const ConvParams& p = params[gi];
+      const int8_t* bias = p.config.has_bias ? biases[gi].data() : nullptr;
+      std::vector<int8_t> part(static_cast<size_t>(p.output.size()));
+      reference::Conv2dFix(p, in.data(), weights[gi].data(), bias, part.data());
+      for (int64_t m = 0; m < pixels; ++m)
+        std::copy_n(part.data() + m * p.output.c, p.output.c, want.data() + m * total + c0);
+      c0 += p.output.c;
+      specs.push_back({p, weights[gi].data(), bias});
+    }
+    for (KernelPath path : paths) {
+      auto kernel = optimized::PrepareGroupedConv2d(specs, path);
+      if (!kernel) continue;  // accumulators not provably int32: the executor runs the convs one by one
+      ++fused;
+      if (!testing::ExpectSameAsReference(
+              want, kGuard, [&](int8_t* out) { kernel->Run(in.data(), out, p0.config.input.n); },
+              [&] {
+                std::string d = std::to_string(groups) + " groups";
+                for (size_t gi = 0; gi < cases.size(); ++gi)
+                  d += "; group " + std::to_string(gi) + ": " + Describe(cases[gi], path);
+                return d;
+              },
+              [&](int64_t e) { return testing::NhwcPosition(e, p0.output.h, p0.output.w, total, "o"); }))
+        ++failures;
+    }
+  }
+  EXPECT_EQ(failures, 0);
+  // Not vacuous: most cases really ran the grouped kernel.
+  EXPECT_GT(fused, kCases / 3) << "grouped kernels prepared";
 }
 
 // Every activation with every shift_cut and the extreme shift_bias values, on

@@ -11,11 +11,12 @@
 #include "signdpu/kernels/dispatch.h"
 #include "signdpu/kernels/optimized/pool_fix.h"
 #include "signdpu/kernels/reference/pool_fix.h"
+#include "optimized_harness.h"
 
 namespace signdpu {
 namespace {
 
-constexpr int8_t kPoison = 0x5A;
+using testing::kPoison;
 constexpr int64_t kGuard = 32;
 
 std::string Describe(const PoolConfig& c, KernelPath path, uint32_t seed) {
@@ -62,23 +63,13 @@ TEST(PoolFixOptimizedTest, RandomSweepAllPaths) {
     std::vector<int8_t> want(static_cast<size_t>(p.value().output.size()), kPoison);
     reference::PoolFix(p.value(), in.data(), want.data());
     for (KernelPath path : AvailableKernelPaths()) {
-      std::vector<int8_t> got(want.size() + 2 * kGuard, kPoison);
-      optimized::PreparePool(p.value(), path)->Run(in.data(), got.data() + kGuard, c.input.n);
-      bool ok = true;
-      for (int64_t i = 0; i < kGuard && ok; ++i) ok = got[i] == kPoison && got[got.size() - 1 - i] == kPoison;
-      if (!ok) {
-        ADD_FAILURE() << "write outside the output buffer; " << Describe(c, path, seed);
+      auto pool = optimized::PreparePool(p.value(), path);
+      const PoolParams& pp = p.value();
+      if (!testing::ExpectSameAsReference(
+              want, kGuard, [&](int8_t* out) { pool->Run(in.data(), out, c.input.n); },
+              [&] { return Describe(c, path, seed); },
+              [&](int64_t i) { return testing::NhwcPosition(i, pp.output.h, pp.output.w, pp.output.c); }))
         ++failures;
-        continue;
-      }
-      for (size_t i = 0; i < want.size(); ++i) {
-        if (got[kGuard + i] != want[i]) {
-          ADD_FAILURE() << "mismatch at element " << i << ": got " << int{got[kGuard + i]} << " want "
-                        << int{want[i]} << "; " << Describe(c, path, seed);
-          ++failures;
-          break;
-        }
-      }
     }
   }
   EXPECT_EQ(failures, 0);

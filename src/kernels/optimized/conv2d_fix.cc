@@ -312,19 +312,15 @@ class OptimizedConv2d final : public PreparedConv2d {
         gemm_.direct ? static_cast<size_t>(batch * gemm_.padded_image_bytes + 128) : scratch_bytes_;
     void* scratch = Scratch(bytes);
     switch (path_) {
-#if defined(SIGNDPU_HAVE_X86_KERNELS)
       case KernelPath::kAvx2:
         internal::GemmConvAvx2(gemm_, in, batch, out, acc_out, scratch);
         return;
       case KernelPath::kAvx512Vnni:
         internal::GemmConvAvx512Vnni(gemm_, in, batch, out, acc_out, scratch);
         return;
-#endif
-#if defined(SIGNDPU_HAVE_NEON_KERNELS)
       case KernelPath::kNeon:
         internal::GemmConvNeon(gemm_, in, batch, out, acc_out, scratch);
         return;
-#endif
       default:
         internal::GemmConvPortable(gemm_, in, batch, out, acc_out, scratch);
         return;
@@ -334,19 +330,15 @@ class OptimizedConv2d final : public PreparedConv2d {
   void RunDepthwise(const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out) const {
     void* scratch = Scratch(static_cast<size_t>(params_.output.w * params_.output.c) * sizeof(int32_t));
     switch (path_) {
-#if defined(SIGNDPU_HAVE_X86_KERNELS)
       case KernelPath::kAvx2:
         internal::DepthwiseAvx2(dw_, in, batch, out, acc_out, scratch);
         return;
       case KernelPath::kAvx512Vnni:
         internal::DepthwiseAvx512(dw_, in, batch, out, acc_out, scratch);
         return;
-#endif
-#if defined(SIGNDPU_HAVE_NEON_KERNELS)
       case KernelPath::kNeon:
         internal::DepthwiseNeon(dw_, in, batch, out, acc_out, scratch);
         return;
-#endif
       default:
         internal::DepthwisePortable(dw_, in, batch, out, acc_out, scratch);
         return;
@@ -418,14 +410,12 @@ class OptimizedGroupedConv2d final : public PreparedConv2d {
     if (vector_stage_) {
       internal::ChannelStage st{up_.data(), add_.data(), shift_.data(), lo_, hi_, channels_};
       switch (path_) {
-#if defined(SIGNDPU_HAVE_X86_KERNELS)
         case KernelPath::kAvx2:
           internal::FinishChannelsAvx2(st, acc.data(), batch * pixels_, out);
           return;
         case KernelPath::kAvx512Vnni:
           internal::FinishChannelsAvx512(st, acc.data(), batch * pixels_, out);
           return;
-#endif
         default:
           internal::FinishChannelsPortable(st, acc.data(), batch * pixels_, out);
           return;

@@ -159,10 +159,6 @@ void DepthwiseAvx2(const DepthwisePlan& plan, const int8_t* in, int64_t batch, i
   DepthwiseBody(plan, in, batch, out, acc_out, static_cast<int32_t*>(scratch));
 }
 
-void PoolAvx2(const PoolPlan& plan, const int8_t* in, int64_t batch, int8_t* out, void* scratch) {
-  PoolBody(plan, in, batch, out, static_cast<int32_t*>(scratch));
-}
-
 void FinishChannelsAvx2(const ChannelStage& st, const int32_t* acc, int64_t pixels, int8_t* out) {
   const int64_t c = st.channels;
   const __m256i lo = _mm256_set1_epi32(st.lo), hi = _mm256_set1_epi32(st.hi);

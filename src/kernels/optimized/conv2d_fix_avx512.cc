@@ -177,35 +177,6 @@ void DepthwiseAvx512(const DepthwisePlan& plan, const int8_t* in, int64_t batch,
   DepthwiseBody(plan, in, batch, out, acc_out, static_cast<int32_t*>(scratch));
 }
 
-// MAX pool with fi == fo (the common case) in int8 with masked 64-byte
-// vectors over channels; everything else goes through PoolBody.
-void PoolAvx512(const PoolPlan& p, const int8_t* in, int64_t batch, int8_t* out, void* scratch) {
-  if (!p.is_max || p.shift != 0) {
-    PoolBody(p, in, batch, out, static_cast<int32_t*>(scratch));
-    return;
-  }
-  const int64_t c = p.c;
-  const __m512i lowest = _mm512_set1_epi8(-128);
-  for (int64_t n = 0; n < batch; ++n) {
-    const int8_t* in_n = in + n * p.in_h * p.in_w * c;
-    int8_t* o = out + n * p.out_h * p.out_w * c;
-    for (int64_t oy = 0; oy < p.out_h; ++oy) {
-      const int64_t y0 = MaxI64(0, oy * p.sh - p.pt), y1 = MinI64(p.in_h, oy * p.sh - p.pt + p.kh);
-      for (int64_t ox = 0; ox < p.out_w; ++ox, o += c) {
-        const int64_t x0 = MaxI64(0, ox * p.sw - p.pl), x1 = MinI64(p.in_w, ox * p.sw - p.pl + p.kw);
-        for (int64_t c0 = 0; c0 < c; c0 += 64) {
-          const __mmask64 m = VnniCopier::Mask(c - c0);
-          __m512i acc = lowest;
-          for (int64_t iy = y0; iy < y1; ++iy)
-            for (int64_t ix = x0; ix < x1; ++ix)
-              acc = _mm512_max_epi8(acc, _mm512_maskz_loadu_epi8(m, in_n + (iy * p.in_w + ix) * c + c0));
-          _mm512_mask_storeu_epi8(o + c0, m, acc);
-        }
-      }
-    }
-  }
-}
-
 void FinishChannelsAvx512(const ChannelStage& st, const int32_t* acc, int64_t pixels, int8_t* out) {
   const int64_t c = st.channels;
   const __m512i lo = _mm512_set1_epi32(st.lo), hi = _mm512_set1_epi32(st.hi);

@@ -1,13 +1,12 @@
-// Optimised pool-fix dispatch; the loop body is PoolBody in conv_internal.h,
-// compiled here for the baseline ISA (portable, NEON) and in
-// conv2d_fix_avx2.cc with -mavx2; the AVX-512 path has its own int8 MAX loop
-// (conv2d_fix_avx512.cc).
+// Optimised pool-fix dispatch; the loop body is PoolBody in pool_internal.h,
+// compiled here for the baseline ISA (portable, NEON) and in pool_fix_avx2.cc
+// with -mavx2; the AVX-512 path has its own int8 MAX loop (pool_fix_avx512.cc).
 #include "signdpu/kernels/optimized/pool_fix.h"
 
 #include <algorithm>
 #include <vector>
 
-#include "conv_internal.h"
+#include "pool_internal.h"
 #include "signdpu/core/check.h"
 
 namespace signdpu::optimized {
@@ -54,14 +53,12 @@ class OptimizedPool final : public PreparedPool {
         reference::PoolFix(p, in, out);
         return;
       }
-#if defined(SIGNDPU_HAVE_X86_KERNELS)
       case KernelPath::kAvx2:
         internal::PoolAvx2(plan_, in, batch, out, scratch.data());
         return;
       case KernelPath::kAvx512Vnni:
         internal::PoolAvx512(plan_, in, batch, out, scratch.data());
         return;
-#endif
       default:
         internal::PoolPortable(plan_, in, batch, out, scratch.data());
         return;

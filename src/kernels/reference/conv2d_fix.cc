@@ -25,14 +25,6 @@ bool ParseActivation(const std::string& name, Activation* act) {
   return false;
 }
 
-int64_t WindowOutputSize(int64_t in, int kernel, int stride, int dilation, int pad_begin,
-                         int pad_end) {
-  const int64_t span = int64_t{dilation} * (kernel - 1) + 1;
-  const int64_t padded = in + pad_begin + pad_end;
-  if (stride <= 0 || padded < span) return 0;
-  return (padded - span) / stride + 1;
-}
-
 int64_t ConvParams::weights_size() const {
   const auto& c = config;
   if (c.depthwise) return int64_t{c.kernel_h} * c.kernel_w * c.input.c;
@@ -43,13 +35,9 @@ Result<ConvParams> MakeConvParams(const ConvConfig& c, const std::string& name) 
   auto fail = [&](const std::string& what) {
     return InvalidArgument(name + ": " + what);
   };
-  if (c.input.n <= 0 || c.input.h <= 0 || c.input.w <= 0 || c.input.c <= 0)
-    return fail("input shape " + ShapeToString(c.input.ToShape()) + " has a non-positive dim");
-  if (c.kernel_h <= 0 || c.kernel_w <= 0 || c.stride_h <= 0 || c.stride_w <= 0 ||
-      c.dilation_h <= 0 || c.dilation_w <= 0)
-    return fail("kernel, stride and dilation must be positive");
-  if (c.pad_left < 0 || c.pad_right < 0 || c.pad_top < 0 || c.pad_bottom < 0)
-    return fail("negative padding");
+  const WindowGeometry window{c.kernel_h,  c.kernel_w, c.stride_h,    c.stride_w,  c.dilation_h, c.dilation_w,
+                      c.pad_top,   c.pad_bottom, c.pad_left, c.pad_right, true};
+  SIGNDPU_RETURN_IF_ERROR(CheckWindow(c.input, window, name));
   if (c.depthwise && c.out_channels != c.input.c) {
     std::ostringstream s;
     s << "depthwise conv needs out_channels == in_channels (multiplier 1), got " << c.out_channels
@@ -63,8 +51,8 @@ Result<ConvParams> MakeConvParams(const ConvConfig& c, const std::string& name) 
   ConvParams p;
   p.config = c;
   p.output.n = c.input.n;
-  p.output.h = WindowOutputSize(c.input.h, c.kernel_h, c.stride_h, c.dilation_h, c.pad_top, c.pad_bottom);
-  p.output.w = WindowOutputSize(c.input.w, c.kernel_w, c.stride_w, c.dilation_w, c.pad_left, c.pad_right);
+  p.output.h = WindowOutputH(c.input, window);
+  p.output.w = WindowOutputW(c.input, window);
   p.output.c = c.out_channels;
   if (p.output.h <= 0 || p.output.w <= 0) return fail("kernel larger than the padded input");
   p.shift_cut = c.fix_in + c.fix_weights - c.fix_out;

@@ -42,12 +42,9 @@ void AvgPoolFactor(int kernel_h, int kernel_w, int64_t* multiplier, int* shift) 
 }
 
 Result<PoolParams> MakePoolParams(const PoolConfig& c, const std::string& name) {
-  if (c.input.n <= 0 || c.input.h <= 0 || c.input.w <= 0 || c.input.c <= 0)
-    return InvalidArgument(name + ": input shape " + ShapeToString(c.input.ToShape()) + " has a non-positive dim");
-  if (c.kernel_h <= 0 || c.kernel_w <= 0 || c.stride_h <= 0 || c.stride_w <= 0)
-    return InvalidArgument(name + ": kernel and stride must be positive");
-  if (c.pad_left < 0 || c.pad_right < 0 || c.pad_top < 0 || c.pad_bottom < 0)
-    return InvalidArgument(name + ": negative padding");
+  const WindowGeometry window{c.kernel_h, c.kernel_w, c.stride_h,   c.stride_w,  1, 1,
+                      c.pad_top,  c.pad_bottom, c.pad_left, c.pad_right, false};
+  SIGNDPU_RETURN_IF_ERROR(CheckWindow(c.input, window, name));
   if (c.pad_left >= c.kernel_w || c.pad_right >= c.kernel_w || c.pad_top >= c.kernel_h ||
       c.pad_bottom >= c.kernel_h)
     return InvalidArgument(name + ": padding must be smaller than the kernel");
@@ -55,8 +52,8 @@ Result<PoolParams> MakePoolParams(const PoolConfig& c, const std::string& name) 
   p.config = c;
   p.output.n = c.input.n;
   p.output.c = c.input.c;
-  p.output.h = WindowOutputSize(c.input.h, c.kernel_h, c.stride_h, 1, c.pad_top, c.pad_bottom);
-  p.output.w = WindowOutputSize(c.input.w, c.kernel_w, c.stride_w, 1, c.pad_left, c.pad_right);
+  p.output.h = WindowOutputH(c.input, window);
+  p.output.w = WindowOutputW(c.input, window);
   if (p.output.h <= 0 || p.output.w <= 0) return InvalidArgument(name + ": kernel larger than the padded input");
   if (c.type == PoolType::kAvg) {
     AvgPoolFactor(c.kernel_h, c.kernel_w, &p.avg_multiplier, &p.avg_shift);

@@ -28,6 +28,7 @@
 #include "signdpu/core/shape.h"
 #include "signdpu/core/status.h"
 #include "signdpu/fixpoint/fixpoint.h"
+#include "signdpu/kernels/reference/window.h"
 
 namespace signdpu {
 
@@ -66,9 +67,6 @@ struct ConvParams {
 // min(0, shift_cut - 16) <= shift_bias <= 16; LEAKYRELU needs shift_bias >= 0).
 // `name` is used in messages.
 Result<ConvParams> MakeConvParams(const ConvConfig& config, const std::string& name = "conv");
-
-// Output spatial size of a window op: (in + pads - dilation*(k-1) - 1) / stride + 1.
-int64_t WindowOutputSize(int64_t in, int kernel, int stride, int dilation, int pad_begin, int pad_end);
 
 namespace reference {
 

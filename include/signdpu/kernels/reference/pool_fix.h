@@ -18,6 +18,7 @@
 
 #include "signdpu/core/shape.h"
 #include "signdpu/core/status.h"
+#include "signdpu/kernels/reference/window.h"
 
 namespace signdpu {
 

@@ -1,6 +1,7 @@
-// XIR op types and attribute names. The xmodel module is the only place in
-// signdpu that spells them (house-style.md); see docs/xmodel.md for what each
-// means and where it was learnt.
+// XIR op types, attribute names and values: the one place in signdpu that
+// spells them (every module that needs an XIR name includes this header;
+// docs/architecture.md). See docs/xmodel.md for what each means and where it
+// was learnt.
 #pragma once
 
 namespace signdpu::xmodel::names {
@@ -36,6 +37,7 @@ inline constexpr const char* kFlatten = "flatten";
 inline constexpr const char* kMatmul = "matmul";
 inline constexpr const char* kReshape = "reshape";
 inline constexpr const char* kConcat = "concat";
+inline constexpr const char* kMul = "mul";  // nndct's avgpool / hard-sigmoid scale (not in host xmodels)
 
 // op argument names
 inline constexpr const char* kArgInput = "input";
@@ -97,6 +99,12 @@ inline constexpr const char* kGraphInputColor = "signdpu_input_color";
 inline constexpr const char* kGraphSoftmax = "signdpu_softmax";
 inline constexpr const char* kGraphLabels = "signdpu_labels";
 inline constexpr const char* kGraphReturnOps = "return_ops";
+
+// runner attributes (vart::Runner::create_runner_with_attrs) the emulator
+// plugin reads (docs/emulator.md)
+inline constexpr const char* kRunnerEmuBatch = "signdpu_emu_batch";
+inline constexpr const char* kRunnerEmuThreads = "signdpu_emu_threads";
+inline constexpr const char* kRunnerEmuDelayMs = "signdpu_emu_delay_ms";
 
 // values
 inline constexpr const char* kDeviceDpu = "DPU";

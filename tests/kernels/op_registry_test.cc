@@ -1,0 +1,63 @@
+// The int8 op registry (signdpu/ir/op_registry.h): every FixOpKind has one
+// registration, named by its XIR op type, and the loops over it (Validate,
+// the executor) refuse an op nobody registered instead of crashing.
+#include "signdpu/ir/op_registry.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "signdpu/xmodel/xir_names.h"
+
+namespace signdpu {
+namespace {
+
+namespace names = xmodel::names;
+
+TEST(OpRegistry, EveryKindHasExactlyOneRegistrationNamedByItsXirType) {
+  const std::pair<FixOpKind, const char*> expected[] = {
+      {FixOpKind::kConv2d, names::kConv2dFix},     {FixOpKind::kDepthwiseConv2d, names::kDepthwiseConv2dFix},
+      {FixOpKind::kPool, names::kPoolFix},         {FixOpKind::kEltwiseAdd, names::kEltwiseFix},
+      {FixOpKind::kCopy, names::kReshapeFix},      {FixOpKind::kHardSigmoid, names::kHardSigmoidFix},
+      {FixOpKind::kConcat, names::kConcatFix},
+  };
+  EXPECT_EQ(ir::AllFixOpDefs().size(), std::size(expected));
+  std::set<FixOpKind> seen;
+  for (const ir::FixOpDef* def : ir::AllFixOpDefs()) {
+    ASSERT_NE(def, nullptr);
+    EXPECT_TRUE(seen.insert(def->kind).second) << def->name << " registered twice";
+    EXPECT_NE(def->validate, nullptr) << def->name;
+    EXPECT_NE(def->prepare, nullptr) << def->name;
+  }
+  for (const auto& [kind, name] : expected) {
+    const ir::FixOpDef* def = ir::FindFixOpDef(kind);
+    ASSERT_NE(def, nullptr) << name;
+    EXPECT_STREQ(def->name, name);
+    EXPECT_STREQ(FixOpKindName(kind), name);
+  }
+}
+
+TEST(OpRegistry, AnUnregisteredKindIsAnErrorNamingTheOpNotACrash) {
+  const auto bogus = static_cast<FixOpKind>(99);
+  EXPECT_EQ(ir::FindFixOpDef(bogus), nullptr);
+  EXPECT_STREQ(FixOpKindName(bogus), "?");
+  FixGraph g;
+  g.name = "g";
+  g.tensors = {{"in", {1, 4}, 0}, {"out", {1, 4}, 0}};
+  g.inputs = {0};
+  g.outputs = {1};
+  FixOp op;
+  op.kind = bogus;
+  op.name = "mystery";
+  op.inputs = {0};
+  op.output = 1;
+  g.ops = {op};
+  const Status s = g.Validate();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("mystery"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("not registered"), std::string::npos) << s.message();
+  EXPECT_FALSE(FixGraphExecutor::Create(g, 1, KernelPath::kReference).ok());
+}
+
+}  // namespace
+}  // namespace signdpu
