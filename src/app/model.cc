@@ -23,7 +23,7 @@
 #include <xir/graph/subgraph.hpp>
 #include <xir/tensor/tensor.hpp>
 
-#include "../xmodel/child_probe.h"
+#include "signdpu/core/child_process.h"
 #include "signdpu/emu/board_mode.h"
 #include "signdpu/xmodel/xir_attr.h"
 #include "signdpu/xmodel/xmodel_file.h"
@@ -327,7 +327,7 @@ void ProbeChild(int report_fd, const xir::Subgraph* subgraph, RunMode mode, int 
     if (ReadBoardFingerprints(&fps)) {
       std::string line = "fingerprints";
       for (uint64_t v : fps) line += " " + std::to_string(v);
-      xmodel::internal::WriteAll(report_fd, line + "\n");
+      WriteAllToFd(report_fd, line + "\n");
       for (uint64_t v : fps)
         if (check_fp && model_fp != 0 && v != 0 && v != model_fp) _exit(kProbeExitFingerprintMismatch);
     }
@@ -336,12 +336,12 @@ void ProbeChild(int report_fd, const xir::Subgraph* subgraph, RunMode mode, int 
   if (!runner) _exit(kProbeExitNoRunner);
   const int rc = RunZeroJob(runner.get());
   if (rc != 0) _exit(kProbeExitJobFailed);
-  xmodel::internal::WriteChildOk(report_fd);
+  WriteChildOk(report_fd);
   _exit(0);
 }
 
 // A probe child that timed out or failed, as one message.
-Status ProbeFailure(const xmodel::internal::ChildOutcome& child, RunMode mode, const std::string& where,
+Status ProbeFailure(const ChildOutcome& child, RunMode mode, const std::string& where,
                     int timeout_ms) {
   const std::string what = mode == RunMode::kRun ? "mode run: Xilinx's DPU runner" : "mode ref: the emulator";
   if (child.timed_out) {
@@ -401,7 +401,7 @@ ProbeRecord ProbeOnce(const xir::Subgraph* subgraph, RunMode mode, int emu_batch
     else rec.status = t.status();
   }
   if (rec.status.ok()) {
-    xmodel::internal::ChildOutcome child = xmodel::internal::RunInChild(
+    ChildOutcome child = RunInChild(
         [&](int report_fd) { ProbeChild(report_fd, subgraph, mode, emu_batch, check_fp, model_fp); }, timeout_ms);
     std::istringstream report(child.report);
     std::string word;

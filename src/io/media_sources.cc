@@ -23,6 +23,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "signdpu/core/child_process.h"
 #include "signdpu/core/file_io.h"
 #include "signdpu/core/number_parse.h"
 #include "signdpu/io/frame_source.h"
@@ -296,43 +297,35 @@ Result<std::unique_ptr<FrameSink>> MediaOpenSink(bool display, const std::string
   return std::unique_ptr<FrameSink>(new Sink(display, record_path));
 }
 
-// Runs `probe` in a forked child with stdout/stderr silenced; the child
-// reports by exit code (0 = fine). Used before the parent calls into a
-// library that may abort the whole process on user input (a GUI back end
+// Runs `probe` in a child process (core/child_process.h: the one fork
+// helper, with a time limit) with stdout silenced and stderr captured; the
+// child reports by exit code (0 = fine). Used before the parent calls into
+// a library that may abort the whole process on user input (a GUI back end
 // without a display, a GStreamer pipeline): the abort kills only the child.
 // Returns the wait status, or an error when the child cannot start or does
 // not finish within `timeout` (it is killed then).
+constexpr int kProbeExitThrew = 3;  // the probe threw
 Result<int> RunProbeInChild(const std::function<int()>& probe, std::chrono::seconds timeout, const std::string& what) {
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) return IoError(what + ": cannot start a probe process: " + std::strerror(errno));
-  if (pid == 0) {
-    const int null_fd = ::open("/dev/null", O_WRONLY);
-    if (null_fd >= 0) {
-      ::dup2(null_fd, STDOUT_FILENO);
-      ::dup2(null_fd, STDERR_FILENO);
-    }
-    int rc = 3;
-    try {
-      rc = probe();
-    } catch (...) {
-      rc = 3;
-    }
-    _exit(rc);
-  }
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) return status;
-    if (r < 0 && errno != EINTR) return IoError(what + ": probe process lost: " + std::strerror(errno));
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      (void)waitpid(pid, &status, 0);
-      return Unsupported(what + ": no answer within " + std::to_string(timeout.count()) + " s (probe process killed)");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const int timeout_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
+  const ChildOutcome child = RunInChild(
+      [&probe](int report_fd) {
+        const int null_fd = ::open("/dev/null", O_WRONLY);
+        if (null_fd >= 0) ::dup2(null_fd, STDOUT_FILENO);
+        int rc = kProbeExitThrew;
+        try {
+          rc = probe();
+        } catch (...) {
+          rc = kProbeExitThrew;
+        }
+        if (rc == 0) WriteChildOk(report_fd);
+        _exit(rc);
+      },
+      timeout_ms);
+  if (!child.started)
+    return IoError(what + ": cannot start a probe process: " + std::strerror(child.error_number));
+  if (child.timed_out)
+    return Unsupported(what + ": no answer within " + std::to_string(timeout.count()) + " s (probe process killed)");
+  return child.wait_status;
 }
 
 // --display: a child opens and closes a window before the parent calls
