@@ -24,6 +24,7 @@
 #include <xir/tensor/tensor.hpp>
 
 #include "signdpu/core/child_process.h"
+#include "signdpu/core/str_format.h"
 #include "signdpu/emu/board_mode.h"
 #include "signdpu/xmodel/xir_attr.h"
 #include "signdpu/xmodel/xmodel_file.h"
@@ -172,9 +173,7 @@ Status CheckRunnable(const Model& model) {
 namespace {
 
 std::string Hex(uint64_t v) {
-  char text[24];
-  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(v));
-  return text;
+  return StrFormat("0x%llx", static_cast<unsigned long long>(v));
 }
 
 // The two DPUCZDX8G_ISA1_B4096 fingerprints a ZCU104 user meets
