@@ -185,6 +185,18 @@ class QuietOpenCv {
   cv::utils::logging::LogLevel level_;
 };
 
+// Recordings (--record) are MJPG AVI at this frame rate; the record probe
+// opens a writer of this format on a small frame.
+constexpr double kRecordFps = 15;
+constexpr int kRecordProbeSide = 64;
+// How long a probe child may take: opening and closing a window (a slow
+// X11/Wayland connection), and parsing and opening a GStreamer pipeline
+// (element and plugin loading).
+constexpr std::chrono::seconds kDisplayProbeTimeout{10};
+constexpr std::chrono::seconds kPipelineProbeTimeout{30};
+// The highest V4L2 device index accepted for --camera N.
+constexpr int64_t kMaxCameraIndex = 1023;
+
 class Sink final : public FrameSink {
  public:
   Sink(bool display, std::string record_path) : display_(display), record_path_(std::move(record_path)) {}
@@ -193,7 +205,7 @@ class Sink final : public FrameSink {
       if (!record_path_.empty()) {
         if (!writer_.isOpened()) {
           size_ = frame.size();
-          writer_.open(record_path_, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 15, size_);
+          writer_.open(record_path_, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), kRecordFps, size_);
           if (!writer_.isOpened()) return IoError("--record " + record_path_ + ": cannot open a video writer");
         }
         // One video has one frame size: images of other sizes are scaled.
@@ -251,7 +263,7 @@ Result<std::unique_ptr<FrameSource>> MediaOpenCamera(const std::string& spec, co
   if (!IsDigits(spec) && spec.rfind("/dev/", 0) != 0)
     return InvalidArgument("--camera '" + spec + "': expected a device index (0) or a path (/dev/video0)");
   // An index goes to std::stoi and OpenCV as an int: range-checked first.
-  if (IsDigits(spec)) SIGNDPU_RETURN_IF_ERROR(ParseInt64(spec, "--camera", 0, 1023).status());
+  if (IsDigits(spec)) SIGNDPU_RETURN_IF_ERROR(ParseInt64(spec, "--camera", 0, kMaxCameraIndex).status());
   if (!IsDigits(spec) && !std::filesystem::exists(spec)) return NotFound("camera " + spec + ": no such device");
   auto src = std::make_unique<CaptureSource>(spec, true, options);
   SIGNDPU_RETURN_IF_ERROR(src->Open());
@@ -344,7 +356,7 @@ Status ProbeDisplay() {
         cv::waitKey(1);
         return 0;
       },
-      std::chrono::seconds(10), "--display");
+      kDisplayProbeTimeout, "--display");
   if (!status.ok()) return Unsupported(status.status().message() + hint);
   if (WIFSIGNALED(*status))
     return Unsupported("--display: the GUI back end cannot open a window (it died with signal " +
@@ -363,7 +375,7 @@ Status ProbeGstreamerPipeline(const std::string& spec) {
         cv::VideoCapture cap;
         return cap.open(spec, cv::CAP_GSTREAMER) && cap.isOpened() ? 0 : 3;
       },
-      std::chrono::seconds(30), "--video pipeline");
+      kPipelineProbeTimeout, "--video pipeline");
   if (!status.ok()) return status.status();
   if (WIFSIGNALED(*status))
     return Unsupported("video " + spec + ": GStreamer died with signal " + std::to_string(WTERMSIG(*status)) +
@@ -381,7 +393,7 @@ Status ProbeRecord(const std::string& path) {
   try {
     const QuietOpenCv quiet;  // OpenCV logs every back end it tried; the error below says it once
     cv::VideoWriter w;
-    w.open(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 15, cv::Size(64, 64));
+    w.open(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), kRecordFps, cv::Size(kRecordProbeSide, kRecordProbeSide));
     const bool ok = w.isOpened();
     w.release();
     if (!existed) fs::remove(path, ec);

@@ -52,12 +52,15 @@ namespace {
 
 // DPU_ROUND quantisation of pixel/255 with a 256-entry table: identical to
 // QuantizeDpu(p / 255.0f, fp) for every pixel value, computed once.
+constexpr int kPixelValues = 256;     // 8-bit grayscale
+constexpr float kPixelMax = 255.0f;   // pixel / 255 = the float model's input in [0, 1]
 struct PixelTable {
-  int fix_point = 1 << 30;
-  int8_t q[256];
+  static constexpr int kNoTable = std::numeric_limits<int>::min();  // no fix point is this: the first For() fills the table
+  int fix_point = kNoTable;
+  int8_t q[kPixelValues];
   const int8_t* For(int fp) {
     if (fp != fix_point) {
-      for (int p = 0; p < 256; ++p) q[p] = QuantizeDpu(static_cast<float>(p) / 255.0f, fp);
+      for (int p = 0; p < kPixelValues; ++p) q[p] = QuantizeDpu(static_cast<float>(p) / kPixelMax, fp);
       fix_point = fp;
     }
     return q;
@@ -113,14 +116,6 @@ Status PreprocessPixels(const std::vector<uint8_t>& pixels, const PreprocessConf
                            std::to_string(config.height) + "x" + std::to_string(config.width));
   const int8_t* table = t_table.For(config.fix_point);
   for (size_t i = 0; i < pixels.size(); ++i) out[i] = table[pixels[i]];
-  return Status::Ok();
-}
-
-Status PixelsToFloat(const std::vector<uint8_t>& pixels, int height, int width, float* out) {
-  if (static_cast<int64_t>(pixels.size()) != int64_t{height} * width)
-    return InvalidArgument("frame has " + std::to_string(pixels.size()) + " pixels, expected " +
-                           std::to_string(height) + "x" + std::to_string(width));
-  for (size_t i = 0; i < pixels.size(); ++i) out[i] = static_cast<float>(pixels[i]) / 255.0f;
   return Status::Ok();
 }
 

@@ -38,7 +38,4 @@ Status PreprocessImage(const cv::Mat& image, const PreprocessConfig& config, int
 // resize. `pixels.size()` must equal height * width.
 Status PreprocessPixels(const std::vector<uint8_t>& pixels, const PreprocessConfig& config, int8_t* out);
 
-// The normalised float input (pixels / 255) for a float model, same geometry.
-Status PixelsToFloat(const std::vector<uint8_t>& pixels, int height, int width, float* out);
-
 }  // namespace signdpu::io
