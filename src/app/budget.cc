@@ -99,8 +99,9 @@ Result<uint64_t> CheckTensorBudget(const Model& model, const BudgetRequest& r) {
     SIGNDPU_ASSIGN_OR_RETURN(SubgraphBytes b, Measure(first));
     const uint64_t batch = static_cast<uint64_t>(r.batch > 0 ? r.batch : b.batch);
     const uint64_t threads = static_cast<uint64_t>(std::max(1, r.threads));
-    // Two buffer sets per runner (pipeline.cc double buffering) + the frame
-    // queue's threads * batch * 4 frames (counted at the model input size).
+    // Two buffer sets per runner (an upper bound: each worker allocates one,
+    // app/pipeline_worker.cc) + the frame queue's threads * batch * 4 frames
+    // (kQueuedBatchesPerWorker, app/pipeline.cc; counted at the model input size).
     const uint64_t sets = Mul(Mul(threads, 2), Mul(batch, Add(b.inputs, b.outputs)));
     const uint64_t queue = Mul(Mul(threads, 4), Mul(batch, b.inputs));
     const uint64_t need = Add(sets, queue);

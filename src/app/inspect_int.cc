@@ -7,6 +7,7 @@
 #include <xir/op/op.hpp>
 #include <xir/tensor/tensor.hpp>
 
+#include "signdpu/core/str_format.h"
 #include "signdpu/xmodel/xir_attr.h"
 #include "signdpu/xmodel/xmodel_file.h"
 
@@ -190,24 +191,20 @@ Result<QuantizerXmodelReport> InspectQuantizerGraph(const xir::Graph& graph, con
 
 std::string FormatQuantizerReport(const std::string& path, const QuantizerXmodelReport& r) {
   std::string s;
-  char buf[512];
   int fixes = 0;
   for (const auto& op : r.ops) fixes += op.is_fix ? 1 : 0;
-  std::snprintf(buf, sizeof buf, "model %s  quantiser format (for vai_c_xir)  graph %s  %zu ops, %d fix\n", path.c_str(),
-                r.graph_name.c_str(), r.ops.size(), fixes);
-  s += buf;
+  s += StrFormat("model %s  quantiser format (for vai_c_xir)  graph %s  %zu ops, %d fix\n", path.c_str(),
+                 r.graph_name.c_str(), r.ops.size(), fixes);
   for (const auto& op : r.ops) {
     s += "op " + op.type + " " + op.name + "  shape " + Dims(op.shape);
     if (op.is_fix) {
-      std::snprintf(buf, sizeof buf, "  fix_point %d  bit_width %d  if_signed %s", op.fix_point, op.bit_width,
-                    op.if_signed ? "true" : "false");
-      s += buf;
+      s += StrFormat("  fix_point %d  bit_width %d  if_signed %s", op.fix_point, op.bit_width,
+                     op.if_signed ? "true" : "false");
     }
     s += "\n";
   }
-  std::snprintf(buf, sizeof buf, "dpu-limits %s (fingerprint 0x%016" PRIx64 "): %zu layers checked, %zu violation(s)\n",
-                r.limits.name.c_str(), r.limits.fingerprint, r.layers.size(), r.violations.size());
-  s += buf;
+  s += StrFormat("dpu-limits %s (fingerprint 0x%016" PRIx64 "): %zu layers checked, %zu violation(s)\n",
+                 r.limits.name.c_str(), r.limits.fingerprint, r.layers.size(), r.violations.size());
   for (const auto& v : r.violations) s += "violation " + v.Line(r.limits.name) + "\n";
   for (const auto& u : r.unchecked) s += "unchecked " + u + " (no rule here; vai_c_xir decides)\n";
   return s;

@@ -23,7 +23,8 @@
 #include <xir/graph/subgraph.hpp>
 #include <xir/tensor/tensor.hpp>
 
-#include "../xmodel/child_probe.h"
+#include "signdpu/core/child_process.h"
+#include "signdpu/core/str_format.h"
 #include "signdpu/emu/board_mode.h"
 #include "signdpu/xmodel/xir_attr.h"
 #include "signdpu/xmodel/xmodel_file.h"
@@ -172,9 +173,7 @@ Status CheckRunnable(const Model& model) {
 namespace {
 
 std::string Hex(uint64_t v) {
-  char text[24];
-  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(v));
-  return text;
+  return StrFormat("0x%llx", static_cast<unsigned long long>(v));
 }
 
 // The two DPUCZDX8G_ISA1_B4096 fingerprints a ZCU104 user meets
@@ -313,6 +312,73 @@ std::map<std::pair<const xir::Subgraph*, RunMode>, ProbeRecord>& ProbeCache() {
   return *cache;
 }
 
+// Exit codes of the probe child (0 and the token = success).
+constexpr int kProbeExitNoRunner = 3;
+constexpr int kProbeExitFingerprintMismatch = 4;  // the job would abort: not run
+constexpr int kProbeExitJobFailed = 5;
+
+// The probe child: on a board, reports the DPU fingerprints and refuses a
+// mismatch; then creates the runner and runs one job on a zero input.
+void ProbeChild(int report_fd, const xir::Subgraph* subgraph, RunMode mode, int emu_batch, bool check_fp,
+                uint64_t model_fp) {
+  if (mode == RunMode::kRun) {
+    std::vector<uint64_t> fps;
+    if (ReadBoardFingerprints(&fps)) {
+      std::string line = "fingerprints";
+      for (uint64_t v : fps) line += " " + std::to_string(v);
+      WriteAllToFd(report_fd, line + "\n");
+      for (uint64_t v : fps)
+        if (check_fp && model_fp != 0 && v != 0 && v != model_fp) _exit(kProbeExitFingerprintMismatch);
+    }
+  }
+  auto runner = MakeRunner(subgraph, mode, emu_batch);
+  if (!runner) _exit(kProbeExitNoRunner);
+  const int rc = RunZeroJob(runner.get());
+  if (rc != 0) _exit(kProbeExitJobFailed);
+  WriteChildOk(report_fd);
+  _exit(0);
+}
+
+// A probe child that timed out or failed, as one message.
+Status ProbeFailure(const ChildOutcome& child, RunMode mode, const std::string& where,
+                    int timeout_ms) {
+  const std::string what = mode == RunMode::kRun ? "mode run: Xilinx's DPU runner" : "mode ref: the emulator";
+  if (child.timed_out) {
+    // On a board the usual cause: VART's runner waits (blocking lockf) for
+    // /tmp/DPU_0 while another process holds the DPU
+    // [source: v2.5 vart/xrt-device-handle/src/xrt_device_handle_imp.cpp:244-251,
+    // vart/util/src/lock.cpp:76, vart/util/src/file_lock_lnx.cpp:27-43].
+    std::string hint;
+    if (mode == RunMode::kRun)
+      hint = " (another process probably holds the DPU: VART waits on the lock file /tmp/DPU_0, "
+             "see docs/deployment.md; check with `fuser /tmp/DPU_0`)";
+    else if (std::getenv(emu::kStallEnv) != nullptr)
+      hint = std::string(" (") + emu::kStallEnv + " is set)";
+    return Unsupported(what + ": the probe of " + where + " did not finish within " + std::to_string(timeout_ms) +
+                       " ms" + hint + "; SIGNDPU_PROBE_TIMEOUT_MS changes the limit");
+  }
+  std::string how = child.HowItEnded();
+  if (how == "exit " + std::to_string(kProbeExitNoRunner)) how += ": no runner";
+  if (how == "exit " + std::to_string(kProbeExitJobFailed)) how += ": the probe job on a zero input failed";
+  if (how == "exit 0") how += " without the success token";
+  const std::string key = child.key_line.empty() ? how : child.key_line + " [" + how + "]";
+  if (mode == RunMode::kRun) return Unsupported(what + " could not run " + where + " on this machine: " + key);
+  return Unsupported(what + " cannot run " + where + ": " + key);
+}
+
+// The board whose fingerprint the model is checked against.
+Status ProbeBoardSource(RunMode mode, BoardFingerprints* board) {
+  if (mode != RunMode::kRef) {
+    board->source = "this board's DPU";
+    return Status::Ok();
+  }
+  board->source = std::string("the emulated board (") + emu::kFingerprintEnv + ")";
+  auto fp = emu::BoardFingerprintFromEnv();
+  if (!fp.ok()) return fp.status();
+  if (fp->has_value()) board->values.push_back(**fp);
+  return Status::Ok();
+}
+
 ProbeRecord ProbeOnce(const xir::Subgraph* subgraph, RunMode mode, int emu_batch) {
   std::lock_guard<std::mutex> lock(g_probe_mu);
   auto key = std::make_pair(subgraph, mode);
@@ -322,14 +388,7 @@ ProbeRecord ProbeOnce(const xir::Subgraph* subgraph, RunMode mode, int emu_batch
   ProbeRecord rec;
   const std::string where = "subgraph " + subgraph->get_name();
   const uint64_t model_fp = ModelFingerprint(subgraph);
-  if (mode == RunMode::kRef) {
-    rec.board.source = std::string("the emulated board (") + emu::kFingerprintEnv + ")";
-    auto fp = emu::BoardFingerprintFromEnv();
-    if (!fp.ok()) rec.status = fp.status();
-    else if (fp->has_value()) rec.board.values.push_back(**fp);
-  } else {
-    rec.board.source = "this board's DPU";
-  }
+  rec.status = ProbeBoardSource(mode, &rec.board);
   // XLNX_ENABLE_FINGERPRINT_CHECK=0 turns VART's own check off
   // (dpu_runner_base_imp.cpp:40 and 648): then this one is off too.
   const char* vart_check = std::getenv("XLNX_ENABLE_FINGERPRINT_CHECK");
@@ -341,27 +400,8 @@ ProbeRecord ProbeOnce(const xir::Subgraph* subgraph, RunMode mode, int emu_batch
     else rec.status = t.status();
   }
   if (rec.status.ok()) {
-    // Exit codes of the child: 3 no runner, 4 fingerprint mismatch, 5 job failed.
-    xmodel::internal::ChildOutcome child = xmodel::internal::RunInChild(
-        [&](int report_fd) {
-          if (mode == RunMode::kRun) {
-            std::vector<uint64_t> fps;
-            if (ReadBoardFingerprints(&fps)) {
-              std::string line = "fingerprints";
-              for (uint64_t v : fps) line += " " + std::to_string(v);
-              xmodel::internal::WriteAll(report_fd, line + "\n");
-              for (uint64_t v : fps)
-                if (check_fp && model_fp != 0 && v != 0 && v != model_fp) _exit(4);  // the job would abort: do not run it
-            }
-          }
-          auto runner = MakeRunner(subgraph, mode, emu_batch);
-          if (!runner) _exit(3);
-          const int rc = RunZeroJob(runner.get());
-          if (rc != 0) _exit(5);
-          xmodel::internal::WriteChildOk(report_fd);
-          _exit(0);
-        },
-        timeout_ms);
+    ChildOutcome child = RunInChild(
+        [&](int report_fd) { ProbeChild(report_fd, subgraph, mode, emu_batch, check_fp, model_fp); }, timeout_ms);
     std::istringstream report(child.report);
     std::string word;
     if (report >> word && word == "fingerprints") {
@@ -375,29 +415,8 @@ ProbeRecord ProbeOnce(const xir::Subgraph* subgraph, RunMode mode, int emu_batch
     } else if (Status fp = CheckFingerprint(subgraph->get_graph()->get_name(), subgraph->get_name(), model_fp, rec.board);
                !fp.ok()) {
       rec.status = fp;  // named by the caller
-    } else if (child.timed_out) {
-      // On a board the usual cause: VART's runner waits (blocking lockf) for
-      // /tmp/DPU_0 while another process holds the DPU
-      // [source: v2.5 vart/xrt-device-handle/src/xrt_device_handle_imp.cpp:244-251,
-      // vart/util/src/lock.cpp:76, vart/util/src/file_lock_lnx.cpp:27-43].
-      rec.status = Unsupported(
-          std::string(what) + ": the probe of " + where + " did not finish within " + std::to_string(timeout_ms) +
-          " ms" +
-          (mode == RunMode::kRun
-               ? std::string(" (another process probably holds the DPU: VART waits on the lock file /tmp/DPU_0, "
-                             "see docs/deployment.md; check with `fuser /tmp/DPU_0`)")
-               : std::getenv(emu::kStallEnv) != nullptr ? std::string(" (") + emu::kStallEnv + " is set)" : std::string()) +
-          "; SIGNDPU_PROBE_TIMEOUT_MS changes the limit");
-    } else if (!child.success) {
-      std::string how = child.HowItEnded();
-      if (how == "exit 3") how += ": no runner";
-      if (how == "exit 5") how += ": the probe job on a zero input failed";
-      if (how == "exit 0") how += " without the success token";
-      const std::string key = child.key_line.empty() ? how : child.key_line + " [" + how + "]";
-      if (mode == RunMode::kRun)
-        rec.status = Unsupported(std::string(what) + " could not run " + where + " on this machine: " + key);
-      else
-        rec.status = Unsupported(std::string(what) + " cannot run " + where + ": " + key);
+    } else if (child.timed_out || !child.success) {
+      rec.status = ProbeFailure(child, mode, where, timeout_ms);
     }
   }
   ProbeCache().emplace(key, rec);

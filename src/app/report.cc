@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "signdpu/core/json_text.h"
+#include "signdpu/core/str_format.h"
 
 namespace signdpu::app {
 
@@ -79,9 +80,7 @@ std::string FrameText(const FrameResult& r, const std::vector<std::string>& labe
   std::ostringstream s;
   s << PrintableText(r.id) << ": ";
   for (size_t i = 0; i < r.top.size(); ++i) {
-    char p[32];
-    std::snprintf(p, sizeof p, "%.3f", r.top[i].second);
-    s << (i ? ", " : "") << TextLabel(labels, r.top[i].first) << " " << p;
+    s << (i ? ", " : "") << TextLabel(labels, r.top[i].first) << " " << StrFormat("%.3f", r.top[i].second);
   }
   if (r.label >= 0) s << "  (truth " << TextLabel(labels, r.label) << (r.top.size() && r.top[0].first == r.label ? ", ok)" : ", WRONG)");
   return s.str();
@@ -107,61 +106,79 @@ std::string FrameJson(const FrameResult& r, const std::vector<std::string>& labe
   return DumpJson(j);
 }
 
+namespace {
+
+// Class names in the per-class table and the confusion matrix rows are
+// never cut: the name column is kNameColumn bytes wide, or as wide as the
+// longest name printed. The matrix's column headers are the first
+// kMatrixColumn bytes of each name (the rows carry the full names).
+constexpr int kNameColumn = 14;
+constexpr int kMatrixColumn = 5;
+
+int NameColumnWidth(const Summary& s, const std::vector<int>& classes) {
+  size_t width = kNameColumn;
+  for (int c : classes) width = std::max(width, TextLabel(s.labels, c).size());
+  return static_cast<int>(width);
+}
+
+// The classes that occur as truth or prediction.
+std::vector<int> PresentClasses(const Summary& s) {
+  std::vector<int> present;
+  for (int c = 0; c < s.classes; ++c) {
+    int64_t n = 0;
+    for (int k = 0; k < s.classes; ++k) n += s.confusion[c][k] + s.confusion[k][c];
+    if (n) present.push_back(c);
+  }
+  return present;
+}
+
+void PerClassText(const Summary& s, const std::vector<int>& present, std::ostringstream& o) {
+  const int width = NameColumnWidth(s, present);
+  o << "per class (precision / recall / support):\n";
+  for (int c : present) {
+    int64_t tp = s.confusion[c][c], support = 0, predicted = 0;
+    for (int k = 0; k < s.classes; ++k) {
+      support += s.confusion[c][k];
+      predicted += s.confusion[k][c];
+    }
+    o << StrFormat("  %-*s %6.3f %6.3f %6lld\n", width, TextLabel(s.labels, c).c_str(),
+                   predicted ? static_cast<double>(tp) / predicted : 0.0,
+                   support ? static_cast<double>(tp) / support : 0.0, static_cast<long long>(support));
+  }
+}
+
+void ConfusionText(const Summary& s, const std::vector<int>& present, std::ostringstream& o) {
+  const int width = NameColumnWidth(s, present);
+  o << "confusion matrix (rows = truth, columns = predicted; classes present only):\n";
+  o << "  " << std::string(static_cast<size_t>(width), ' ');
+  for (int c : present) o << StrFormat(" %*.*s", kMatrixColumn, kMatrixColumn, TextLabel(s.labels, c).c_str());
+  o << "\n";
+  for (int r : present) {
+    o << StrFormat("  %-*s", width, TextLabel(s.labels, r).c_str());
+    for (int c : present) o << StrFormat(" %*lld", kMatrixColumn, static_cast<long long>(s.confusion[r][c]));
+    o << "\n";
+  }
+}
+
+}  // namespace
+
 std::string SummaryText(const Summary& s) {
   std::ostringstream o;
-  char line[256];
   o << "summary: " << s.frames << " frames from " << PrintableText(s.source) << ", mode " << s.mode << ", " << s.threads
     << " thread(s), batch " << s.batch << (s.interrupted ? " (interrupted)" : "") << "\n";
   if (s.skipped) o << "skipped bad inputs: " << s.skipped << "\n";
   if (s.labelled > 0) {
-    std::snprintf(line, sizeof line, "accuracy: %.4f (%lld / %lld)\n", s.accuracy(), static_cast<long long>(s.correct),
-                  static_cast<long long>(s.labelled));
-    o << line;
-    o << "per class (precision / recall / support):\n";
-    for (int c = 0; c < s.classes; ++c) {
-      int64_t tp = s.confusion[c][c], support = 0, predicted = 0;
-      for (int k = 0; k < s.classes; ++k) {
-        support += s.confusion[c][k];
-        predicted += s.confusion[k][c];
-      }
-      if (support == 0 && predicted == 0) continue;
-      std::snprintf(line, sizeof line, "  %-14.14s %6.3f %6.3f %6lld\n", TextLabel(s.labels, c).c_str(),
-                    predicted ? static_cast<double>(tp) / predicted : 0.0, support ? static_cast<double>(tp) / support : 0.0,
-                    static_cast<long long>(support));
-      o << line;
-    }
-    o << "confusion matrix (rows = truth, columns = predicted; classes present only):\n";
-    std::vector<int> present;
-    for (int c = 0; c < s.classes; ++c) {
-      int64_t n = 0;
-      for (int k = 0; k < s.classes; ++k) n += s.confusion[c][k] + s.confusion[k][c];
-      if (n) present.push_back(c);
-    }
-    o << "  " << std::string(14, ' ');
-    for (int c : present) {
-      std::snprintf(line, sizeof line, " %5.5s", TextLabel(s.labels, c).c_str());
-      o << line;
-    }
-    o << "\n";
-    for (int r : present) {
-      std::snprintf(line, sizeof line, "  %-14.14s", TextLabel(s.labels, r).c_str());
-      o << line;
-      for (int c : present) {
-        std::snprintf(line, sizeof line, " %5lld", static_cast<long long>(s.confusion[r][c]));
-        o << line;
-      }
-      o << "\n";
-    }
+    o << StrFormat("accuracy: %.4f (%lld / %lld)\n", s.accuracy(), static_cast<long long>(s.correct),
+                   static_cast<long long>(s.labelled));
+    const std::vector<int> present = PresentClasses(s);
+    PerClassText(s, present, o);
+    ConfusionText(s, present, o);
   }
-  std::snprintf(line, sizeof line, "latency_us: mean %.1f  p50 %.1f  p99 %.1f\n", s.latency_mean_us, s.latency_p50_us,
-                s.latency_p99_us);
-  o << line;
-  std::snprintf(line, sizeof line, "throughput: %.1f frames/s end to end, %.1f frames/s DPU only (%.3f s)\n", s.fps_e2e,
-                s.fps_dpu, s.seconds_e2e);
-  o << line;
+  o << StrFormat("latency_us: mean %.1f  p50 %.1f  p99 %.1f\n", s.latency_mean_us, s.latency_p50_us, s.latency_p99_us);
+  o << StrFormat("throughput: %.1f frames/s end to end, %.1f frames/s DPU only (%.3f s)\n", s.fps_e2e, s.fps_dpu,
+                 s.seconds_e2e);
   // Vitis AI test_performance style lines, for scripts that grep them.
-  std::snprintf(line, sizeof line, "FPS=%.2f\nE2E_MEAN=%.1f\nDPU_FPS=%.2f\n", s.fps_e2e, s.latency_mean_us, s.fps_dpu);
-  o << line;
+  o << StrFormat("FPS=%.2f\nE2E_MEAN=%.1f\nDPU_FPS=%.2f\n", s.fps_e2e, s.latency_mean_us, s.fps_dpu);
   return o.str();
 }
 

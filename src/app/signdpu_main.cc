@@ -22,6 +22,7 @@
 #include "signdpu/app/inspect_int.h"
 #include "signdpu/app/model.h"
 #include "signdpu/app/pipeline.h"
+#include "signdpu/app/run_options.h"
 #include "signdpu/core/file_io.h"
 #include "signdpu/core/json_text.h"
 #include "signdpu/core/number_parse.h"
@@ -55,12 +56,14 @@ int Fail(const signdpu::Status& s) {
 // Only flags given on the command line are parsed; the default stays.
 struct NumberFlags {
   std::vector<std::function<signdpu::Status()>> parsers;
+  std::vector<const CLI::Option*> options;
   template <typename T>
   void Int(CLI::App* app, const std::string& name, T* target, int64_t min, int64_t max, const std::string& help,
            std::list<std::string>* texts) {
     texts->emplace_back();
     std::string* text = &texts->back();
     CLI::Option* opt = app->add_option(name, *text, help)->type_name("INT");
+    options.push_back(opt);
     parsers.push_back([=]() -> signdpu::Status {
       if (opt->count() == 0) return signdpu::Status::Ok();
       auto v = signdpu::ParseInt64(*text, name, min, max);
@@ -74,6 +77,7 @@ struct NumberFlags {
     texts->emplace_back();
     std::string* text = &texts->back();
     CLI::Option* opt = app->add_option(name, *text, help)->type_name("NUMBER");
+    options.push_back(opt);
     parsers.push_back([=]() -> signdpu::Status {
       if (opt->count() == 0) return signdpu::Status::Ok();
       auto v = signdpu::ParseFinite(*text, name, min, max);
@@ -90,31 +94,6 @@ struct NumberFlags {
     return signdpu::Status::Ok();
   }
 };
-
-// A file-name flag given as "" is an error about that flag (not a confusing
-// error about some other default or an empty path).
-signdpu::Status NotEmpty(const CLI::Option* opt, const std::string& value) {
-  if (opt->count() > 0 && value.empty()) return signdpu::InvalidArgument(opt->get_name() + ": empty value, expected a file name");
-  return signdpu::Status::Ok();
-}
-
-// An output file must be writable before a run spends minutes: its folder
-// exists and is writable. The write itself is checked again at the end.
-signdpu::Status CheckOutputFolder(const std::string& flag, const std::string& path) {
-  namespace fs = std::filesystem;
-  const fs::path parent = fs::path(path).parent_path();
-  const std::string dir = parent.empty() ? "." : parent.string();
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return signdpu::NotFound(flag + " " + path + ": folder " + dir + " does not exist");
-  if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    return signdpu::IoError(flag + " " + path + ": folder " + dir + " is not writable: " + std::strerror(errno));
-  if (fs::is_directory(path, ec)) return signdpu::InvalidArgument(flag + " " + path + ": is a directory");
-  // An existing device, FIFO or socket is never a report or video file.
-  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec))
-    return signdpu::InvalidArgument(flag + " " + path + ": exists and is not a regular file");
-  return signdpu::Status::Ok();
-}
-
 
 void PrintInspect(const signdpu::app::Model& m) {
   using signdpu::PrintableText;  // names inside a model are untrusted bytes: one line each
@@ -145,6 +124,248 @@ void PrintInspect(const signdpu::app::Model& m) {
   }
 }
 
+
+// ---- the subcommands' flags ------------------------------------------------------
+
+struct RunCommand {
+  CLI::App* cmd = nullptr;
+  signdpu::app::RunOptions o;
+  NumberFlags numbers;
+  std::vector<const CLI::Option*> named;  // the other options; with numbers.options, those given fill RunOptions::given
+};
+
+void AddRunCommand(CLI::App& app, RunCommand* rc, std::list<std::string>* texts) {
+  constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
+  constexpr double kSecondsPerYear = 31536000;  // the longest --bench
+  signdpu::app::RunOptions& o = rc->o;
+  CLI::App* run = rc->cmd = app.add_subcommand("run", "classify frames from a CSV, camera, video or image folder");
+  NumberFlags& numbers = rc->numbers;
+  auto& named = rc->named;
+  named.push_back(run->add_option("--model", o.model_path, "compiled or host .xmodel")->required());
+  auto* src_group = run->add_option_group("source", "where frames come from");
+  named.push_back(src_group->add_option("--csv", o.csv, "Sign-MNIST style CSV (header and label column optional)"));
+  named.push_back(src_group->add_option("--camera", o.camera, "V4L2 camera: index (0) or device (/dev/video0)"));
+  named.push_back(src_group->add_option("--video", o.video, "video file or GStreamer pipeline"));
+  named.push_back(src_group->add_option("--images", o.images, "folder of images"));
+  src_group->require_option(1);
+  named.push_back(run->add_option("--labels", o.labels_path, "class names, one per line (line i = class i)"));
+  numbers.Int(run, "--threads", &o.threads, 1, 64, "worker threads, one runner each (1-64; default 2: both ZCU104 DPU cores busy)", texts);
+  named.push_back(run->add_option("--mode", o.mode_text, "auto | run (Xilinx DPU runner) | ref (signdpu emulator)"));
+  named.push_back(run->add_flag("--json", o.json, "per-frame results as JSON lines"));
+  named.push_back(run->add_option("--summary-json", o.summary_json, "write the summary as JSON to this path"));
+  numbers.Int(run, "--limit", &o.limit, 1, kInt64Max, "stop after N frames (N >= 1)", texts);
+  numbers.Real(run, "--bench", &o.bench, 0, kSecondsPerYear, "run for this many seconds, looping the input", texts);
+  named.push_back(run->add_flag("--skip-bad", o.skip_bad, "skip and count bad rows/images instead of failing"));
+  named.push_back(run->add_option("--roi", o.roi_text, "centre | full | X,Y,W,H (images, video, camera)"));
+  numbers.Int(run, "--top-k", &o.top_k, 1, 100, "classes per frame (1-100)", texts);
+  numbers.Int(run, "--width", &o.width, 1, 16384, "camera capture width", texts);
+  numbers.Int(run, "--height", &o.height, 1, 16384, "camera capture height", texts);
+  numbers.Real(run, "--fps", &o.fps, 0, 1000, "camera frame rate", texts);
+  named.push_back(run->add_flag("--mjpg", o.mjpg, "request MJPG from the camera"));
+  named.push_back(run->add_flag("--display", o.display, "show frames with the prediction (needs a display)"));
+  named.push_back(run->add_option("--record", o.record, "write frames with the prediction to this video file"));
+  numbers.Int(run, "--emu-batch", &o.emu_batch, 1, 1024,
+              "engine batch of the emulator in mode ref (1-1024; the board's DPU runner has its own)", texts);
+  named.push_back(run->add_flag("--quiet", o.quiet, "no per-frame lines, summary only"));
+  named.push_back(run->add_flag("--no-progress", o.no_progress, "no progress line on a terminal"));
+}
+
+struct InspectCommand {
+  CLI::App* cmd = nullptr;
+  std::string path;
+  std::string target = "DPUCZDX8G_ISA1_B4096";
+};
+
+void AddInspectCommand(CLI::App& app, InspectCommand* ic) {
+  ic->cmd = app.add_subcommand("inspect", "subgraphs, devices, tensors, DPU name and fingerprint");
+  ic->cmd->add_option("model", ic->path, "xmodel")->required();
+  ic->cmd->add_option("--dpu-target", ic->target, "DPU whose limits a quantiser-format _int.xmodel is checked against");
+}
+
+struct DumpCommand {
+  CLI::App* cmd = nullptr;
+  signdpu::app::DumpOptions o;
+  std::string model, mode = "auto";
+  CLI::Option *model_opt = nullptr, *csv_opt = nullptr, *raw_opt = nullptr, *out_opt = nullptr;
+  NumberFlags numbers;
+};
+
+void AddDumpCommand(CLI::App& app, DumpCommand* dc, std::list<std::string>* texts) {
+  CLI::App* dump = dc->cmd = app.add_subcommand("dump", "write every DPU subgraph's int8 outputs");
+  dc->model_opt = dump->add_option("--model", dc->model, "xmodel")->required();
+  auto* dsrc = dump->add_option_group("input");
+  dc->csv_opt = dsrc->add_option("--csv", dc->o.csv, "CSV frames");
+  dc->raw_opt = dsrc->add_option("--input-raw", dc->o.input_raw, "raw int8 input bytes");
+  dsrc->require_option(1);
+  dc->out_opt = dump->add_option("--out", dc->o.out_dir, "output folder")->required();
+  dump->add_option("--mode", dc->mode, "auto | run | ref");
+  dc->numbers.Int(dump, "--limit", &dc->o.limit, 1, std::numeric_limits<int64_t>::max(), "frames from the CSV (default 64)",
+                  texts);
+}
+
+struct CompareCommand {
+  CLI::App* cmd = nullptr;
+  std::string dir_a, dir_b;
+};
+
+void AddCompareCommand(CLI::App& app, CompareCommand* cc) {
+  cc->cmd = app.add_subcommand("compare", "compare two dump folders bit for bit");
+  cc->cmd->add_option("dir_a", cc->dir_a)->required();
+  cc->cmd->add_option("dir_b", cc->dir_b)->required();
+}
+
+// ---- inspect, compare, dump ------------------------------------------------------
+
+int RunInspect(const InspectCommand& ic) {
+  int rc = 0;  // a quantiser-format _int.xmodel: ops, fix points, DPU limits (inspect_int.h)
+  auto quantizer_format = signdpu::app::InspectIfQuantizerXmodel(ic.path, ic.target, &rc);
+  if (!quantizer_format.ok()) return Fail(quantizer_format.status());
+  if (*quantizer_format) return rc;
+  auto m = signdpu::app::Model::Open(ic.path);
+  if (!m.ok()) return Fail(m.status());
+  PrintInspect(**m);
+  if (auto s = signdpu::FlushStdout(); !s.ok()) return Fail(s);
+  return 0;
+}
+
+int RunCompare(const CompareCommand& cc) {
+  std::vector<std::string> report;
+  signdpu::Status s = signdpu::app::Compare(cc.dir_a, cc.dir_b, &report);
+  for (const auto& l : report) std::printf("%s\n", l.c_str());
+  if (!s.ok()) return Fail(s);
+  std::printf("all %zu tensors identical\n", report.size());
+  if (auto f = signdpu::FlushStdout(); !f.ok()) return Fail(f);
+  return 0;
+}
+
+int RunDump(DumpCommand& dc) {
+  for (auto [opt, value] : {std::pair<CLI::Option*, std::string*>{dc.model_opt, &dc.model}, {dc.csv_opt, &dc.o.csv},
+                            {dc.raw_opt, &dc.o.input_raw}, {dc.out_opt, &dc.o.out_dir}})
+    if (auto s = signdpu::app::CheckNotEmpty(opt->get_name(), *value, opt->count() > 0); !s.ok()) return Fail(s);
+  if (auto s = dc.numbers.ParseAll(); !s.ok()) return Fail(s);
+  auto mode = signdpu::app::ParseRunMode(dc.mode);
+  if (!mode.ok()) return Fail(mode.status());
+  auto m = signdpu::app::Model::Open(dc.model);
+  if (!m.ok()) return Fail(m.status());
+  std::string why;
+  dc.o.mode = signdpu::app::ResolveMode(*mode, **m, &why);
+  std::fprintf(stderr, "signdpu: %s\n", why.c_str());
+  auto lines = signdpu::app::Dump(**m, dc.o);
+  if (!lines.ok()) return Fail(lines.status());
+  for (const auto& l : *lines) std::printf("%s\n", l.c_str());
+  if (auto s = signdpu::FlushStdout(); !s.ok()) return Fail(s);
+  return 0;
+}
+
+// ---- run ---------------------------------------------------------------------------
+
+// Class names: the --labels file, else the labels embedded in the model.
+signdpu::Status LoadLabels(const signdpu::app::RunOptions& o, const signdpu::app::Model& model,
+                           std::vector<std::string>* labels, std::string* what) {
+  *labels = model.embedded_labels();
+  *what = "labels embedded in " + o.model_path;
+  if (o.labels_path.empty()) return signdpu::Status::Ok();
+  auto l = signdpu::io::ReadLabelsFile(o.labels_path);
+  if (!l.ok()) return l.status();
+  *labels = *l;
+  *what = "--labels " + o.labels_path;
+  return signdpu::Status::Ok();
+}
+
+// After the pipeline: the per-frame lines reach stdout before a summary
+// claims anything; then the summary file, then the summary text.
+int ReportRun(const signdpu::app::RunOptions& o, const signdpu::app::Summary& summary,
+              const signdpu::io::FrameSource& source, int stdout_errno) {
+  if (stdout_errno != 0)
+    return Fail(signdpu::IoError(std::string("writing to standard output failed: ") + std::strerror(stdout_errno)));
+  if (auto s = signdpu::FlushStdout(); !s.ok()) return Fail(s);
+  // No frame at all is not a result: an empty or header-only CSV, an image
+  // folder whose every file is bad, every row skipped by --skip-bad.
+  if (summary.frames == 0 && !summary.interrupted) {
+    const int64_t bad = summary.skipped;
+    std::string why = bad > 0 ? ": all " + std::to_string(bad) + " input(s) were bad and skipped" : ": the input is empty";
+    if (bad > 0 && !source.first_skip_reason().empty()) why += " (first: " + source.first_skip_reason() + ")";
+    return Fail(signdpu::InvalidArgument("no frames from " + summary.source + why));
+  }
+  // The summary file first: when it cannot be written (full disk), no
+  // summary text has claimed a result yet.
+  if (!o.summary_json.empty()) {
+    signdpu::Status s = signdpu::WriteFileAtomic(o.summary_json, signdpu::app::SummaryJson(summary));
+    if (!s.ok()) return Fail(s.WithContext("--summary-json"));
+  }
+  const std::string text = signdpu::app::SummaryText(summary);
+  if (o.json) {
+    std::fputs(text.c_str(), stderr);  // keep stdout pure JSON lines
+  } else {
+    std::fputs(text.c_str(), stdout);
+  }
+  if (auto s = signdpu::FlushStdout(); !s.ok()) return Fail(s);
+  return 0;
+}
+
+// The pipeline with the service notifier, checked stdout writes and the
+// signal handlers.
+int ExecuteRun(const signdpu::app::RunOptions& o, signdpu::app::PipelineOptions p, const signdpu::app::Model& model,
+               signdpu::io::FrameSource& source) {
+  p.stop = &g_stop;
+  auto notifier = signdpu::io::ServiceNotifier::FromEnvironment();
+  p.notifier = &notifier;
+  // Per-frame lines: every write checked. The first failure (stdout on a
+  // full disk, /dev/full, a closed pipe) stops the run like a signal and is
+  // reported as the error; nothing claims success afterwards.
+  int stdout_errno = 0;
+  p.emit = [&stdout_errno](const std::string& line) {
+    if (stdout_errno != 0) return;
+    errno = 0;
+    if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() || std::fputc('\n', stdout) == EOF ||
+        std::ferror(stdout)) {
+      stdout_errno = errno != 0 ? errno : EIO;
+      g_stop = true;
+    }
+  };
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  auto summary = signdpu::app::RunPipeline(model, source, p);
+  (void)notifier.Stopping();
+  if (!summary.ok()) return Fail(summary.status());
+  return ReportRun(o, *summary, source, stdout_errno);
+}
+
+// run: every flag is checked before the model is opened or a frame read.
+int RunRun(RunCommand& rc) {
+  signdpu::app::RunOptions& o = rc.o;
+  for (const auto* list : {&rc.named, &rc.numbers.options})
+    for (const CLI::Option* opt : *list)
+      if (opt->count() > 0) o.given.insert(opt->get_name());
+  if (auto s = signdpu::app::CheckRunFileFlags(o); !s.ok()) return Fail(s);
+  if (auto s = rc.numbers.ParseAll(); !s.ok()) return Fail(s);
+  auto checked = signdpu::app::CheckRunOptions(o);
+  if (!checked.ok()) return Fail(checked.status());
+  auto model = signdpu::app::Model::Open(o.model_path);
+  if (!model.ok()) return Fail(model.status());
+  std::vector<std::string> labels;
+  std::string labels_what;
+  if (auto s = LoadLabels(o, **model, &labels, &labels_what); !s.ok()) return Fail(s);
+  // Shapes against the source and the memory budget before any probe,
+  // runner or buffer exists (app/budget.h).
+  auto budget = signdpu::app::CheckTensorBudget(**model, signdpu::app::RunBudgetRequest(o, checked->mode));
+  if (!budget.ok()) return Fail(budget.status());
+  // Start-up checks (runnable ops, mode, the runner probe, the DPU
+  // fingerprint) before the source is opened and before READY=1.
+  auto plan = signdpu::app::PrepareRun(checked->mode, **model, o.emu_batch);
+  if (!plan.ok()) return Fail(plan.status());
+  std::fprintf(stderr, "signdpu: %s\n", plan->why.c_str());
+  // The display/record back end is probed (display: in a child process)
+  // before any thread starts, so that it fails here with a hint, never by
+  // an abort in the middle of a run.
+  if (auto s = signdpu::io::ProbeFrameSink(o.display, o.record); !s.ok()) return Fail(s);
+  auto source = signdpu::app::OpenRunSource(o);
+  if (!source.ok()) return Fail(source.status());
+  const bool progress = !o.no_progress && isatty(fileno(stderr));
+  return ExecuteRun(o, signdpu::app::RunPipelineOptions(o, *checked, plan->mode, labels, labels_what, progress), **model,
+                    **source);
+}
+
 }  // namespace
 
 static int Main(int argc, char** argv);
@@ -167,259 +388,23 @@ static int Main(int argc, char** argv) {
   signdpu::xmodel::InitGoogleLoggingOnce(argv[0]);
   CLI::App app{"signdpu: int8 hand-sign classification on the ZCU104 DPU (or its CPU emulator)"};
   app.require_subcommand(1);
-
-  // ---- run -------------------------------------------------------------------
-  auto* run = app.add_subcommand("run", "classify frames from a CSV, camera, video or image folder");
-  std::string model_path, csv, camera, video, images, labels_path, mode_text = "auto", summary_json, roi_text = "centre",
-      record;
-  int threads = 2, top_k = 1, width = 0, height = 0;
-  double bench = 0, fps = 0;
-  int64_t limit = -1;
-  bool json = false, skip_bad = false, quiet = false, mjpg = false, display = false, no_progress = false;
-  constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
   std::list<std::string> number_texts;  // NumberFlags keeps pointers into it (a list: they stay valid)
-  NumberFlags numbers;
-  auto* model_opt = run->add_option("--model", model_path, "compiled or host .xmodel")->required();
-  auto* src_group = run->add_option_group("source", "where frames come from");
-  auto* csv_opt = src_group->add_option("--csv", csv, "Sign-MNIST style CSV (header and label column optional)");
-  auto* camera_opt = src_group->add_option("--camera", camera, "V4L2 camera: index (0) or device (/dev/video0)");
-  auto* video_opt = src_group->add_option("--video", video, "video file or GStreamer pipeline");
-  auto* images_opt = src_group->add_option("--images", images, "folder of images");
-  src_group->require_option(1);
-  auto* labels_opt = run->add_option("--labels", labels_path, "class names, one per line (line i = class i)");
-  numbers.Int(run, "--threads", &threads, 1, 64, "worker threads, one runner each (1-64; default 2: both ZCU104 DPU cores busy)", &number_texts);
-  run->add_option("--mode", mode_text, "auto | run (Xilinx DPU runner) | ref (signdpu emulator)");
-  run->add_flag("--json", json, "per-frame results as JSON lines");
-  auto* summary_opt = run->add_option("--summary-json", summary_json, "write the summary as JSON to this path");
-  numbers.Int(run, "--limit", &limit, 1, kInt64Max, "stop after N frames (N >= 1)", &number_texts);
-  numbers.Real(run, "--bench", &bench, 0, 31536000, "run for this many seconds, looping the input", &number_texts);
-  run->add_flag("--skip-bad", skip_bad, "skip and count bad rows/images instead of failing");
-  auto* roi_opt = run->add_option("--roi", roi_text, "centre | full | X,Y,W,H (images, video, camera)");
-  numbers.Int(run, "--top-k", &top_k, 1, 100, "classes per frame (1-100)", &number_texts);
-  numbers.Int(run, "--width", &width, 1, 16384, "camera capture width", &number_texts);
-  numbers.Int(run, "--height", &height, 1, 16384, "camera capture height", &number_texts);
-  numbers.Real(run, "--fps", &fps, 0, 1000, "camera frame rate", &number_texts);
-  run->add_flag("--mjpg", mjpg, "request MJPG from the camera");
-  run->add_flag("--display", display, "show frames with the prediction (needs a display)");
-  auto* record_opt = run->add_option("--record", record, "write frames with the prediction to this video file");
-  int emu_batch = 8;
-  numbers.Int(run, "--emu-batch", &emu_batch, 1, 1024,
-              "engine batch of the emulator in mode ref (1-1024; the board's DPU runner has its own)", &number_texts);
-  run->add_flag("--quiet", quiet, "no per-frame lines, summary only");
-  run->add_flag("--no-progress", no_progress, "no progress line on a terminal");
-
-  // ---- inspect ----------------------------------------------------------------
-  auto* inspect = app.add_subcommand("inspect", "subgraphs, devices, tensors, DPU name and fingerprint");
-  std::string inspect_path;
-  inspect->add_option("model", inspect_path, "xmodel")->required();
-  std::string inspect_target = "DPUCZDX8G_ISA1_B4096";
-  inspect->add_option("--dpu-target", inspect_target, "DPU whose limits a quantiser-format _int.xmodel is checked against");
-
-  // ---- dump / compare -----------------------------------------------------------
-  auto* dump = app.add_subcommand("dump", "write every DPU subgraph's int8 outputs");
-  signdpu::app::DumpOptions dopt;
-  std::string dump_model, dump_mode = "auto";
-  auto* dump_model_opt = dump->add_option("--model", dump_model, "xmodel")->required();
-  auto* dsrc = dump->add_option_group("input");
-  auto* dump_csv_opt = dsrc->add_option("--csv", dopt.csv, "CSV frames");
-  auto* dump_raw_opt = dsrc->add_option("--input-raw", dopt.input_raw, "raw int8 input bytes");
-  dsrc->require_option(1);
-  auto* dump_out_opt = dump->add_option("--out", dopt.out_dir, "output folder")->required();
-  dump->add_option("--mode", dump_mode, "auto | run | ref");
-  NumberFlags dump_numbers;
-  dump_numbers.Int(dump, "--limit", &dopt.limit, 1, kInt64Max, "frames from the CSV (default 64)", &number_texts);
-  auto* compare = app.add_subcommand("compare", "compare two dump folders bit for bit");
-  std::string dir_a, dir_b;
-  compare->add_option("dir_a", dir_a)->required();
-  compare->add_option("dir_b", dir_b)->required();
-
+  RunCommand run;
+  AddRunCommand(app, &run, &number_texts);
+  InspectCommand inspect;
+  AddInspectCommand(app, &inspect);
+  DumpCommand dump;
+  AddDumpCommand(app, &dump, &number_texts);
+  CompareCommand compare;
+  AddCompareCommand(app, &compare);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : 2;
   }
-
-  if (*inspect) {
-    int rc = 0;  // a quantiser-format _int.xmodel: ops, fix points, DPU limits (inspect_int.h)
-    auto quantizer_format = signdpu::app::InspectIfQuantizerXmodel(inspect_path, inspect_target, &rc);
-    if (!quantizer_format.ok()) return Fail(quantizer_format.status());
-    if (*quantizer_format) return rc;
-    auto m = signdpu::app::Model::Open(inspect_path);
-    if (!m.ok()) return Fail(m.status());
-    PrintInspect(**m);
-    if (auto s = signdpu::FlushStdout(); !s.ok()) return Fail(s);
-    return 0;
-  }
-  if (*compare) {
-    std::vector<std::string> report;
-    signdpu::Status s = signdpu::app::Compare(dir_a, dir_b, &report);
-    for (const auto& l : report) std::printf("%s\n", l.c_str());
-    if (!s.ok()) return Fail(s);
-    std::printf("all %zu tensors identical\n", report.size());
-    if (auto f = signdpu::FlushStdout(); !f.ok()) return Fail(f);
-    return 0;
-  }
-  if (*dump) {
-    for (auto [opt, value] : {std::pair<CLI::Option*, std::string*>{dump_model_opt, &dump_model},
-                              {dump_csv_opt, &dopt.csv}, {dump_raw_opt, &dopt.input_raw},
-                              {dump_out_opt, &dopt.out_dir}})
-      if (auto s = NotEmpty(opt, *value); !s.ok()) return Fail(s);
-    if (auto s = dump_numbers.ParseAll(); !s.ok()) return Fail(s);
-    auto mode = signdpu::app::ParseRunMode(dump_mode);
-    if (!mode.ok()) return Fail(mode.status());
-    auto m = signdpu::app::Model::Open(dump_model);
-    if (!m.ok()) return Fail(m.status());
-    std::string why;
-    dopt.mode = signdpu::app::ResolveMode(*mode, **m, &why);
-    std::fprintf(stderr, "signdpu: %s\n", why.c_str());
-    auto lines = signdpu::app::Dump(**m, dopt);
-    if (!lines.ok()) return Fail(lines.status());
-    for (const auto& l : *lines) std::printf("%s\n", l.c_str());
-    if (auto s = signdpu::FlushStdout(); !s.ok()) return Fail(s);
-    return 0;
-  }
-
-  // run: every flag is checked before the model is opened or a frame read.
-  for (auto [opt, value] : {std::pair<CLI::Option*, std::string*>{model_opt, &model_path}, {csv_opt, &csv},
-                            {camera_opt, &camera}, {video_opt, &video}, {images_opt, &images},
-                            {labels_opt, &labels_path}, {summary_opt, &summary_json}, {record_opt, &record}})
-    if (auto s = NotEmpty(opt, *value); !s.ok()) return Fail(s);
-  if (auto s = numbers.ParseAll(); !s.ok()) return Fail(s);
-  auto mode = signdpu::app::ParseRunMode(mode_text);
-  if (!mode.ok()) return Fail(mode.status());
-  auto roi = signdpu::io::ParseRoi(roi_text);
-  if (!roi.ok()) return Fail(roi.status());
-  const bool from_csv = csv_opt->count() > 0;
-  // CSV frames are 28x28 pixel rows, not pictures: nothing to show or record.
-  if (from_csv && !record.empty())
-    return Fail(signdpu::InvalidArgument("--record " + record + ": a CSV source has no images to record (use --images, --video or --camera)"));
-  if (from_csv && roi_opt->count() > 0 && !roi->centre_square)
-    return Fail(signdpu::InvalidArgument("--roi " + roi_text + ": CSV rows are already model-sized pixels; --roi applies to images, video and camera frames"));
-  if (from_csv && display)
-    return Fail(signdpu::InvalidArgument("--display: a CSV source has no images to show (use --images, --video or --camera)"));
-  if (!summary_json.empty())
-    if (auto s = CheckOutputFolder("--summary-json", summary_json); !s.ok()) return Fail(s);
-  if (!record.empty())
-    if (auto s = CheckOutputFolder("--record", record); !s.ok()) return Fail(s);
-  auto model = signdpu::app::Model::Open(model_path);
-  if (!model.ok()) return Fail(model.status());
-  std::vector<std::string> labels = (*model)->embedded_labels();
-  std::string labels_what = "labels embedded in " + model_path;
-  if (!labels_path.empty()) {
-    auto l = signdpu::io::ReadLabelsFile(labels_path);
-    if (!l.ok()) return Fail(l.status());
-    labels = *l;
-    labels_what = "--labels " + labels_path;
-  }
-  {
-    // Shapes against the source and the memory budget before any probe,
-    // runner or buffer exists (app/budget.h). The emulator's engine batch
-    // applies unless mode run was asked for (then the xmodel's batch).
-    signdpu::app::BudgetRequest b;
-    b.threads = threads;
-    if (*mode != signdpu::app::RunMode::kRun) {
-      b.batch = emu_batch;
-      const char* env = std::getenv("SIGNDPU_EMU_BATCH");  // wins in the emulator (emu_runner.h)
-      if (env != nullptr && std::atoi(env) > 0) b.batch = std::atoi(env);
-    }
-    if (from_csv) {
-      b.source_height = 28;  // CsvOptions::pixels = 784: 28x28x1 frames, not resized
-      b.source_width = 28;
-      b.source_name = "--csv " + csv;
-    }
-    auto budget = signdpu::app::CheckTensorBudget(**model, b);
-    if (!budget.ok()) return Fail(budget.status());
-  }
-  // Start-up checks (runnable ops, mode, the runner probe, the DPU
-  // fingerprint) before the source is opened and before READY=1.
-  auto plan = signdpu::app::PrepareRun(*mode, **model, emu_batch);
-  if (!plan.ok()) return Fail(plan.status());
-  std::fprintf(stderr, "signdpu: %s\n", plan->why.c_str());
-  // The display/record back end is probed (display: in a child process)
-  // before any thread starts, so that it fails here with a hint, never by
-  // an abort in the middle of a run.
-  if (auto s = signdpu::io::ProbeFrameSink(display, record); !s.ok()) return Fail(s);
-  signdpu::Result<std::unique_ptr<signdpu::io::FrameSource>> source = signdpu::NotFound("no source");
-  if (from_csv) {
-    signdpu::io::CsvOptions o;
-    o.skip_bad = skip_bad;
-    source = signdpu::io::OpenCsvSource(csv, o);
-  } else if (camera_opt->count() > 0) {
-    signdpu::io::CameraOptions o;
-    o.width = width;
-    o.height = height;
-    o.fps = fps;
-    o.mjpg = mjpg;
-    source = signdpu::io::OpenCameraSource(camera, o);
-  } else if (video_opt->count() > 0) {
-    source = signdpu::io::OpenVideoSource(video);
-  } else {
-    source = signdpu::io::OpenImageDirSource(images, skip_bad);
-  }
-  if (!source.ok()) return Fail(source.status());
-
-  signdpu::app::PipelineOptions p;
-  p.mode = plan->mode;
-  p.threads = threads;
-  p.emu_batch = emu_batch;
-  p.top_k = top_k;
-  p.json = json;
-  p.per_frame = !quiet;
-  p.limit = limit;
-  p.bench_seconds = bench;
-  p.skip_bad = skip_bad;
-  p.roi = *roi;
-  p.labels = labels;
-  p.labels_what = labels_what;
-  p.progress = !no_progress && isatty(fileno(stderr));
-  p.display = display;
-  p.record_path = record;
-  p.stop = &g_stop;
-  auto notifier = signdpu::io::ServiceNotifier::FromEnvironment();
-  p.notifier = &notifier;
-  // Per-frame lines: every write checked. The first failure (stdout on a
-  // full disk, /dev/full, a closed pipe) stops the run like a signal and is
-  // reported as the error; nothing claims success afterwards.
-  int stdout_errno = 0;
-  p.emit = [&stdout_errno](const std::string& line) {
-    if (stdout_errno != 0) return;
-    errno = 0;
-    if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() || std::fputc('\n', stdout) == EOF ||
-        std::ferror(stdout)) {
-      stdout_errno = errno != 0 ? errno : EIO;
-      g_stop = true;
-    }
-  };
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  auto summary = signdpu::app::RunPipeline(**model, **source, p);
-  (void)notifier.Stopping();
-  if (!summary.ok()) return Fail(summary.status());
-  if (stdout_errno != 0)
-    return Fail(signdpu::IoError(std::string("writing to standard output failed: ") + std::strerror(stdout_errno)));
-  // The per-frame lines reach stdout before a summary claims anything.
-  if (auto s = signdpu::FlushStdout(); !s.ok()) return Fail(s);
-  // No frame at all is not a result: an empty or header-only CSV, an image
-  // folder whose every file is bad, every row skipped by --skip-bad.
-  if (summary->frames == 0 && !summary->interrupted) {
-    const int64_t bad = summary->skipped;
-    std::string why = bad > 0 ? ": all " + std::to_string(bad) + " input(s) were bad and skipped" : ": the input is empty";
-    if (bad > 0 && !(*source)->first_skip_reason().empty()) why += " (first: " + (*source)->first_skip_reason() + ")";
-    return Fail(signdpu::InvalidArgument("no frames from " + summary->source + why));
-  }
-  // The summary file first: when it cannot be written (full disk), no
-  // summary text has claimed a result yet.
-  if (!summary_json.empty()) {
-    signdpu::Status s = signdpu::WriteFileAtomic(summary_json, signdpu::app::SummaryJson(*summary));
-    if (!s.ok()) return Fail(s.WithContext("--summary-json"));
-  }
-  const std::string text = signdpu::app::SummaryText(*summary);
-  if (json) {
-    std::fputs(text.c_str(), stderr);  // keep stdout pure JSON lines
-  } else {
-    std::fputs(text.c_str(), stdout);
-  }
-  if (auto s = signdpu::FlushStdout(); !s.ok()) return Fail(s);
-  return 0;
+  if (*inspect.cmd) return RunInspect(inspect);
+  if (*compare.cmd) return RunCompare(compare);
+  if (*dump.cmd) return RunDump(dump);
+  return RunRun(run);
 }

@@ -267,11 +267,12 @@ class EmuRunner final : public vart::Runner {
 
   // Matches buffers to tensors (by name when every runner tensor's name is
   // among the buffers, else by position), checks shapes and sizes, and
-  // collects one address per image.
+  // collects one address per image. `graph_ids` are the FixGraph tensor
+  // ids behind `tensors` (graph_.inputs or graph_.outputs).
   template <typename Ptr>
   Status MapBuffers(const std::vector<vart::TensorBuffer*>& buffers,
-                    const std::vector<std::unique_ptr<xir::Tensor>>& tensors, const char* what, int* count,
-                    std::vector<std::vector<Ptr>>* addresses) {
+                    const std::vector<std::unique_ptr<xir::Tensor>>& tensors, const std::vector<int>& graph_ids,
+                    const char* what, int* count, std::vector<std::vector<Ptr>>* addresses) {
     if (buffers.size() != tensors.size())
       return InvalidArgument(std::string(what) + ": got " + std::to_string(buffers.size()) + " tensor buffers, the runner has " +
                              std::to_string(tensors.size()) + " " + what + " tensors");
@@ -305,7 +306,7 @@ class EmuRunner final : public vart::Runner {
       if (gs[0] != *count)
         return InvalidArgument(where + ": batch " + std::to_string(gs[0]) + " differs from the other buffers' " +
                                std::to_string(*count));
-      const int64_t per_image = graph_.tensors[what[0] == 'i' ? graph_.inputs[i] : graph_.outputs[i]].per_image_size();
+      const int64_t per_image = graph_.tensors[graph_ids[i]].per_image_size();
       std::vector<int32_t> index(gs.size(), 0);
       for (int b = 0; b < *count; ++b) {
         index[0] = b;
@@ -327,8 +328,8 @@ class EmuRunner final : public vart::Runner {
   Status PrepareJob(const std::vector<vart::TensorBuffer*>& input, const std::vector<vart::TensorBuffer*>& output,
                     Job* job) {
     int count = 0;
-    SIGNDPU_RETURN_IF_ERROR(MapBuffers(input, inputs_, "input", &count, &job->inputs));
-    SIGNDPU_RETURN_IF_ERROR(MapBuffers(output, outputs_, "output", &count, &job->outputs));
+    SIGNDPU_RETURN_IF_ERROR(MapBuffers(input, inputs_, graph_.inputs, "input", &count, &job->inputs));
+    SIGNDPU_RETURN_IF_ERROR(MapBuffers(output, outputs_, graph_.outputs, "output", &count, &job->outputs));
     job->count = count;
     return Status::Ok();
   }

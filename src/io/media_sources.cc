@@ -23,6 +23,7 @@
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "signdpu/core/child_process.h"
 #include "signdpu/core/file_io.h"
 #include "signdpu/core/number_parse.h"
 #include "signdpu/io/frame_source.h"
@@ -184,6 +185,18 @@ class QuietOpenCv {
   cv::utils::logging::LogLevel level_;
 };
 
+// Recordings (--record) are MJPG AVI at this frame rate; the record probe
+// opens a writer of this format on a small frame.
+constexpr double kRecordFps = 15;
+constexpr int kRecordProbeSide = 64;
+// How long a probe child may take: opening and closing a window (a slow
+// X11/Wayland connection), and parsing and opening a GStreamer pipeline
+// (element and plugin loading).
+constexpr std::chrono::seconds kDisplayProbeTimeout{10};
+constexpr std::chrono::seconds kPipelineProbeTimeout{30};
+// The highest V4L2 device index accepted for --camera N.
+constexpr int64_t kMaxCameraIndex = 1023;
+
 class Sink final : public FrameSink {
  public:
   Sink(bool display, std::string record_path) : display_(display), record_path_(std::move(record_path)) {}
@@ -192,7 +205,7 @@ class Sink final : public FrameSink {
       if (!record_path_.empty()) {
         if (!writer_.isOpened()) {
           size_ = frame.size();
-          writer_.open(record_path_, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 15, size_);
+          writer_.open(record_path_, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), kRecordFps, size_);
           if (!writer_.isOpened()) return IoError("--record " + record_path_ + ": cannot open a video writer");
         }
         // One video has one frame size: images of other sizes are scaled.
@@ -250,7 +263,7 @@ Result<std::unique_ptr<FrameSource>> MediaOpenCamera(const std::string& spec, co
   if (!IsDigits(spec) && spec.rfind("/dev/", 0) != 0)
     return InvalidArgument("--camera '" + spec + "': expected a device index (0) or a path (/dev/video0)");
   // An index goes to std::stoi and OpenCV as an int: range-checked first.
-  if (IsDigits(spec)) SIGNDPU_RETURN_IF_ERROR(ParseInt64(spec, "--camera", 0, 1023).status());
+  if (IsDigits(spec)) SIGNDPU_RETURN_IF_ERROR(ParseInt64(spec, "--camera", 0, kMaxCameraIndex).status());
   if (!IsDigits(spec) && !std::filesystem::exists(spec)) return NotFound("camera " + spec + ": no such device");
   auto src = std::make_unique<CaptureSource>(spec, true, options);
   SIGNDPU_RETURN_IF_ERROR(src->Open());
@@ -296,43 +309,35 @@ Result<std::unique_ptr<FrameSink>> MediaOpenSink(bool display, const std::string
   return std::unique_ptr<FrameSink>(new Sink(display, record_path));
 }
 
-// Runs `probe` in a forked child with stdout/stderr silenced; the child
-// reports by exit code (0 = fine). Used before the parent calls into a
-// library that may abort the whole process on user input (a GUI back end
+// Runs `probe` in a child process (core/child_process.h: the one fork
+// helper, with a time limit) with stdout silenced and stderr captured; the
+// child reports by exit code (0 = fine). Used before the parent calls into
+// a library that may abort the whole process on user input (a GUI back end
 // without a display, a GStreamer pipeline): the abort kills only the child.
 // Returns the wait status, or an error when the child cannot start or does
 // not finish within `timeout` (it is killed then).
+constexpr int kProbeExitThrew = 3;  // the probe threw
 Result<int> RunProbeInChild(const std::function<int()>& probe, std::chrono::seconds timeout, const std::string& what) {
-  std::fflush(nullptr);
-  const pid_t pid = fork();
-  if (pid < 0) return IoError(what + ": cannot start a probe process: " + std::strerror(errno));
-  if (pid == 0) {
-    const int null_fd = ::open("/dev/null", O_WRONLY);
-    if (null_fd >= 0) {
-      ::dup2(null_fd, STDOUT_FILENO);
-      ::dup2(null_fd, STDERR_FILENO);
-    }
-    int rc = 3;
-    try {
-      rc = probe();
-    } catch (...) {
-      rc = 3;
-    }
-    _exit(rc);
-  }
-  int status = 0;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) return status;
-    if (r < 0 && errno != EINTR) return IoError(what + ": probe process lost: " + std::strerror(errno));
-    if (std::chrono::steady_clock::now() > deadline) {
-      kill(pid, SIGKILL);
-      (void)waitpid(pid, &status, 0);
-      return Unsupported(what + ": no answer within " + std::to_string(timeout.count()) + " s (probe process killed)");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  const int timeout_ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count());
+  const ChildOutcome child = RunInChild(
+      [&probe](int report_fd) {
+        const int null_fd = ::open("/dev/null", O_WRONLY);
+        if (null_fd >= 0) ::dup2(null_fd, STDOUT_FILENO);
+        int rc = kProbeExitThrew;
+        try {
+          rc = probe();
+        } catch (...) {
+          rc = kProbeExitThrew;
+        }
+        if (rc == 0) WriteChildOk(report_fd);
+        _exit(rc);
+      },
+      timeout_ms);
+  if (!child.started)
+    return IoError(what + ": cannot start a probe process: " + std::strerror(child.error_number));
+  if (child.timed_out)
+    return Unsupported(what + ": no answer within " + std::to_string(timeout.count()) + " s (probe process killed)");
+  return child.wait_status;
 }
 
 // --display: a child opens and closes a window before the parent calls
@@ -351,7 +356,7 @@ Status ProbeDisplay() {
         cv::waitKey(1);
         return 0;
       },
-      std::chrono::seconds(10), "--display");
+      kDisplayProbeTimeout, "--display");
   if (!status.ok()) return Unsupported(status.status().message() + hint);
   if (WIFSIGNALED(*status))
     return Unsupported("--display: the GUI back end cannot open a window (it died with signal " +
@@ -370,7 +375,7 @@ Status ProbeGstreamerPipeline(const std::string& spec) {
         cv::VideoCapture cap;
         return cap.open(spec, cv::CAP_GSTREAMER) && cap.isOpened() ? 0 : 3;
       },
-      std::chrono::seconds(30), "--video pipeline");
+      kPipelineProbeTimeout, "--video pipeline");
   if (!status.ok()) return status.status();
   if (WIFSIGNALED(*status))
     return Unsupported("video " + spec + ": GStreamer died with signal " + std::to_string(WTERMSIG(*status)) +
@@ -388,7 +393,7 @@ Status ProbeRecord(const std::string& path) {
   try {
     const QuietOpenCv quiet;  // OpenCV logs every back end it tried; the error below says it once
     cv::VideoWriter w;
-    w.open(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), 15, cv::Size(64, 64));
+    w.open(path, cv::VideoWriter::fourcc('M', 'J', 'P', 'G'), kRecordFps, cv::Size(kRecordProbeSide, kRecordProbeSide));
     const bool ok = w.isOpened();
     w.release();
     if (!existed) fs::remove(path, ec);

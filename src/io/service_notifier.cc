@@ -11,6 +11,8 @@
 #include <cstring>
 #include <utility>
 
+#include "signdpu/core/str_format.h"
+
 namespace signdpu::io {
 namespace {
 
@@ -130,10 +132,7 @@ std::uint64_t ServiceNotifier::watchdog_sent() const {
 }
 
 std::string ServiceNotifier::FpsStatusText(double throughput_fps, std::uint64_t frames) {
-  char buffer[96];
-  std::snprintf(buffer, sizeof(buffer), "%.1f fps, %llu frames", throughput_fps,
-                static_cast<unsigned long long>(frames));
-  return buffer;
+  return ::signdpu::StrFormat("%.1f fps, %llu frames", throughput_fps, static_cast<unsigned long long>(frames));
 }
 
 ::signdpu::Status ServiceNotifier::SendLocked(const std::string& assignments) {

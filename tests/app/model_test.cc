@@ -1,5 +1,5 @@
 // The start-up checks of `signdpu run` (src/app/model.cc) and the child
-// process runner they use (src/xmodel/child_probe.cc): refusal of CPU ops,
+// process runner they use (src/core/child_process.cc): refusal of CPU ops,
 // the fingerprint line, /etc/vart.conf, the probe's token, time limit and
 // fds. The emulator plugin is dlopen()ed by libvart (not linked).
 #include <dirent.h>
@@ -14,15 +14,15 @@
 #include <vart/runner.hpp>
 #include <xir/graph/subgraph.hpp>
 
-#include "child_probe.h"
+#include "signdpu/core/child_process.h"
 #include "signdpu/app/model.h"
 
 namespace signdpu::app {
 namespace {
 
 const std::string kXmodels = std::string(SIGNDPU_SOURCE_DIR) + "/tests/data/xmodels/";
-using xmodel::internal::RunInChild;
-using xmodel::internal::WriteChildOk;
+using signdpu::RunInChild;
+using signdpu::WriteChildOk;
 
 int OpenFdCount() {
   int n = 0;
@@ -46,7 +46,7 @@ TEST(RunInChild, OnlyTheTokenMeansSuccess) {
   EXPECT_FALSE(silent.success);
   EXPECT_EQ(silent.HowItEnded(), "exit 0");
   // The report channel carries data besides the token.
-  auto report = RunInChild([](int fd) { xmodel::internal::WriteAll(fd, "fingerprints 1 2\n"); WriteChildOk(fd); }, 5000);
+  auto report = RunInChild([](int fd) { WriteAllToFd(fd, "fingerprints 1 2\n"); WriteChildOk(fd); }, 5000);
   EXPECT_TRUE(report.success);
   EXPECT_EQ(report.report, "fingerprints 1 2\n");
 }

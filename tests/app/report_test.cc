@@ -67,5 +67,44 @@ TEST(Report, SummaryHasExactlyOneFpsLineAndValidJson) {
   EXPECT_EQ(j["per_class"][1]["label"].get<std::string>(), "b\xEF\xBF\xBD");
 }
 
+// A class name longer than the table's 14-byte column is printed whole
+// (it used to be cut to 14 bytes), and the columns stay aligned.
+TEST(Report, LongClassNamesAreNotCutInTheTables) {
+  const std::string longname = "a class name of thirty bytes!!";
+  ASSERT_EQ(longname.size(), 30u);
+  StatsCollector stats(2, {"short", longname});
+  FrameResult r;
+  r.label = 1;
+  r.top = {{1, 0.9f}};
+  stats.Add(r);
+  r.index = 1;
+  r.label = 0;
+  r.top = {{1, 0.8f}};
+  stats.Add(r);
+  Summary s = stats.Finish(1.0, {{0.5, 2}});
+  const std::string text = SummaryText(s);
+  EXPECT_NE(text.find("\n  " + longname + "  0.500  1.000      1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n  short" + std::string(25, ' ') + "  0.000  0.000      1\n"), std::string::npos) << text;
+  // Matrix: the header pads the 30-byte name column; columns are the first
+  // 5 bytes of each name; rows carry full names.
+  EXPECT_NE(text.find("\n  " + std::string(30, ' ') + " short a cla\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n  " + longname + "     0     1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n  short" + std::string(25, ' ') + "     0     1\n"), std::string::npos) << text;
+}
+
+// Names up to 14 bytes keep the 14-byte column (the output of every
+// earlier release).
+TEST(Report, ShortClassNamesKeepTheFourteenByteColumn) {
+  StatsCollector stats(2, {"zero", "one"});
+  FrameResult r;
+  r.label = 0;
+  r.top = {{0, 0.9f}};
+  stats.Add(r);
+  Summary s = stats.Finish(1.0, {{0.5, 1}});
+  const std::string text = SummaryText(s);
+  EXPECT_NE(text.find("\n  zero            1.000  1.000      1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n                  zero\n  zero               1\n"), std::string::npos) << text;
+}
+
 }  // namespace
 }  // namespace signdpu::app

@@ -177,7 +177,7 @@ TEST(ServiceNotifier, WatchdogIsRateLimitedToHalfTheInterval) {
   EXPECT_EQ(notifier.watchdog_sent(), 5u);
 }
 
-// The frame loop's rule (src/app/pipeline.cc): ping only when frames
+// The collector's rule (src/app/pipeline_collector.cc): ping only when frames
 // advanced. A stalled source or a hung DPU job (frames stop) stops the pings
 // for longer than the watchdog interval, so systemd would restart the service.
 TEST(ServiceNotifier, WatchdogIfProgressStopsWhenFramesStall) {

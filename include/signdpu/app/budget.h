@@ -18,7 +18,8 @@ struct BudgetRequest {
   enum class Use { kRun, kDump };
   Use use = Use::kRun;
   // kRun: runners (one per thread), each with two buffer sets of `batch`
-  // images (pipeline.cc), plus the frame queue (threads * batch * 4 frames).
+  // images (an upper bound: each worker allocates one, app/pipeline_worker.cc),
+  // plus the frame queue (threads * batch * 4 frames, app/pipeline.cc).
   int threads = 1;
   // Images per runner call; 0 = the DPU subgraph's own dim 0 (mode run: the
   // board's runner decides, the xmodel's batch is the best estimate).

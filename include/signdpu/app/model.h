@@ -104,7 +104,7 @@ Status CheckFingerprint(const std::string& model_path, const std::string& subgra
 //   kRef: creates the emulator runner through libvart (an unsupported op is
 //         the plugin's error line) and runs one job on a zero input; the
 //         board fingerprint is SIGNDPU_EMU_FINGERPRINT when set.
-// Success needs an explicit token from the child (see child_probe.h).
+// Success needs an explicit token from the child (see signdpu/core/child_process.h).
 Status ProbeRunner(const xir::Subgraph* subgraph, RunMode mode, int emu_batch = 0);
 
 struct RunPlan {

@@ -3,6 +3,8 @@
 //   execute_async + wait per batch: the edge DPU runner runs the job inside
 //   execute_async, so overlap comes from threads >= DPU cores) ->
 //   in-order collector (per-frame output, statistics, watchdog, display).
+// Each unit has its own header: pipeline_reader.h, pipeline_worker.h,
+// pipeline_collector.h, and the queues between them pipeline_queues.h.
 #pragma once
 
 #include <atomic>
