@@ -28,33 +28,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double Seconds(Clock::time_point a) { return std::chrono::duration<double>(Clock::now() - a).count(); }
 
-// Per-image pixels of a CSV frame into the source graph's input layout. For
-// a single channel NCHW and NHWC are the same bytes.
-Status FillInput(const std::vector<io::CsvFrame>& frames, size_t begin, size_t count, int64_t image_size,
-                 std::vector<float>* out) {
-  out->resize(static_cast<size_t>(count * image_size));
-  for (size_t i = 0; i < count; ++i) {
-    const auto& f = frames[begin + i];
-    if (static_cast<int64_t>(f.pixels.size()) != image_size)
-      return InvalidArgument("frame at line " + std::to_string(f.line) + " has " + std::to_string(f.pixels.size()) +
-                             " pixels, the model input needs " + std::to_string(image_size));
-    for (int64_t k = 0; k < image_size; ++k) (*out)[i * image_size + k] = f.pixels[k] / 255.0f;
-  }
-  return Status::Ok();
-}
-
-int Argmax(const float* v, int64_t n) {
-  int best = 0;
-  for (int64_t i = 1; i < n; ++i)
-    if (v[i] > v[best]) best = static_cast<int>(i);
-  return best;
-}
-int Argmax(const int8_t* v, int64_t n) {
-  int best = 0;
-  for (int64_t i = 1; i < n; ++i)
-    if (v[i] > v[best]) best = static_cast<int>(i);
-  return best;
-}
 
 // NCHW float (one image, c/h/w) -> NHWC.
 void NchwToNhwc(const float* in, int64_t c, int64_t h, int64_t w, float* out) {
@@ -225,6 +198,34 @@ Status Evaluate(const DpuFloatGraph& dg, const CsvInput& input, const QuantizeOp
 }
 
 }  // namespace
+
+// Per-image pixels of a CSV frame into the source graph's input layout. For
+// a single channel NCHW and NHWC are the same bytes.
+Status FillInput(const std::vector<io::CsvFrame>& frames, size_t begin, size_t count, int64_t image_size,
+                 std::vector<float>* out) {
+  out->resize(static_cast<size_t>(count * image_size));
+  for (size_t i = 0; i < count; ++i) {
+    const auto& f = frames[begin + i];
+    if (static_cast<int64_t>(f.pixels.size()) != image_size)
+      return InvalidArgument("frame at line " + std::to_string(f.line) + " has " + std::to_string(f.pixels.size()) +
+                             " pixels, the model input needs " + std::to_string(image_size));
+    for (int64_t k = 0; k < image_size; ++k) (*out)[i * image_size + k] = f.pixels[k] / 255.0f;
+  }
+  return Status::Ok();
+}
+
+int Argmax(const float* v, int64_t n) {
+  int best = 0;
+  for (int64_t i = 1; i < n; ++i)
+    if (v[i] > v[best]) best = static_cast<int>(i);
+  return best;
+}
+int Argmax(const int8_t* v, int64_t n) {
+  int best = 0;
+  for (int64_t i = 1; i < n; ++i)
+    if (v[i] > v[best]) best = static_cast<int>(i);
+  return best;
+}
 
 Result<CsvInput> CsvInputFor(const DpuFloatGraph& dg, const std::string& name) {
   CsvInput input;

@@ -15,33 +15,11 @@
 #include "signdpu/graph/float_executor.h"
 #include "signdpu/io/csv_reader.h"
 #include "signdpu/io/pixels.h"
+#include "signdpu/quantize/quantizer_steps.h"
 #include "signdpu/quantize/report_html.h"
 
 namespace signdpu::quantize {
 namespace {
-
-void FillBatch(const std::vector<io::CsvFrame>& frames, size_t begin, size_t n, int64_t image_size,
-               std::vector<float>* out) {
-  out->assign(n * static_cast<size_t>(image_size), 0.0f);
-  for (size_t i = 0; i < n; ++i) {
-    const auto& p = frames[begin + i].pixels;
-    for (int64_t k = 0; k < image_size && k < static_cast<int64_t>(p.size()); ++k)
-      (*out)[i * image_size + k] = p[static_cast<size_t>(k)] / 255.0f;
-  }
-}
-
-int ArgmaxF(const float* v, int64_t n) {
-  int best = 0;
-  for (int64_t i = 1; i < n; ++i)
-    if (v[i] > v[best]) best = static_cast<int>(i);
-  return best;
-}
-int ArgmaxQ(const int8_t* v, int64_t n) {
-  int best = 0;
-  for (int64_t i = 1; i < n; ++i)
-    if (v[i] > v[best]) best = static_cast<int>(i);
-  return best;
-}
 
 // Values of dg tensor `t` (our channel order, NHWC) for `n` images from the
 // source tensor's data.
@@ -227,7 +205,7 @@ Result<ReportData> CollectReportData(const graph::Graph& g, const QuantizeResult
       obs.f = feed;
       for (size_t b = 0; b < rows.size(); b += static_cast<size_t>(batch)) {
         const size_t n = std::min(rows.size() - b, static_cast<size_t>(batch));
-        FillBatch(rows, b, n, image_size, &in);
+        SIGNDPU_RETURN_IF_ERROR(FillInput(rows, b, n, image_size, &in));
         SIGNDPU_RETURN_IF_ERROR(fx.Run({{dg.source_input, in.data()}}, static_cast<int64_t>(n), &obs));
       }
     }
@@ -386,7 +364,7 @@ Result<ReportData> CollectReportData(const graph::Graph& g, const QuantizeResult
     std::vector<int8_t> q(static_cast<size_t>(batch * image_size)), logits(static_cast<size_t>(batch * classes));
     for (size_t b = static_cast<size_t>(t * batch); b < eval.size(); b += static_cast<size_t>(threads * batch)) {
       const size_t n = std::min(eval.size() - b, static_cast<size_t>(batch));
-      FillBatch(eval, b, n, image_size, &in);
+      SIGNDPU_RETURN_IF_ERROR(FillInput(eval, b, n, image_size, &in));
       SIGNDPU_RETURN_IF_ERROR(fx_t.Run({{dg.source_input, in.data()}}, static_cast<int64_t>(n)));
       const float* fout = fx_t.Output(dg.source_output);
       if (fout == nullptr) return Internal("report.html: float executor did not produce " + dg.source_output);
@@ -396,8 +374,8 @@ Result<ReportData> CollectReportData(const graph::Graph& g, const QuantizeResult
         SIGNDPU_RETURN_IF_ERROR(io::PreprocessPixels(eval[b + i].pixels, pre, q.data() + i * image_size));
       full->Run({q.data()}, {logits.data()}, static_cast<int>(n));
       for (size_t i = 0; i < n; ++i) {
-        fpred[b + i] = ArgmaxF(fout + i * classes, classes);
-        ipred[b + i] = ArgmaxQ(logits.data() + i * classes, classes);
+        fpred[b + i] = Argmax(fout + i * classes, classes);
+        ipred[b + i] = Argmax(logits.data() + i * classes, classes);
       }
       if (static_cast<int64_t>(b) >= sens_n) continue;
       const size_t sn = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n), sens_n - static_cast<int64_t>(b)));
@@ -447,7 +425,7 @@ Result<ReportData> CollectReportData(const graph::Graph& g, const QuantizeResult
         }
         const std::vector<float>& out = (*res)[dg.source_output];
         for (size_t i = 0; i < sn; ++i)
-          probe_ok[static_cast<size_t>(t)][k] += ArgmaxF(out.data() + i * classes, classes) == eval[b + i].label;
+          probe_ok[static_cast<size_t>(t)][k] += Argmax(out.data() + i * classes, classes) == eval[b + i].label;
       }
     }
     return Status::Ok();

@@ -13,9 +13,13 @@
 
 #include "signdpu/kernels/fix_graph.h"
 #include "signdpu/quantize/quantizer.h"
+#include "graph_builders.h"
 
 namespace signdpu::target {
 namespace {
+
+using ::signdpu::quantize::test_graphs::AddConst;
+using ::signdpu::quantize::test_graphs::AddNode;
 
 const DpuLimits& B4096() {
   static const DpuLimits limits = [] {
@@ -227,29 +231,6 @@ TEST(DpuLimits, DenseLayersHaveNoKernelLimit) {
 }
 
 // ---- the quantiser refuses a model the DPU cannot run -------------------------
-
-void AddConst(graph::Graph& g, const std::string& name, Shape shape, std::vector<float> data) {
-  graph::Tensor t;
-  t.name = name;
-  t.shape = std::move(shape);
-  t.data = std::move(data);
-  t.is_constant = true;
-  ASSERT_TRUE(g.AddConstant(t).ok()) << name;
-}
-
-void AddNode(graph::Graph& g, const std::string& name, graph::OpType type, std::vector<std::string> in,
-             const std::string& out, graph::Attributes attrs = {}) {
-  graph::Node n;
-  n.name = name;
-  n.type = type;
-  n.onnx_type = graph::OpTypeName(type);
-  n.opset = 13;
-  n.inputs = std::move(in);
-  n.outputs = {out};
-  n.attrs = std::move(attrs);
-  Status s = g.AddNode(n);
-  ASSERT_TRUE(s.ok()) << s.message();
-}
 
 // [N,1,20,20] -> Conv 4 KxK (no pad) -> Relu -> Flatten -> Gemm 3
 graph::Graph KernelModel(int k) {

@@ -11,9 +11,13 @@
 
 #include "signdpu/graph/float_executor.h"
 #include "signdpu/graph/op_registry.h"
+#include "graph_builders.h"
 
 namespace signdpu::quantize {
 namespace {
+
+using ::signdpu::quantize::test_graphs::AddConst;
+using ::signdpu::quantize::test_graphs::AddNode;
 
 using graph::Graph;
 using graph::Node;
@@ -24,29 +28,6 @@ std::vector<float> Random(size_t n, std::mt19937& rng, float scale = 0.5f) {
   std::vector<float> v(n);
   for (auto& x : v) x = d(rng);
   return v;
-}
-
-void AddConst(Graph& g, const std::string& name, Shape shape, std::vector<float> data) {
-  graph::Tensor t;
-  t.name = name;
-  t.shape = std::move(shape);
-  t.data = std::move(data);
-  t.is_constant = true;
-  ASSERT_TRUE(g.AddConstant(t).ok()) << name;
-}
-
-void AddNode(Graph& g, const std::string& name, OpType type, std::vector<std::string> in, const std::string& out,
-             graph::Attributes attrs = {}) {
-  Node n;
-  n.name = name;
-  n.type = type;
-  n.onnx_type = graph::OpTypeName(type);
-  n.opset = 13;
-  n.inputs = std::move(in);
-  n.outputs = {out};
-  n.attrs = std::move(attrs);
-  Status s = g.AddNode(n);
-  ASSERT_TRUE(s.ok()) << s.message();
 }
 
 // ONNX Conv attributes: 3x3, stride 1, `pad` on every side, group 1.

@@ -10,36 +10,17 @@
 
 #include "signdpu/quantize/lower.h"
 #include "signdpu/quantize/quantize_graph.h"
+#include "graph_builders.h"
 
 namespace signdpu::quantize {
 namespace {
 
+using ::signdpu::quantize::test_graphs::AddConst;
+using ::signdpu::quantize::test_graphs::AddNode;
+
 using graph::Graph;
 using graph::Node;
 using graph::OpType;
-
-void AddConst(Graph& g, const std::string& name, Shape shape, std::vector<float> data) {
-  graph::Tensor t;
-  t.name = name;
-  t.shape = std::move(shape);
-  t.data = std::move(data);
-  t.is_constant = true;
-  ASSERT_TRUE(g.AddConstant(t).ok()) << name;
-}
-
-void AddNode(Graph& g, const std::string& name, OpType type, std::vector<std::string> in, const std::string& out,
-             graph::Attributes attrs = {}) {
-  Node n;
-  n.name = name;
-  n.type = type;
-  n.onnx_type = graph::OpTypeName(type);
-  n.opset = 13;
-  n.inputs = std::move(in);
-  n.outputs = {out};
-  n.attrs = std::move(attrs);
-  Status s = g.AddNode(n);
-  ASSERT_TRUE(s.ok()) << s.message();
-}
 
 Graph SmallClassifier(int64_t channels = 1) {
   std::mt19937 rng(7);

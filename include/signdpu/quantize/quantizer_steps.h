@@ -21,6 +21,15 @@
 
 namespace signdpu::quantize {
 
+// Pixels of frames[begin, begin + count) as floats in [0, 1] into `out`
+// (count x image_size; for one channel NCHW and NHWC are the same bytes). A
+// frame whose pixel count is not image_size is an error naming its line.
+Status FillInput(const std::vector<io::CsvFrame>& frames, size_t begin, size_t count, int64_t image_size,
+                 std::vector<float>* out);
+// Index of the first maximum of v[0, n).
+int Argmax(const float* v, int64_t n);
+int Argmax(const int8_t* v, int64_t n);
+
 // What a calibration / evaluation CSV row must hold for the lowered graph.
 struct CsvInput {
   Shape shape;             // the DPU input tensor [1, H, W, 1]
