@@ -25,6 +25,7 @@
 
 #include "signdpu/core/json_text.h"
 #include "signdpu/core/file_io.h"
+#include "signdpu/core/program.h"
 #include "signdpu/graph/onnx_import.h"
 #include "signdpu/quantize/report_html.h"
 #include "signdpu/quantize/quantizer.h"
@@ -98,21 +99,16 @@ int Main(int argc, char** argv);
 // Allocation failures and stray exceptions are one error line, never an abort.
 int main(int argc, char** argv) {
   StartSignalWatcher();
-  try {
-    return Main(argc, argv);
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "signdpu-quantize: error: out of memory\n");
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "signdpu-quantize: error: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "signdpu-quantize: error: unknown exception\n");
+  const int rc = signdpu::RunProgram("signdpu-quantize", [&] { return Main(argc, argv); });
+  if (rc != 0) {
+    // Whatever ended the run, no temporary folder is left in --output_dir.
+    std::lock_guard<std::mutex> lock(g_interrupt.mu);
+    if (!g_interrupt.tmp_dir.empty()) {
+      std::error_code ec;
+      fs::remove_all(g_interrupt.tmp_dir, ec);
+    }
   }
-  std::lock_guard<std::mutex> lock(g_interrupt.mu);
-  if (!g_interrupt.tmp_dir.empty()) {
-    std::error_code ec;
-    fs::remove_all(g_interrupt.tmp_dir, ec);
-  }
-  return 1;
+  return rc;
 }
 
 namespace {

@@ -26,6 +26,7 @@
 #include "signdpu/core/file_io.h"
 #include "signdpu/core/json_text.h"
 #include "signdpu/core/number_parse.h"
+#include "signdpu/core/program.h"
 #include "signdpu/io/csv_reader.h"
 #include "signdpu/io/labels.h"
 #include "signdpu/io/service_notifier.h"
@@ -372,16 +373,7 @@ static int Main(int argc, char** argv);
 
 // Allocation failures and stray exceptions are one error line, never an abort.
 int main(int argc, char** argv) {
-  try {
-    return Main(argc, argv);
-  } catch (const std::bad_alloc&) {
-    std::fprintf(stderr, "signdpu: error: out of memory\n");
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "signdpu: error: %s\n", e.what());
-  } catch (...) {
-    std::fprintf(stderr, "signdpu: error: unknown exception\n");
-  }
-  return 1;
+  return signdpu::RunProgram("signdpu", [&] { return Main(argc, argv); });
 }
 
 static int Main(int argc, char** argv) {

@@ -169,6 +169,13 @@ writes)
   STDOUT_TO=/dev/full refused "summary only (--quiet) to /dev/full" "writing to standard output failed" -- \
     "${RUN[@]}" --csv "$SAMPLE" --quiet --limit 3
   STDOUT_TO=/dev/full refused "inspect to /dev/full" "writing to standard output failed" -- "$BIN/signdpu" inspect "$XM"
+  # A reader that goes away (`| head -1`): SIGPIPE is ignored, the failed
+  # write is one error line and exit 1, never death by signal 13.
+  mkfifo "$T/pipe"
+  head -c 1 "$T/pipe" > /dev/null &
+  STDOUT_TO="$T/pipe" refused "--json into a pipe whose reader exits" "writing to standard output failed: Broken pipe" -- \
+    "${RUN[@]}" --csv "$SAMPLE" --json
+  wait
   refused "--summary-json in a missing folder" "--summary-json $T/no/such/s.json: folder $T/no/such does not exist" -- \
     "${RUN[@]}" --csv "$SAMPLE" --quiet --summary-json "$T/no/such/s.json"
   refused "--summary-json is a directory" "--summary-json $T: is a directory" -- \
