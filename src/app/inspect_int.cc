@@ -9,6 +9,7 @@
 
 #include "signdpu/core/str_format.h"
 #include "signdpu/xmodel/xir_attr.h"
+#include "signdpu/xmodel/xir_names.h"
 #include "signdpu/xmodel/xmodel_file.h"
 
 namespace signdpu::app {
@@ -32,8 +33,8 @@ const xir::Op* FirstInput(const xir::Op* op, const std::string& arg) {
 // A const, or a fix of a const.
 bool IsConstant(const xir::Op* op) {
   if (op == nullptr) return false;
-  if (op->get_type() == "fix") op = FirstInput(op, "input");
-  return op != nullptr && op->get_type() == "const";
+  if (op->get_type() == xmodel::names::kFix) op = FirstInput(op, xmodel::names::kArgInput);
+  return op != nullptr && op->get_type() == xmodel::names::kConst;
 }
 
 // [w, h] attribute (XIR's order) -> (h, w); absent -> `fallback`.
@@ -47,18 +48,18 @@ Status ReadPair(const xir::Op* op, const std::string& key, int fallback, int* h,
 }
 
 Status ReadWindow(const xir::Op* op, DpuLayer* x) {
-  SIGNDPU_RETURN_IF_ERROR(ReadPair(op, "kernel", 1, &x->kernel_h, &x->kernel_w));
-  SIGNDPU_RETURN_IF_ERROR(ReadPair(op, "stride", 1, &x->stride_h, &x->stride_w));
-  SIGNDPU_RETURN_IF_ERROR(ReadPair(op, "dilation", 1, &x->dilation_h, &x->dilation_w));
+  SIGNDPU_RETURN_IF_ERROR(ReadPair(op, xmodel::names::kKernel, 1, &x->kernel_h, &x->kernel_w));
+  SIGNDPU_RETURN_IF_ERROR(ReadPair(op, xmodel::names::kStride, 1, &x->stride_h, &x->stride_w));
+  SIGNDPU_RETURN_IF_ERROR(ReadPair(op, xmodel::names::kDilation, 1, &x->dilation_h, &x->dilation_w));
   SIGNDPU_ASSIGN_OR_RETURN(std::vector<int> pad,
-                           xmodel::GetAttrOr<std::vector<int>>(op, "pad", {0, 0, 0, 0}, "op " + op->get_name()));
+                           xmodel::GetAttrOr<std::vector<int>>(op, xmodel::names::kPad, {0, 0, 0, 0}, "op " + op->get_name()));
   if (pad.size() != 4) return InvalidArgument("op " + op->get_name() + ": attribute 'pad' needs 4 values");
   x->pad_left = pad[0], x->pad_right = pad[1], x->pad_top = pad[2], x->pad_bottom = pad[3];
   return Status::Ok();
 }
 
 void ReadInputShape(const xir::Op* op, DpuLayer* x) {
-  const xir::Op* in = FirstInput(op, "input");
+  const xir::Op* in = FirstInput(op, xmodel::names::kArgInput);
   if (in == nullptr) return;
   const auto s = ShapeOf(in);
   if (s.size() == 4) {
@@ -75,13 +76,13 @@ Status ReadFusedNonlinear(const xir::Op* op, DpuLayer* x) {
   const auto users = op->get_fanout_ops();
   if (users.size() != 1) return Status::Ok();
   const std::string& t = users[0]->get_type();
-  if (t == "relu") x->nonlinear = "relu";
-  else if (t == "relu6") x->nonlinear = "relu_six";
-  else if (t == "prelu") x->nonlinear = "prelu";
-  else if (t == "leaky-relu") {
+  if (t == xmodel::names::kRelu) x->nonlinear = "relu";
+  else if (t == xmodel::names::kRelu6) x->nonlinear = "relu_six";
+  else if (t == xmodel::names::kPrelu) x->nonlinear = "prelu";
+  else if (t == xmodel::names::kLeakyRelu) {
     x->nonlinear = "leaky_relu";
     SIGNDPU_ASSIGN_OR_RETURN(x->leaky_alpha,
-                             xmodel::GetAttrOr<float>(users[0], "alpha", 26.0f / 256.0f, "op " + users[0]->get_name()));
+                             xmodel::GetAttrOr<float>(users[0], xmodel::names::kAlpha, 26.0f / 256.0f, "op " + users[0]->get_name()));
   }
   return Status::Ok();
 }
@@ -97,7 +98,7 @@ std::string Dims(const std::vector<int32_t>& s) {
 bool IsQuantizerFormat(const xir::Graph& graph) {
   if (!xmodel::DpuSubgraphs(graph).empty()) return false;
   for (const xir::Op* op : graph.get_ops())
-    if (op->get_type() == "fix") return true;
+    if (op->get_type() == xmodel::names::kFix) return true;
   return false;
 }
 
@@ -109,42 +110,42 @@ Result<std::vector<DpuLayer>> QuantizerLayers(const xir::Graph& graph, std::vect
     x.name = op->get_name();
     const auto out = ShapeOf(op);
     x.out_c = out.empty() ? 1 : out.back();
-    if (type == "conv2d" || type == "depthwise-conv2d") {
-      x.kind = type == "conv2d" ? LayerKind::kConv : LayerKind::kDepthwiseConv;
+    if (type == xmodel::names::kConv2d || type == xmodel::names::kDepthwiseConv2d) {
+      x.kind = type == xmodel::names::kConv2d ? LayerKind::kConv : LayerKind::kDepthwiseConv;
       SIGNDPU_RETURN_IF_ERROR(ReadWindow(op, &x));
       ReadInputShape(op, &x);
       SIGNDPU_RETURN_IF_ERROR(ReadFusedNonlinear(op, &x));
-    } else if (type == "maxpool2d" || type == "avgpool2d") {
-      x.kind = type == "maxpool2d" ? LayerKind::kMaxPool : LayerKind::kAvgPool;
+    } else if (type == xmodel::names::kMaxPool2d || type == xmodel::names::kAvgPool2d) {
+      x.kind = type == xmodel::names::kMaxPool2d ? LayerKind::kMaxPool : LayerKind::kAvgPool;
       SIGNDPU_RETURN_IF_ERROR(ReadWindow(op, &x));
       ReadInputShape(op, &x);
-      SIGNDPU_ASSIGN_OR_RETURN(bool global, xmodel::GetAttrOr<bool>(op, "global", false, "op " + op->get_name()));
+      SIGNDPU_ASSIGN_OR_RETURN(bool global, xmodel::GetAttrOr<bool>(op, xmodel::names::kGlobal, false, "op " + op->get_name()));
       if (global) {
         x.kernel_h = static_cast<int>(x.in_h);
         x.kernel_w = static_cast<int>(x.in_w);
       }
-    } else if (type == "add") {
+    } else if (type == xmodel::names::kAdd) {
       x.kind = LayerKind::kEltwiseAdd;
       ReadInputShape(op, &x);
       SIGNDPU_RETURN_IF_ERROR(ReadFusedNonlinear(op, &x));
-    } else if (type == "mul") {
+    } else if (type == xmodel::names::kMul) {
       // A mul by a constant is nndct's avgpool / hard-sigmoid scale (or a
       // per-channel scale the compiler turns into a depthwise conv): not an
       // eltwise multiplication.
-      const auto ins = op->get_input_ops("input");
+      const auto ins = op->get_input_ops(xmodel::names::kArgInput);
       bool constant = false;
       for (const xir::Op* in : ins) constant = constant || IsConstant(in);
       if (constant) continue;
       x.kind = LayerKind::kEltwiseMul;
       ReadInputShape(op, &x);
-    } else if (type == "hard-sigmoid") {
+    } else if (type == xmodel::names::kHardSigmoid) {
       x.kind = LayerKind::kHardSigmoid;
       ReadInputShape(op, &x);
-    } else if (type == "matmul") {
+    } else if (type == xmodel::names::kMatmul) {
       // A dense (flatten -> matmul): only its nonlinearity has a rule
       // (DpuLayer::dense).
-      const xir::Op* in = FirstInput(op, "input");
-      if (in != nullptr && in->get_type() == "flatten") in = FirstInput(in, "input");
+      const xir::Op* in = FirstInput(op, xmodel::names::kArgInput);
+      if (in != nullptr && in->get_type() == xmodel::names::kFlatten) in = FirstInput(in, xmodel::names::kArgInput);
       const auto s = in == nullptr ? std::vector<int32_t>{} : ShapeOf(in);
       if (s.size() != 4) {
         if (unchecked != nullptr) unchecked->push_back(type + " " + op->get_name());
@@ -156,8 +157,9 @@ Result<std::vector<DpuLayer>> QuantizerLayers(const xir::Graph& graph, std::vect
       x.kernel_h = s[1], x.kernel_w = s[2];
       SIGNDPU_RETURN_IF_ERROR(ReadFusedNonlinear(op, &x));
     } else {
-      static const std::set<std::string> kUnchecked = {"transposed-conv2d", "transposed-depthwise-conv2d",
-                                                        "hard-swish", "upsample", "resize", "reduction_max"};
+      static const std::set<std::string> kUnchecked = {
+          xmodel::names::kTransposedConv2d, xmodel::names::kTransposedDepthwiseConv2d, xmodel::names::kHardSwish,
+          xmodel::names::kUpsample,         xmodel::names::kResize,                     xmodel::names::kReductionMax};
       if (unchecked != nullptr && kUnchecked.count(type)) unchecked->push_back(type + " " + op->get_name());
       continue;
     }
@@ -174,12 +176,12 @@ Result<QuantizerXmodelReport> InspectQuantizerGraph(const xir::Graph& graph, con
     info.type = op->get_type();
     info.name = op->get_name();
     info.shape = ShapeOf(op);
-    if (info.type == "fix") {
+    if (info.type == xmodel::names::kFix) {
       const std::string where = "fix op " + info.name;
       info.is_fix = true;
-      SIGNDPU_ASSIGN_OR_RETURN(info.fix_point, xmodel::GetAttr<int>(op, "fix_point", where));
-      SIGNDPU_ASSIGN_OR_RETURN(info.bit_width, xmodel::GetAttrOr<int>(op, "bit_width", 8, where));
-      SIGNDPU_ASSIGN_OR_RETURN(info.if_signed, xmodel::GetAttrOr<bool>(op, "if_signed", true, where));
+      SIGNDPU_ASSIGN_OR_RETURN(info.fix_point, xmodel::GetAttr<int>(op, xmodel::names::kFixPoint, where));
+      SIGNDPU_ASSIGN_OR_RETURN(info.bit_width, xmodel::GetAttrOr<int>(op, xmodel::names::kBitWidth, 8, where));
+      SIGNDPU_ASSIGN_OR_RETURN(info.if_signed, xmodel::GetAttrOr<bool>(op, xmodel::names::kIfSigned, true, where));
     }
     r.ops.push_back(std::move(info));
   }

@@ -27,10 +27,13 @@
 #include "signdpu/core/str_format.h"
 #include "signdpu/emu/board_mode.h"
 #include "signdpu/xmodel/xir_attr.h"
+#include "signdpu/xmodel/xir_names.h"
 #include "signdpu/xmodel/xmodel_file.h"
 #include "signdpu/xmodel/xmodel_writer.h"
 
 namespace signdpu::app {
+
+namespace names = xmodel::names;
 namespace {
 
 // Present with type T -> *out; anything else leaves *out alone (XIR's own
@@ -71,9 +74,9 @@ TensorInfo DescribeTensor(const xir::Tensor* t) {
   info.name = t->get_name();
   info.shape = t->get_shape();
   info.data_type = t->get_data_type().to_string();
-  ReadAttr(t, "fix_point", &info.fix_point);
-  ReadAttr(t, "bit_width", &info.bit_width);
-  ReadAttr(t, "if_signed", &info.if_signed);
+  ReadAttr(t, names::kFixPoint, &info.fix_point);
+  ReadAttr(t, names::kBitWidth, &info.bit_width);
+  ReadAttr(t, names::kIfSigned, &info.if_signed);
   return info;
 }
 
@@ -87,9 +90,9 @@ Result<std::unique_ptr<Model>> Model::Open(const std::string& path) {
   if (m->dpu_subgraphs_.empty())
     return Unsupported(path + ": no DPU subgraph (is this a quantiser-format _int.xmodel? compile it with vai_c_xir, or use the host .xmodel from signdpu-quantize)");
   for (const xir::Subgraph* sg : m->graph_->get_root_subgraph()->children_topological_sort()) {
-    if (xmodel::SubgraphDevice(sg) != "CPU") continue;
+    if (xmodel::SubgraphDevice(sg) != names::kDeviceCpu) continue;
     for (const xir::Op* op : sg->get_ops())
-      if (op->get_type() == "softmax") m->has_softmax_ = true;
+      if (op->get_type() == names::kSoftmax) m->has_softmax_ = true;
   }
   auto info = xmodel::ReadHostModelInfo(*m->graph_);
   if (info.ok()) m->labels_ = info->labels;
@@ -102,14 +105,14 @@ std::vector<SubgraphInfo> Model::Describe() const {
     SubgraphInfo s;
     s.name = sg->get_name();
     s.device = xmodel::SubgraphDevice(sg);
-    ReadAttr(sg, "dpu_name", &s.dpu_name);
-    s.has_fingerprint = ReadAttr(sg, "dpu_fingerprint", &s.dpu_fingerprint);
+    ReadAttr(sg, names::kDpuName, &s.dpu_name);
+    s.has_fingerprint = ReadAttr(sg, names::kDpuFingerprint, &s.dpu_fingerprint);
     std::map<std::string, std::string> runner;
-    if (ReadAttr(sg, "runner", &runner))
+    if (ReadAttr(sg, names::kRunner, &runner))
       for (const auto& [k, v] : runner) s.runner_libs.push_back(k + "=" + v);
     for (const xir::Tensor* t : sg->get_sorted_input_tensors()) s.inputs.push_back(DescribeTensor(t));
     for (const xir::Tensor* t : sg->get_sorted_output_tensors()) s.outputs.push_back(DescribeTensor(t));
-    if (s.device != "DPU")
+    if (s.device != names::kDeviceDpu)
       for (const xir::Op* op : sg->topological_sort()) s.ops.push_back(op->get_type());
     out.push_back(std::move(s));
   }
@@ -125,8 +128,8 @@ namespace {
 // and inputs. Checked against our host xmodels (fix2float, softmax) and the
 // Vitis AI 2.5 compiled fixtures (data, data-fix in USER subgraphs).
 bool RunnableCpuOp(const std::string& type) {
-  static const char* const kOps[] = {"fix2float", "softmax", "reshape", "reshape-fix", "flatten",
-                                     "identity",  "data",    "data-fix"};
+  static const char* const kOps[] = {names::kFix2Float, names::kSoftmax, names::kReshape, names::kReshapeFix,
+                                     names::kFlatten,   names::kIdentity, names::kData,    names::kDataFix};
   for (const char* op : kOps)
     if (type == op) return true;
   return false;
@@ -137,19 +140,19 @@ bool RunnableCpuOp(const std::string& type) {
 Status CheckRunnable(const Model& model) {
   for (const xir::Subgraph* sg : model.graph().get_root_subgraph()->children_topological_sort()) {
     const std::string device = xmodel::SubgraphDevice(sg);
-    if (device == "DPU") continue;
+    if (device == names::kDeviceDpu) continue;
     // A const is a parameter of the op it feeds: fine when every op it feeds
     // is (e.g. a shape for reshape); otherwise the op it feeds is the one to
     // name, so consts are looked at last.
     const xir::Op* bad = nullptr;
     for (const xir::Op* op : sg->topological_sort()) {
-      if (op->get_type() == "const" || RunnableCpuOp(op->get_type())) continue;
+      if (op->get_type() == names::kConst || RunnableCpuOp(op->get_type())) continue;
       bad = op;
       break;
     }
     if (bad == nullptr) {
       for (const xir::Op* op : sg->topological_sort()) {
-        if (op->get_type() != "const") continue;
+        if (op->get_type() != names::kConst) continue;
         for (const xir::Op* user : op->get_fanout_ops())
           if (!RunnableCpuOp(user->get_type())) bad = op;
         if (bad != nullptr) break;
@@ -251,11 +254,12 @@ Result<int> ProbeTimeoutMs() {
 
 // The runner exactly as CreateRunner makes it (also in the probe child).
 std::unique_ptr<vart::Runner> MakeRunner(const xir::Subgraph* subgraph, RunMode mode, int emu_batch) {
-  if (mode == RunMode::kRun) return vart::Runner::create_runner(subgraph, "run");
+  if (mode == RunMode::kRun) return vart::Runner::create_runner(subgraph, names::kRunnerModeRun);
   auto attrs = xir::Attrs::create();
-  attrs->set_attr<std::string>("mode", "ref");
-  if (emu_batch > 0 && std::getenv("SIGNDPU_EMU_BATCH") == nullptr) attrs->set_attr<int>("signdpu_emu_batch", emu_batch);
-  attrs->set_attr<std::map<std::string, std::string>>("lib", {{"DPU", xmodel::kEmulatorRunnerLibrary}});
+  attrs->set_attr<std::string>(names::kRunnerModeAttr, names::kRunnerModeRef);
+  if (emu_batch > 0 && std::getenv("SIGNDPU_EMU_BATCH") == nullptr) attrs->set_attr<int>(names::kRunnerEmuBatch, emu_batch);
+  attrs->set_attr<std::map<std::string, std::string>>(names::kRunnerLibAttr,
+                                                       {{names::kDeviceDpu, xmodel::kEmulatorRunnerLibrary}});
   return vart::Runner::create_runner_with_attrs(subgraph, attrs.get());
 }
 
@@ -297,7 +301,7 @@ bool ReadBoardFingerprints(std::vector<uint64_t>* out) {
 
 uint64_t ModelFingerprint(const xir::Subgraph* subgraph) {
   uint64_t fp = 0;
-  ReadAttr(subgraph, "dpu_fingerprint", &fp);
+  ReadAttr(subgraph, names::kDpuFingerprint, &fp);
   return fp;
 }
 

@@ -20,6 +20,7 @@ inline constexpr const char* kUpload = "upload";
 inline constexpr const char* kDownload = "download";
 inline constexpr const char* kFix2Float = "fix2float";
 inline constexpr const char* kSoftmax = "softmax";
+inline constexpr const char* kIdentity = "identity";
 // quantiser-format (float + fix) ops
 inline constexpr const char* kData = "data";
 inline constexpr const char* kConst = "const";
@@ -37,6 +38,14 @@ inline constexpr const char* kFlatten = "flatten";
 inline constexpr const char* kMatmul = "matmul";
 inline constexpr const char* kReshape = "reshape";
 inline constexpr const char* kConcat = "concat";
+inline constexpr const char* kPrelu = "prelu";
+// quantiser-format ops signdpu reads but does not check or lower yet (inspect)
+inline constexpr const char* kTransposedConv2d = "transposed-conv2d";
+inline constexpr const char* kTransposedDepthwiseConv2d = "transposed-depthwise-conv2d";
+inline constexpr const char* kHardSwish = "hard-swish";
+inline constexpr const char* kUpsample = "upsample";
+inline constexpr const char* kResize = "resize";
+inline constexpr const char* kReductionMax = "reduction_max";
 inline constexpr const char* kMul = "mul";  // nndct's avgpool / hard-sigmoid scale (not in host xmodels)
 
 // op argument names
@@ -88,6 +97,12 @@ inline constexpr const char* kDevice = "device";
 inline constexpr const char* kDpuName = "dpu_name";
 inline constexpr const char* kDpuFingerprint = "dpu_fingerprint";
 inline constexpr const char* kRunner = "runner";
+// vart::Runner::create_runner_with_attrs: the runner mode and the per-device
+// library override [source: v2.5 vart/runner/src/runner.cpp]
+inline constexpr const char* kRunnerModeAttr = "mode";
+inline constexpr const char* kRunnerLibAttr = "lib";
+inline constexpr const char* kRunnerModeRun = "run";
+inline constexpr const char* kRunnerModeRef = "ref";
 inline constexpr const char* kChildrenTopologicalSort = "children_topological_sort";
 inline constexpr const char* kRegIdToParameterValue = "reg_id_to_parameter_value";
 inline constexpr const char* kRegIdToContextType = "reg_id_to_context_type";
