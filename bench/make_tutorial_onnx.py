@@ -10,7 +10,7 @@ Conv 28 3x3 same -> ReLU -> BatchNorm -> MaxPool 2 -> Conv 64 3x3 same -> ReLU
 Dropout -> Linear 512x10 -> Softmax. Exported in eval mode, opset 13, dynamic
 batch. BatchNorm parameters are randomised so that PyTorch does not fold
 identical initialisers into Identity nodes (OpenCV 4.6 DNN rejects those;
-platform-notes trap 7). Needs Debian's python3-torch (use /usr/bin/python3).
+PyTorch de-duplicates identical initializers). Needs Debian's python3-torch (use /usr/bin/python3).
 """
 import sys
 

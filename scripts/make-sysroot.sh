@@ -6,8 +6,8 @@
 #
 # Why a sysroot and not `apt-get install libvart-dev:arm64`: glog, gflags and
 # OpenCV are not Multi-Arch: same in Debian 12, so installing arm64 -dev
-# packages on the host silently removes the amd64 VART/XIR stack
-# (platform-notes trap 1). mmdebstrap --variant=extract only unpacks the .debs
+# packages on the host silently removes the amd64 VART/XIR stack.
+# mmdebstrap --variant=extract only unpacks the .debs
 # into DIR: no maintainer scripts run, nothing touches the host's dpkg.
 #
 # The result is cached outside the git checkout (default

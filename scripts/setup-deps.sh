@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages the project needs on the build host.
 # Non-interactive and idempotent. Never installs arm64 -dev packages on the
 # host (they silently remove the amd64 glog/xir/vart stack; see
-# docs/deployment.md and platform-notes): cross builds use scripts/make-sysroot.sh.
+# docs/deployment.md): cross builds use scripts/make-sysroot.sh.
 #
 #   scripts/setup-deps.sh            # full set: everything scripts/test.sh needs
 #   scripts/setup-deps.sh --runtime  # only what scripts/run-default.sh needs:

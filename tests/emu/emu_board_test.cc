@@ -1,7 +1,7 @@
 // Needs a ZCU104 with the DPU: the same Xilinx-compiled subgraph in mode
 // "run" (libvart-dpu-runner.so, the real DPU) and in the emulator must give
 // identical int8 outputs. Mode "run" aborts the process on a machine without
-// a DPU (dpu-arithmetic.md section 5), so this only runs when
+// a DPU (docs/emulator.md section 1), so this only runs when
 // SIGNDPU_HAVE_DPU=1 is set on the board; everywhere else it is reported as
 // skipped (not run). ctest label: target.
 #include <gtest/gtest.h>

@@ -22,7 +22,7 @@ TEST(RoundReal, TiesInEveryMode) {
       {0.5, 1, 1, 0},     // smallest positive half
       {-0.5, -1, 0, 0},   // negative half: DPU goes toward +inf (0), STD away (-1)
       {-1.5, -2, -1, -2}, // DPU -1, PY3 to even -2
-      {-2.5, -3, -2, -2}, // the table row of dpu-arithmetic.md
+      {-2.5, -3, -2, -2}, // the rounding table of docs/arithmetic.md section 2
       {1.25, 1, 1, 1},    // not a tie
       {-1.75, -2, -2, -2},
       {0.0, 0, 0, 0},
@@ -105,7 +105,7 @@ TEST(RoundModeNames, RoundTrip) {
 }
 
 // 200,000 random (v, s) against the float formula floor(v / 2^s + 0.5),
-// which is exact while |v| <= 2^24 (dpu-arithmetic.md 1 [checked]).
+// which is exact while |v| <= 2^24 (docs/arithmetic.md section 1 [checked]).
 TEST(ShiftRound, MatchesFloatFormulaOnRandomCases) {
   std::mt19937_64 rng(12345);
   std::uniform_int_distribution<int64_t> value(-(int64_t{1} << 24), int64_t{1} << 24);

@@ -23,7 +23,7 @@ same torch/onnx versions give the same files. Models:
                            flatten order), Softmax.
   dedup_identity.onnx      two BatchNorms with fresh (identical) parameters:
                            PyTorch de-duplicates them into Identity nodes
-                           (platform-notes trap 7).
+                           (PyTorch's exporter de-duplicates identical initializers).
   mobile_opset9.onnx       stride-2 conv, depthwise conv, ReLU6 (Clip),
   mobile_opset11.onnx      AveragePool, GlobalAveragePool, Gemm, Softmax;
                            opset 9 carries Clip bounds as attributes, opset 11

@@ -63,7 +63,7 @@ std::vector<float> RunFloat(const Graph& g, const Tensor& input) {
 }
 
 // OpenCV 4.6 DNN cannot load PyTorch's de-duplicated initializers behind
-// Identity nodes (platform-notes trap 7): give it a copy of the model where
+// Identity nodes (PyTorch's exporter de-duplicates identical initializers): give it a copy of the model where
 // each such Identity is replaced by a copy of the initializer.
 std::string InlineIdentityInitializers(const std::string& bytes) {
   onnx::ModelProto model;
@@ -173,7 +173,7 @@ TEST(OnnxImport, BothStylesMatchOpenCvDnn) {
 // ---- PyTorch idioms ----------------------------------------------------------
 
 TEST(OnnxImport, DeduplicatedInitializersBehindIdentity) {
-  // platform-notes trap 7: the exporter shares bn1's parameters with bn2
+  // PyTorch's exporter de-duplicates initializers: it shares bn1's parameters with bn2
   // through Identity nodes (OpenCV 4.6 DNN loads it only after
   // InlineIdentityInitializers).
   Graph g = LoadModel("dedup_identity.onnx");

@@ -61,7 +61,7 @@ TEST(ReadDpuSubgraph, XilinxConvSubgraph) {
   const FixTensor& in = g->tensors[g->inputs[0]];
   EXPECT_EQ(in.name, "quant_input_1");
   EXPECT_EQ(in.shape, (Shape{1, 28, 28, 1}));
-  EXPECT_EQ(in.fix_point, -2);  // real = 4q [checked in dpu-arithmetic.md]
+  EXPECT_EQ(in.fix_point, -2);  // real = 4q [docs/arithmetic.md section 1]
   ASSERT_EQ(g->outputs.size(), 1u);
   const FixTensor& out = g->tensors[g->outputs[0]];
   EXPECT_EQ(out.name, "quant_max_pooling2d_1_fix");

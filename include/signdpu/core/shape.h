@@ -1,5 +1,5 @@
 // Shapes and small helpers shared by every module. Activations are NHWC,
-// weights OHWI (the XIR convention; dpu-arithmetic.md section 4).
+// weights OHWI (the XIR convention; docs/xmodel.md).
 #pragma once
 
 #include <cstdint>

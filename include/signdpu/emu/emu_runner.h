@@ -1,7 +1,7 @@
 // The signdpu DPU emulator as a VART runner plugin.
 //
 // libvart-signdpu-emu-runner.so exports the two C entry points libvart looks
-// up with dlsym (dpu-arithmetic.md section 5):
+// up with dlsym (docs/emulator.md section 1; v2.5 vart/util/src/plugin.cpp:51):
 //   extern "C" vart::Runner* create_runner(const xir::Subgraph*);
 //   extern "C" vart::Runner* create_runner_with_attrs(const xir::Subgraph*, xir::Attrs*);
 // so that unchanged VART applications run DPU subgraphs on the host:

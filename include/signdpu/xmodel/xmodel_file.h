@@ -1,7 +1,7 @@
 // Safe loading of .xmodel files (XIR's serialized graphs).
 //
 // xir::Graph::deserialize aborts the process (glog FATAL, SIGABRT) on a
-// truncated file, random bytes or a text file (platform-notes.md trap 4).
+// truncated file, random bytes or a text file (XIR aborts with XIR_READ_PB_FAILURE instead of throwing).
 // LoadXmodel therefore validates the bytes first: size, a typed protobuf parse
 // against XIR's own message schema (serial_v2.Graph, found in the descriptor
 // pool that libxir registers; protobuf parsing reports errors, it never

@@ -1,6 +1,6 @@
 // Optimised conv2d-fix / depthwise-conv2d-fix: prepare (bounds, packing) and
-// run-time dispatch. The arithmetic is the reference's (dpu-arithmetic.md
-// 2.3), reorganised:
+// run-time dispatch. The arithmetic is the reference's (docs/arithmetic.md
+// section 4), reorganised:
 //
 //   acc  = sum_k a_k * w_k                 int32 instead of int64, only when
 //          |acc| <= 128 * sum_k |w[o][k]| < 2^31 for every channel o (a proof

@@ -24,7 +24,7 @@ struct ConvGeom {
   int kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
 };
 
-// The conv output stage in int32 (dpu-arithmetic.md 2.3), used only when
+// The conv output stage in int32 (docs/arithmetic.md section 4), used only when
 // Prepare proved that no intermediate leaves int32 (see conv2d_fix.cc):
 //   v = acc * 2^scale_up + bias_term[o]
 //   y = leaky && v < 0 ? (26 * v + round_neg) >> (shift + 8)

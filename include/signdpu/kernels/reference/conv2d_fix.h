@@ -1,6 +1,6 @@
 // conv2d-fix and depthwise-conv2d-fix (XIR op names), reference kernel.
 //
-// Integer formula, in the order the code applies it (dpu-arithmetic.md 2.3,
+// Integer formula, in the order the code applies it (docs/arithmetic.md section 4,
 // [checked] against Xilinx's CPU reference for shift_bias +6 and -2):
 //   shift_cut  = fi + fw - fo
 //   shift_bias = fi + fw - fb

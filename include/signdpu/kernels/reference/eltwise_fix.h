@@ -1,6 +1,6 @@
 // eltwise-fix ADD (XIR op name), reference kernel.
 //
-// Integer formula (dpu-arithmetic.md 2.6 [source: Vitis-AI-Library eltwise-fix]):
+// Integer formula (docs/arithmetic.md section 7 [source: Vitis-AI-Library eltwise-fix]):
 //   m   = max_i fi_i
 //   sum = sum_i in_i << (m - fi_i)          (align every input to the finest grid)
 //   y   = ShiftRound(sum, m - fo)

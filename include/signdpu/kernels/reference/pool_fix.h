@@ -1,6 +1,6 @@
 // pool-fix (XIR op name), MAX and AVG, reference kernel.
 //
-// Integer formula (dpu-arithmetic.md 2.5 [source: Vitis-AI-Library pool-fix,
+// Integer formula (docs/arithmetic.md section 6 [source: Vitis-AI-Library pool-fix,
 // vai_q_pytorch dpu_utils]):
 //   MAX: y   = max over the window of in (padded pixels skipped; start at -128,
 //              not at Xilinx's CPU reference's smallest positive float, which
