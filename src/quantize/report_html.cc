@@ -234,6 +234,177 @@ std::string ConfusionSvg(const std::vector<std::vector<int64_t>>& m, const std::
   return s.str();
 }
 
+// What the page is made from.
+struct Page {
+  const QuantizeResult& r;
+  const ReportData& d;
+  const std::string& model_path;
+  const QuantizeOptions& o;
+  const std::vector<std::string>& labels;
+};
+
+// One function per section of the page; each writes <section id=...>..</section>.
+void SectionSummary(std::ostringstream& s, const Page& p) {
+  s << "<section id='summary'><p>Model <code>" << Esc(p.model_path) << "</code>, " << p.r.layers.size()
+    << (p.r.layers.size() == 1 ? " DPU layer" : " DPU layers") << ", method " << CalibMethodName(p.o.method) << ", "
+    << p.r.calib_images << (p.r.calib_images == 1 ? " calibration image" : " calibration images") << " ("
+    << F("%.2f", p.r.calib_seconds) << " s), DPU target " << Esc(p.o.dpu_target.empty() ? "none" : p.o.dpu_target) << ".</p>";
+  if (p.r.eval_images > 0) {
+    const double drop = 100.0 * (p.r.int8_accuracy - p.r.float_accuracy);
+    s << "<p><span class='kpi'>float <b>" << F("%.2f", 100 * p.r.float_accuracy) << " %</b></span><span class='kpi'>int8 <b>"
+      << F("%.2f", 100 * p.r.int8_accuracy) << " %</b> <span class='" << (drop < -1.0 ? "bad" : "good") << "'>("
+      << F("%+.2f", drop) << " points)</span></span><span class='kpi'>top-1 agreement <b>"
+      << F("%.2f", 100 * p.r.top1_agreement) << " %</b></span> on " << p.r.eval_images
+      << (p.r.eval_images == 1 ? " image" : " images") << "</p>";
+  } else {
+    s << "<p class='note'>No evaluation set (--eval): accuracy sections are empty.</p>";
+  }
+  for (const std::string& n : p.r.notes) s << "<p class='note'>transform: " << Esc(n) << "</p>";
+  s << "</section>\n";
+}
+
+void SectionSqnr(std::ostringstream& s, const Page& p) {
+  s << "<section id='sqnr'><h2>Per-layer SQNR (int8 output vs float)</h2>";
+  if (p.r.eval_images > 0 && !p.r.layers.empty()) {
+    std::vector<std::pair<std::string, double>> rows;
+    double hi = 10;
+    for (const LayerReport& l : p.r.layers) {
+      rows.push_back({l.name, std::min(l.output_sqnr_db, 80.0)});
+      hi = std::max(hi, std::min(l.output_sqnr_db, 80.0));
+    }
+    s << BarChart(rows, 0, std::ceil(hi / 10) * 10, "dB")
+      << "<p class='note'>Higher is better; each 6 dB is one bit. Over the first " << std::min<int64_t>(p.o.sqnr_images, p.r.eval_images)
+      << " evaluation images (values above 80 dB drawn at 80).</p>";
+  } else {
+    s << "<p class='note'>Needs --eval.</p>";
+  }
+  s << "</section>\n";
+}
+
+void SectionHistograms(std::ostringstream& s, const Page& p) {
+  s << "<section id='histograms'><h2>Activation histograms (log scale) and fix-point ranges</h2>"
+    << "<p class='note'>Over the first " << p.d.histogram_images
+    << " calibration images. Green band: what int8 holds at the chosen fix point; clipped: values that saturate.</p><div class='grid'>";
+  for (const ActivationHistogram& h : p.d.histograms)
+    s << "<div class='card'><h3>" << Esc(h.tensor) << "</h3>" << HistogramSvg(h) << "</div>";
+  s << "</div></section>\n";
+}
+
+void SectionWeights(std::ostringstream& s, const Page& p) {
+  s << "<section id='weights'><h2>Weights per output channel and weight fix points</h2><div class='grid'>";
+  for (const WeightDistribution& w : p.d.weights) {
+    s << "<div class='card'><h3>" << Esc(w.layer) << " (";
+    if (w.group_fix_points.size() > 1) {
+      s << w.group_fix_points.size() << " weight groups, fix points";
+      for (int fp : w.group_fix_points) s << " " << fp;
+    } else if (!w.group_fix_points.empty()) {
+      s << "fix_point " << w.group_fix_points[0];
+    }
+    s << ")</h3>" << WeightSvg(w) << "</div>";
+  }
+  if (p.d.weights.empty()) s << "<p class='note'>No layer with weights.</p>";
+  s << "</div></section>\n";
+}
+
+void SectionAccuracy(std::ostringstream& s, const Page& p) {
+  s << "<section id='accuracy'><h2>Float vs int8: confusion matrices and per-class accuracy</h2>";
+  if (p.d.eval_images > 0) {
+    s << "<div class='grid'><div class='card'><h3>float</h3>" << ConfusionSvg(p.d.confusion_float, p.labels)
+      << "</div><div class='card'><h3>int8</h3>" << ConfusionSvg(p.d.confusion_int8, p.labels) << "</div></div>";
+    s << "<table><tr><th>class</th><th>images</th><th>float %</th><th>int8 %</th><th>delta (points)</th></tr>";
+    for (int c = 0; c < p.d.classes; ++c) {
+      int64_t n = 0;
+      for (int64_t v : p.d.confusion_float[static_cast<size_t>(c)]) n += v;
+      const double fa = n ? 100.0 * p.d.confusion_float[c][c] / n : 0, ia = n ? 100.0 * p.d.confusion_int8[c][c] / n : 0;
+      s << "<tr><td>" << Esc(Label(p.labels, c)) << "</td><td>" << n << "</td><td>" << F("%.2f", fa) << "</td><td>"
+        << F("%.2f", ia) << "</td><td class='" << (ia - fa < -0.5 ? "bad" : "") << "'>" << F("%+.2f", ia - fa) << "</td></tr>";
+    }
+    s << "</table><p>Top-1 agreement float vs int8: <b>" << F("%.2f", 100.0 * p.r.top1_agreement) << " %</b> ("
+      << p.d.changed_total << " of " << p.d.eval_images << " images change class).</p>";
+  } else {
+    s << "<p class='note'>Needs --eval.</p>";
+  }
+  s << "</section>\n";
+}
+
+void SectionChanged(std::ostringstream& s, const Page& p) {
+  s << "<section id='changed'><h2>Images whose class changed</h2>";
+  if (p.d.eval_images > 0) {
+    s << "<p class='note'>" << p.d.changed_total << (p.d.changed_total == 1 ? " image" : " images") << " change class";
+    if (p.d.changed_total > static_cast<int64_t>(p.d.changed.size())) s << "; the first " << p.d.changed.size() << " shown";
+    s << ". Caption: CSV line, true class, float &#8594; int8.</p><div>";
+    for (const ChangedImage& c : p.d.changed) {
+      s << "<div class='thumb'><img alt='line " << c.line << "' src='" << GrayPngDataUri(c.pixels, c.width, c.height)
+        << "'><br>line " << c.line << "<br>true " << Esc(Label(p.labels, c.label)) << "<br><span class='good'>"
+        << Esc(Label(p.labels, c.float_pred)) << "</span> &#8594; <span class='bad'>" << Esc(Label(p.labels, c.int8_pred))
+        << "</span></div>";
+    }
+    if (p.d.changed.empty()) s << "<p>None: float and int8 agree on every image.</p>";
+    s << "</div>";
+  } else {
+    s << "<p class='note'>Needs --eval.</p>";
+  }
+  s << "</section>\n";
+}
+
+void SectionSensitivity(std::ostringstream& s, const Page& p) {
+  s << "<section id='sensitivity'><h2>Per-layer sensitivity: accuracy with only that layer in int8</h2>";
+  if (!p.d.sensitivity.empty()) {
+    std::vector<std::pair<std::string, double>> rows;
+    double lo = 100 * p.d.sensitivity_float_accuracy;
+    for (const LayerSensitivity& x : p.d.sensitivity) {
+      rows.push_back({x.layer, 100 * x.accuracy});
+      lo = std::min(lo, 100 * x.accuracy);
+    }
+    const double hi = std::min(100.0, std::ceil(100 * p.d.sensitivity_float_accuracy + 1));
+    lo = std::max(0.0, std::floor(lo - 2));
+    s << BarChart(rows, lo, hi, "%", 100 * p.d.sensitivity_float_accuracy, "float " + F("%.2f", 100 * p.d.sensitivity_float_accuracy))
+      << "<table><tr><th>layer</th><th>op</th><th>accuracy %</th><th>vs float (points)</th></tr>";
+    for (const LayerSensitivity& x : p.d.sensitivity)
+      s << "<tr><td>" << Esc(x.layer) << "</td><td>" << Esc(x.op) << "</td><td>" << F("%.2f", 100 * x.accuracy)
+        << "</td><td>" << F("%+.2f", 100 * (x.accuracy - p.d.sensitivity_float_accuracy)) << "</td></tr>";
+    s << "</table><p class='note'>On the first " << p.d.sensitivity_images
+      << " evaluation images: the layer's input is quantised at its fix point, the layer runs in int8 (its weights, "
+         "bias, shifts), its output is dequantised and the rest of the float model continues. The lowest bar is the "
+         "layer to look at first.</p>";
+    for (const std::string& n : p.d.sensitivity_notes) s << "<p class='note'>" << Esc(n) << "</p>";
+  } else {
+    s << "<p class='note'>Needs --eval.</p>";
+  }
+  s << "</section>\n";
+}
+
+void SectionFill(std::ostringstream& s, const Page& p) {
+  s << "<section id='fill'><h2>DPU fill estimate per layer";
+  if (!p.d.fill_target.empty()) s << " (" << Esc(p.d.fill_target) << ")";
+  s << "</h2>";
+  if (!p.d.fill.empty()) {
+    std::vector<std::pair<std::string, double>> rows;
+    int64_t macs = 0;
+    double weighted = 0;
+    for (const LayerFill& f : p.d.fill) {
+      rows.push_back({f.layer, 100 * f.fill});
+      macs += f.macs;
+      weighted += f.fill * static_cast<double>(f.macs);
+    }
+    s << BarChart(rows, 0, 100, "%")
+      << "<table><tr><th>layer</th><th>engine</th><th>parallelism</th><th>pixel %</th><th>in-ch %</th><th>out-ch %</th>"
+         "<th>fill %</th><th>MACs/image</th></tr>";
+    for (const LayerFill& f : p.d.fill)
+      s << "<tr><td>" << Esc(f.layer) << "</td><td>" << Esc(f.engine) << "</td><td>" << Esc(f.parallelism) << "</td><td>"
+        << F("%.0f", 100 * f.pixel) << "</td><td>" << F("%.0f", 100 * f.in_ch) << "</td><td>" << F("%.0f", 100 * f.out_ch)
+        << "</td><td>" << F("%.0f", 100 * f.fill) << "</td><td>" << f.macs << "</td></tr>";
+    s << "</table><p class='note'><b>Estimate</b>, not a measurement: the fraction of the engine's pixel x input-channel x "
+         "output-channel lanes (from libtarget-factory) that the layer's output width and channel counts occupy, "
+         "each rounded up to a multiple of its parallelism. MAC-weighted over the model: "
+      << F("%.0f", macs ? 100.0 * weighted / static_cast<double>(macs) : 0.0)
+      << " %. Ignores memory bandwidth, load/save, instruction and CPU overheads; unverified on a board.</p>";
+  } else {
+    s << "<p class='note'>Not estimated: " << Esc(p.d.fill_note.empty() ? "no DPU layers" : p.d.fill_note) << "</p>";
+  }
+  s << "</section>\n";
+}
+
 }  // namespace
 
 std::string GrayPngDataUri(const std::vector<uint8_t>& pixels, int width, int height) {
@@ -280,151 +451,16 @@ std::string RenderReportHtml(const QuantizeResult& r, const ReportData& d, const
     << "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">"
     << "<title>signdpu-quantize report: " << Esc(r.fix.name) << "</title><style>" << kStyle << "</style></head><body>\n";
   s << "<h1>Quantisation report: " << Esc(r.fix.name) << "</h1>\n";
-  // ---- summary
-  s << "<section id='summary'><p>Model <code>" << Esc(model_path) << "</code>, " << r.layers.size()
-    << (r.layers.size() == 1 ? " DPU layer" : " DPU layers") << ", method " << CalibMethodName(o.method) << ", "
-    << r.calib_images << (r.calib_images == 1 ? " calibration image" : " calibration images") << " ("
-    << F("%.2f", r.calib_seconds) << " s), DPU target " << Esc(o.dpu_target.empty() ? "none" : o.dpu_target) << ".</p>";
-  if (r.eval_images > 0) {
-    const double drop = 100.0 * (r.int8_accuracy - r.float_accuracy);
-    s << "<p><span class='kpi'>float <b>" << F("%.2f", 100 * r.float_accuracy) << " %</b></span><span class='kpi'>int8 <b>"
-      << F("%.2f", 100 * r.int8_accuracy) << " %</b> <span class='" << (drop < -1.0 ? "bad" : "good") << "'>("
-      << F("%+.2f", drop) << " points)</span></span><span class='kpi'>top-1 agreement <b>"
-      << F("%.2f", 100 * r.top1_agreement) << " %</b></span> on " << r.eval_images
-      << (r.eval_images == 1 ? " image" : " images") << "</p>";
-  } else {
-    s << "<p class='note'>No evaluation set (--eval): accuracy sections are empty.</p>";
-  }
-  for (const std::string& n : r.notes) s << "<p class='note'>transform: " << Esc(n) << "</p>";
-  s << "</section>\n";
-  // ---- SQNR
-  s << "<section id='sqnr'><h2>Per-layer SQNR (int8 output vs float)</h2>";
-  if (r.eval_images > 0 && !r.layers.empty()) {
-    std::vector<std::pair<std::string, double>> rows;
-    double hi = 10;
-    for (const LayerReport& l : r.layers) {
-      rows.push_back({l.name, std::min(l.output_sqnr_db, 80.0)});
-      hi = std::max(hi, std::min(l.output_sqnr_db, 80.0));
-    }
-    s << BarChart(rows, 0, std::ceil(hi / 10) * 10, "dB")
-      << "<p class='note'>Higher is better; each 6 dB is one bit. Over the first " << std::min<int64_t>(o.sqnr_images, r.eval_images)
-      << " evaluation images (values above 80 dB drawn at 80).</p>";
-  } else {
-    s << "<p class='note'>Needs --eval.</p>";
-  }
-  s << "</section>\n";
-  // ---- histograms
-  s << "<section id='histograms'><h2>Activation histograms (log scale) and fix-point ranges</h2>"
-    << "<p class='note'>Over the first " << d.histogram_images
-    << " calibration images. Green band: what int8 holds at the chosen fix point; clipped: values that saturate.</p><div class='grid'>";
-  for (const ActivationHistogram& h : d.histograms)
-    s << "<div class='card'><h3>" << Esc(h.tensor) << "</h3>" << HistogramSvg(h) << "</div>";
-  s << "</div></section>\n";
-  // ---- weights
-  s << "<section id='weights'><h2>Weights per output channel and weight fix points</h2><div class='grid'>";
-  for (const WeightDistribution& w : d.weights) {
-    s << "<div class='card'><h3>" << Esc(w.layer) << " (";
-    if (w.group_fix_points.size() > 1) {
-      s << w.group_fix_points.size() << " weight groups, fix points";
-      for (int fp : w.group_fix_points) s << " " << fp;
-    } else if (!w.group_fix_points.empty()) {
-      s << "fix_point " << w.group_fix_points[0];
-    }
-    s << ")</h3>" << WeightSvg(w) << "</div>";
-  }
-  if (d.weights.empty()) s << "<p class='note'>No layer with weights.</p>";
-  s << "</div></section>\n";
-  // ---- accuracy
-  s << "<section id='accuracy'><h2>Float vs int8: confusion matrices and per-class accuracy</h2>";
-  if (d.eval_images > 0) {
-    s << "<div class='grid'><div class='card'><h3>float</h3>" << ConfusionSvg(d.confusion_float, labels)
-      << "</div><div class='card'><h3>int8</h3>" << ConfusionSvg(d.confusion_int8, labels) << "</div></div>";
-    s << "<table><tr><th>class</th><th>images</th><th>float %</th><th>int8 %</th><th>delta (points)</th></tr>";
-    for (int c = 0; c < d.classes; ++c) {
-      int64_t n = 0;
-      for (int64_t v : d.confusion_float[static_cast<size_t>(c)]) n += v;
-      const double fa = n ? 100.0 * d.confusion_float[c][c] / n : 0, ia = n ? 100.0 * d.confusion_int8[c][c] / n : 0;
-      s << "<tr><td>" << Esc(Label(labels, c)) << "</td><td>" << n << "</td><td>" << F("%.2f", fa) << "</td><td>"
-        << F("%.2f", ia) << "</td><td class='" << (ia - fa < -0.5 ? "bad" : "") << "'>" << F("%+.2f", ia - fa) << "</td></tr>";
-    }
-    s << "</table><p>Top-1 agreement float vs int8: <b>" << F("%.2f", 100.0 * r.top1_agreement) << " %</b> ("
-      << d.changed_total << " of " << d.eval_images << " images change class).</p>";
-  } else {
-    s << "<p class='note'>Needs --eval.</p>";
-  }
-  s << "</section>\n";
-  // ---- changed images
-  s << "<section id='changed'><h2>Images whose class changed</h2>";
-  if (d.eval_images > 0) {
-    s << "<p class='note'>" << d.changed_total << (d.changed_total == 1 ? " image" : " images") << " change class";
-    if (d.changed_total > static_cast<int64_t>(d.changed.size())) s << "; the first " << d.changed.size() << " shown";
-    s << ". Caption: CSV line, true class, float &#8594; int8.</p><div>";
-    for (const ChangedImage& c : d.changed) {
-      s << "<div class='thumb'><img alt='line " << c.line << "' src='" << GrayPngDataUri(c.pixels, c.width, c.height)
-        << "'><br>line " << c.line << "<br>true " << Esc(Label(labels, c.label)) << "<br><span class='good'>"
-        << Esc(Label(labels, c.float_pred)) << "</span> &#8594; <span class='bad'>" << Esc(Label(labels, c.int8_pred))
-        << "</span></div>";
-    }
-    if (d.changed.empty()) s << "<p>None: float and int8 agree on every image.</p>";
-    s << "</div>";
-  } else {
-    s << "<p class='note'>Needs --eval.</p>";
-  }
-  s << "</section>\n";
-  // ---- sensitivity
-  s << "<section id='sensitivity'><h2>Per-layer sensitivity: accuracy with only that layer in int8</h2>";
-  if (!d.sensitivity.empty()) {
-    std::vector<std::pair<std::string, double>> rows;
-    double lo = 100 * d.sensitivity_float_accuracy;
-    for (const LayerSensitivity& x : d.sensitivity) {
-      rows.push_back({x.layer, 100 * x.accuracy});
-      lo = std::min(lo, 100 * x.accuracy);
-    }
-    const double hi = std::min(100.0, std::ceil(100 * d.sensitivity_float_accuracy + 1));
-    lo = std::max(0.0, std::floor(lo - 2));
-    s << BarChart(rows, lo, hi, "%", 100 * d.sensitivity_float_accuracy, "float " + F("%.2f", 100 * d.sensitivity_float_accuracy))
-      << "<table><tr><th>layer</th><th>op</th><th>accuracy %</th><th>vs float (points)</th></tr>";
-    for (const LayerSensitivity& x : d.sensitivity)
-      s << "<tr><td>" << Esc(x.layer) << "</td><td>" << Esc(x.op) << "</td><td>" << F("%.2f", 100 * x.accuracy)
-        << "</td><td>" << F("%+.2f", 100 * (x.accuracy - d.sensitivity_float_accuracy)) << "</td></tr>";
-    s << "</table><p class='note'>On the first " << d.sensitivity_images
-      << " evaluation images: the layer's input is quantised at its fix point, the layer runs in int8 (its weights, "
-         "bias, shifts), its output is dequantised and the rest of the float model continues. The lowest bar is the "
-         "layer to look at first.</p>";
-    for (const std::string& n : d.sensitivity_notes) s << "<p class='note'>" << Esc(n) << "</p>";
-  } else {
-    s << "<p class='note'>Needs --eval.</p>";
-  }
-  s << "</section>\n";
-  // ---- fill
-  s << "<section id='fill'><h2>DPU fill estimate per layer";
-  if (!d.fill_target.empty()) s << " (" << Esc(d.fill_target) << ")";
-  s << "</h2>";
-  if (!d.fill.empty()) {
-    std::vector<std::pair<std::string, double>> rows;
-    int64_t macs = 0;
-    double weighted = 0;
-    for (const LayerFill& f : d.fill) {
-      rows.push_back({f.layer, 100 * f.fill});
-      macs += f.macs;
-      weighted += f.fill * static_cast<double>(f.macs);
-    }
-    s << BarChart(rows, 0, 100, "%")
-      << "<table><tr><th>layer</th><th>engine</th><th>parallelism</th><th>pixel %</th><th>in-ch %</th><th>out-ch %</th>"
-         "<th>fill %</th><th>MACs/image</th></tr>";
-    for (const LayerFill& f : d.fill)
-      s << "<tr><td>" << Esc(f.layer) << "</td><td>" << Esc(f.engine) << "</td><td>" << Esc(f.parallelism) << "</td><td>"
-        << F("%.0f", 100 * f.pixel) << "</td><td>" << F("%.0f", 100 * f.in_ch) << "</td><td>" << F("%.0f", 100 * f.out_ch)
-        << "</td><td>" << F("%.0f", 100 * f.fill) << "</td><td>" << f.macs << "</td></tr>";
-    s << "</table><p class='note'><b>Estimate</b>, not a measurement: the fraction of the engine's pixel x input-channel x "
-         "output-channel lanes (from libtarget-factory) that the layer's output width and channel counts occupy, "
-         "each rounded up to a multiple of its parallelism. MAC-weighted over the model: "
-      << F("%.0f", macs ? 100.0 * weighted / static_cast<double>(macs) : 0.0)
-      << " %. Ignores memory bandwidth, load/save, instruction and CPU overheads; unverified on a board.</p>";
-  } else {
-    s << "<p class='note'>Not estimated: " << Esc(d.fill_note.empty() ? "no DPU layers" : d.fill_note) << "</p>";
-  }
-  s << "</section>\n<footer class='note'><p>Written by signdpu-quantize beside report.json (same run).</p></footer></body></html>\n";
+  const Page page{r, d, model_path, o, labels};
+  SectionSummary(s, page);
+  SectionSqnr(s, page);
+  SectionHistograms(s, page);
+  SectionWeights(s, page);
+  SectionAccuracy(s, page);
+  SectionChanged(s, page);
+  SectionSensitivity(s, page);
+  SectionFill(s, page);
+  s << "<footer class='note'><p>Written by signdpu-quantize beside report.json (same run).</p></footer></body></html>\n";
   return s.str();
 }
 
