@@ -6,6 +6,10 @@
 # corpus entries go to build-fuzz/corpus/<target>; crashes are copied into
 # tests/fuzz/corpus/<target>/ so that the ordinary test suite replays them
 # (fuzz_replay_<target>) from then on.
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then  # the header above; nothing runs
+  sed -n '2,/^[^#]/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+  exit 0
+fi
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SECONDS_EACH="${1:-60}"; shift || true

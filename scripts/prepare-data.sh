@@ -21,6 +21,10 @@
 #
 # The committed test sample is regenerated with:
 #   scripts/prepare-data.sh && head -n 201 data/fashion_test.csv > tests/data/fashion_sample.csv
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then  # the header above; nothing runs
+  sed -n '2,/^[^#]/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+  exit 0
+fi
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,7 +38,6 @@ while (($#)); do
     --out) out="$2"; shift 2 ;;
     --src) src="$2"; shift 2 ;;
     --force) force=1; shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "prepare-data: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done

@@ -7,6 +7,10 @@
 # the minimum and median over the sets. Results: out/robustness/robustness.json.
 #   scripts/quantize-robustness.sh [K (default 4)] [extra signdpu-quantize flags]
 # Environment: BUILD_DIR (default build-release), SIGNDPU_SKIP_APT=1.
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then  # the header above; nothing runs
+  sed -n '2,/^[^#]/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+  exit 0
+fi
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

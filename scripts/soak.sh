@@ -3,6 +3,10 @@
 # emulator, sampling the process's RSS every 2 s; prints the RSS curve and
 # whether it stayed flat (last sample within 10 % of the one after warm-up).
 # A report, not a CI test.   scripts/soak.sh [FRAMES] [XMODEL]
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then  # the header above; nothing runs
+  sed -n '2,/^[^#]/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+  exit 0
+fi
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

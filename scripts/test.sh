@@ -6,6 +6,10 @@
 #   scripts/test.sh --cross         # also the aarch64 cross build, tests under qemu
 # Environment: BUILD_DIR (default build-test), JOBS (default nproc),
 #   SIGNDPU_SKIP_APT=1 to skip apt (packages already present).
+if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then  # the header above; nothing runs
+  sed -n '2,/^[^#]/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
+  exit 0
+fi
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -18,7 +22,6 @@ for arg in "$@"; do
     --tsan) TSAN=1 ;;
     --cross) CROSS=1 ;;
     --all) SANITIZE=1; TSAN=1; CROSS=1 ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "test.sh: unknown argument '$arg'" >&2; exit 2 ;;
   esac
 done

@@ -6,6 +6,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "signdpu/core/str_format.h"
 #include "signdpu/io/service_notifier.h"
 
 namespace signdpu::app {
@@ -53,7 +54,7 @@ void ResultCollector::Tick() {
     if (c_.notifier)
       (void)c_.notifier->Status(io::ServiceNotifier::FpsStatusText(emitted_ / secs, static_cast<uint64_t>(emitted_)));
     if (c_.progress)
-      std::fprintf(stderr, "\r%lld frames, %.0f frames/s   ", static_cast<long long>(emitted_), emitted_ / secs);
+      std::fprintf(stderr, "\r%s, %.0f frames/s   ", CountText(emitted_, "frame").c_str(), emitted_ / secs);
     last_status_ = now;
   }
 }

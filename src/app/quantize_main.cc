@@ -31,6 +31,7 @@
 #include "signdpu/quantize/quantizer.h"
 #include "signdpu/io/csv_reader.h"
 #include "signdpu/io/labels.h"
+#include "signdpu/xmodel/versions.h"
 #include "signdpu/xmodel/xmodel_file.h"
 #include "signdpu/xmodel/xmodel_writer.h"
 
@@ -125,18 +126,22 @@ struct QuantizeFlags {
 void AddFlags(CLI::App& app, QuantizeFlags* f) {
   signdpu::quantize::QuantizeOptions& o = f->o;
   app.add_option("--model", f->model_path, "float ONNX model")->required();
-  app.add_option("--calib", o.calib_csv, "calibration CSV (labels, if present, are ignored)")->required();
+  app.add_option("--calib", o.calib_csv,
+                 "calibration CSV (labels ignored) or image folder (searched recursively; any size/format, "
+                 "preprocessed as `signdpu run` does)")->required();
   app.add_option("--calib_iter", o.calib_iter, "calibration batches (default 100)")->check(CLI::PositiveNumber);
   app.add_option("--calib_batch_size", o.calib_batch_size, "images per calibration batch (default 32)")->check(CLI::PositiveNumber);
   app.add_option("--method", f->method_text, "min-mse (default) | non-overflow");
-  app.add_option("--eval", o.eval_csv, "labelled CSV for the float vs int8 accuracy report");
-  app.add_option("--eval_limit", o.eval_limit, "evaluate only the first N rows");
-  app.add_option("--input_nodes", f->input_nodes, "input tensor name (checked against the model)");
-  app.add_option("--output_nodes", f->output_nodes, "output tensor name (checked against the model)");
+  app.add_option("--eval", o.eval_csv,
+                 "labelled CSV, or image folder with one sub-folder per class (named as the labels or 0..N-1), "
+                 "for the float vs int8 accuracy report (default: none)");
+  app.add_option("--eval_limit", o.eval_limit, "evaluate only the first N rows (default -1 = all)");
+  app.add_option("--input_nodes", f->input_nodes, "input tensor name (checked against the model; default: not checked)");
+  app.add_option("--output_nodes", f->output_nodes, "output tensor name (checked against the model; default: not checked)");
   app.add_option("--output_dir", f->output_dir, "where the xmodels and report.json go")->required();
   app.add_option("--name", f->name, "model name (default: the ONNX file's stem)");
-  app.add_option("--labels", f->labels_path, "class names to embed in the host xmodel");
-  app.add_option("--threads", o.threads, "threads for the int8 evaluation")->check(CLI::Range(1, 64));
+  app.add_option("--labels", f->labels_path, "class names to embed in the host xmodel, and of --eval's class folders (default: none)");
+  app.add_option("--threads", o.threads, "threads for calibration and the int8 evaluation (1-64; default 2)")->check(CLI::Range(1, 64));
   app.add_flag("--no-progress", f->no_progress, "no progress on the terminal");
   app.add_flag("--no-report-html", f->no_report_html, "do not write report.html");
   app.add_option("--sensitivity_images", f->report_options.sensitivity_images,
@@ -283,6 +288,7 @@ signdpu::Status WriteAllOrNothing(const QuantizeFlags& f, const signdpu::graph::
 int Main(int argc, char** argv) {
   signdpu::xmodel::InitGoogleLoggingOnce(argv[0]);
   CLI::App app{"signdpu-quantize: post-training int8 quantisation (power-of-two scales) to XIR xmodels"};
+  app.set_version_flag("--version", [] { return signdpu::xmodel::VersionText("signdpu-quantize"); });
   QuantizeFlags f;
   AddFlags(app, &f);
   try {
@@ -297,6 +303,8 @@ int Main(int argc, char** argv) {
   if (auto s = CheckNodes(f, *graph); !s.ok()) return Fail(s);
   auto labels = ReadLabels(f, *graph);
   if (!labels.ok()) return Fail(labels.status());
+  f.o.labels = *labels;  // --eval DIR: class folder names (io/image_folder.h)
+  f.o.labels_what = "--labels " + f.labels_path;
 
   const bool tty = !f.no_progress && isatty(fileno(stderr));
   auto progress = [tty](const std::string& stage, int64_t done, int64_t total) {

@@ -164,8 +164,8 @@ void ConfusionText(const Summary& s, const std::vector<int>& present, std::ostri
 
 std::string SummaryText(const Summary& s) {
   std::ostringstream o;
-  o << "summary: " << s.frames << " frames from " << PrintableText(s.source) << ", mode " << s.mode << ", " << s.threads
-    << " thread(s), batch " << s.batch << (s.interrupted ? " (interrupted)" : "") << "\n";
+  o << "summary: " << CountText(s.frames, "frame") << " from " << PrintableText(s.source) << ", mode " << s.mode << ", "
+    << CountText(s.threads, "thread") << ", batch " << s.batch << (s.interrupted ? " (interrupted)" : "") << "\n";
   if (s.skipped) o << "skipped bad inputs: " << s.skipped << "\n";
   if (s.labelled > 0) {
     o << StrFormat("accuracy: %.4f (%lld / %lld)\n", s.accuracy(), static_cast<long long>(s.correct),

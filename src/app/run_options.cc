@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "signdpu/io/csv_reader.h"
+#include "signdpu/xmodel/xir_names.h"
 
 namespace signdpu::app {
 
@@ -55,7 +56,7 @@ Status CheckRunFileFlags(const RunOptions& o) {
   const std::pair<const char*, const std::string*> files[] = {
       {"--model", &o.model_path}, {"--csv", &o.csv},       {"--camera", &o.camera},
       {"--video", &o.video},      {"--images", &o.images}, {"--labels", &o.labels_path},
-      {"--summary-json", &o.summary_json}, {"--record", &o.record}};
+      {"--summary-json", &o.summary_json}, {"--record", &o.record}, {"--save-frames", &o.save_frames}};
   for (const auto& [flag, value] : files) SIGNDPU_RETURN_IF_ERROR(CheckNotEmpty(flag, *value, o.Given(flag)));
   return Status::Ok();
 }
@@ -68,6 +69,7 @@ Result<CheckedRunOptions> CheckRunOptions(const RunOptions& o) {
   SIGNDPU_RETURN_IF_ERROR(CheckCsvConflicts(o, c.roi));
   if (!o.summary_json.empty()) SIGNDPU_RETURN_IF_ERROR(CheckOutputFolder("--summary-json", o.summary_json));
   if (!o.record.empty()) SIGNDPU_RETURN_IF_ERROR(CheckOutputFolder("--record", o.record));
+  if (!o.save_frames.empty()) SIGNDPU_RETURN_IF_ERROR(io::PrepareSaveFramesDir(o.save_frames));
   return c;
 }
 
@@ -87,7 +89,25 @@ BudgetRequest RunBudgetRequest(const RunOptions& o, RunMode requested) {
   return b;
 }
 
-Result<std::unique_ptr<io::FrameSource>> OpenRunSource(const RunOptions& o) {
+Result<RunSourceContext> MakeRunSourceContext(const Model& model, const CheckedRunOptions& checked,
+                                              std::vector<std::string> labels, std::string labels_what) {
+  RunSourceContext c;
+  for (const SubgraphInfo& s : model.Describe()) {
+    if (s.device != xmodel::names::kDeviceDpu || s.inputs.empty() || s.outputs.empty()) continue;
+    const std::vector<int32_t>& in = s.inputs[0].shape;
+    if (in.size() != 4) return Unsupported(model.path() + ": DPU input " + s.inputs[0].name + " is not NHWC");
+    c.pre.height = in[1];
+    c.pre.width = in[2];
+    c.pre.roi = checked.roi;
+    c.classes = io::ResolveClassNames(std::move(labels), s.outputs[0].per_image_size(), std::move(labels_what));
+    return c;
+  }
+  return Unsupported(model.path() + ": no DPU subgraph with an input and an output");
+}
+
+namespace {
+
+Result<std::unique_ptr<io::FrameSource>> OpenPlainSource(const RunOptions& o, const RunSourceContext& context) {
   if (o.FromCsv()) {
     io::CsvOptions csv;
     csv.skip_bad = o.skip_bad;
@@ -102,7 +122,25 @@ Result<std::unique_ptr<io::FrameSource>> OpenRunSource(const RunOptions& o) {
     return io::OpenCameraSource(o.camera, cam);
   }
   if (o.Given("--video")) return io::OpenVideoSource(o.video);
-  return io::OpenImageDirSource(o.images, o.skip_bad);
+  io::ImageFolderOptions folder;
+  folder.layout = io::FolderLayout::kAuto;  // class sub-folders: labelled frames, accuracy
+  folder.classes = context.classes;
+  return io::OpenImageDirSource(o.images, o.skip_bad, folder);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<io::FrameSource>> OpenRunSource(const RunOptions& o, const RunSourceContext& context) {
+  SIGNDPU_ASSIGN_OR_RETURN(std::unique_ptr<io::FrameSource> source, OpenPlainSource(o, context));
+  if (o.save_frames.empty()) return source;
+  io::SaveFramesOptions save;
+  save.dir = o.save_frames;
+  save.max_frames = o.save_frames_max;
+  save.raw = o.save_frames_raw;
+  save.config = context.pre;
+  save.classes = context.classes;
+  save.saved = context.saved.get();
+  return io::SaveFramesSource(std::move(source), std::move(save));
 }
 
 PipelineOptions RunPipelineOptions(const RunOptions& o, const CheckedRunOptions& checked, RunMode resolved,

@@ -27,9 +27,11 @@
 #include "signdpu/core/json_text.h"
 #include "signdpu/core/number_parse.h"
 #include "signdpu/core/program.h"
+#include "signdpu/core/str_format.h"
 #include "signdpu/io/csv_reader.h"
 #include "signdpu/io/labels.h"
 #include "signdpu/io/service_notifier.h"
+#include "signdpu/xmodel/versions.h"
 #include "signdpu/xmodel/xmodel_file.h"
 
 namespace {
@@ -167,6 +169,13 @@ void AddRunCommand(CLI::App& app, RunCommand* rc, std::list<std::string>* texts)
   named.push_back(run->add_option("--record", o.record, "write frames with the prediction to this video file"));
   numbers.Int(run, "--emu-batch", &o.emu_batch, 1, 1024,
               "engine batch of the emulator in mode ref (1-1024; the board's DPU runner has its own)", texts);
+  named.push_back(run->add_option("--save-frames", o.save_frames,
+                                  "write the frames read as PNG files into this folder (created if missing; the model's "
+                                  "28x28 pixels, in class sub-folders for labelled frames; a calibration set for "
+                                  "signdpu-quantize --calib; default: off)"));
+  numbers.Int(run, "--save-frames-max", &o.save_frames_max, 1, kInt64Max, "at most N files from --save-frames (default 1000)",
+              texts);
+  named.push_back(run->add_flag("--save-frames-raw", o.save_frames_raw, "--save-frames writes the frames as read (any size), not the model's pixels"));
   named.push_back(run->add_flag("--quiet", o.quiet, "no per-frame lines, summary only"));
   named.push_back(run->add_flag("--no-progress", o.no_progress, "no progress line on a terminal"));
 }
@@ -284,7 +293,8 @@ int ReportRun(const signdpu::app::RunOptions& o, const signdpu::app::Summary& su
   // folder whose every file is bad, every row skipped by --skip-bad.
   if (summary.frames == 0 && !summary.interrupted) {
     const int64_t bad = summary.skipped;
-    std::string why = bad > 0 ? ": all " + std::to_string(bad) + " input(s) were bad and skipped" : ": the input is empty";
+    std::string why = bad == 1 ? ": its 1 input was bad and skipped"
+                      : bad > 0 ? ": all " + std::to_string(bad) + " inputs were bad and skipped" : ": the input is empty";
     if (bad > 0 && !source.first_skip_reason().empty()) why += " (first: " + source.first_skip_reason() + ")";
     return Fail(signdpu::InvalidArgument("no frames from " + summary.source + why));
   }
@@ -360,11 +370,17 @@ int RunRun(RunCommand& rc) {
   // before any thread starts, so that it fails here with a hint, never by
   // an abort in the middle of a run.
   if (auto s = signdpu::io::ProbeFrameSink(o.display, o.record); !s.ok()) return Fail(s);
-  auto source = signdpu::app::OpenRunSource(o);
+  auto context = signdpu::app::MakeRunSourceContext(**model, *checked, labels, labels_what);
+  if (!context.ok()) return Fail(context.status());
+  auto source = signdpu::app::OpenRunSource(o, *context);
   if (!source.ok()) return Fail(source.status());
   const bool progress = !o.no_progress && isatty(fileno(stderr));
-  return ExecuteRun(o, signdpu::app::RunPipelineOptions(o, *checked, plan->mode, labels, labels_what, progress), **model,
-                    **source);
+  const int rc = ExecuteRun(o, signdpu::app::RunPipelineOptions(o, *checked, plan->mode, labels, labels_what, progress),
+                            **model, **source);
+  if (rc == 0 && !o.save_frames.empty())
+    std::fprintf(stderr, "signdpu: --save-frames: wrote %s to %s\n", signdpu::CountText(*context->saved, "frame").c_str(),
+                 signdpu::PrintableText(o.save_frames).c_str());
+  return rc;
 }
 
 }  // namespace
@@ -379,6 +395,7 @@ int main(int argc, char** argv) {
 static int Main(int argc, char** argv) {
   signdpu::xmodel::InitGoogleLoggingOnce(argv[0]);
   CLI::App app{"signdpu: int8 hand-sign classification on the ZCU104 DPU (or its CPU emulator)"};
+  app.set_version_flag("--version", [] { return signdpu::xmodel::VersionText("signdpu"); });
   app.require_subcommand(1);
   std::list<std::string> number_texts;  // NumberFlags keeps pointers into it (a list: they stay valid)
   RunCommand run;

@@ -22,4 +22,8 @@ std::string StrFormat(const char* format, ...) {
   return out;
 }
 
+std::string CountText(long long count, const std::string& noun, const std::string& plural) {
+  return std::to_string(count) + " " + (count == 1 ? noun : plural.empty() ? noun + "s" : plural);
+}
+
 }  // namespace signdpu

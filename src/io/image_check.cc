@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace signdpu::io {
 namespace {
@@ -74,7 +75,38 @@ Status CheckBmp(std::string_view s) {
   return Status::Ok();
 }
 
+// Width and height from the header: PNG IHDR, JPEG SOFn, BMP info header;
+// 0 x 0 when the format is another one or the header is not found.
+std::pair<int64_t, int64_t> HeaderSize(std::string_view s) {
+  if (s.size() >= 24 && s.substr(0, 8) == std::string_view("\x89PNG\r\n\x1a\n", 8) && s.substr(12, 4) == "IHDR")
+    return {Be32(s, 16), Be32(s, 20)};
+  if (s.size() >= 26 && s.substr(0, 2) == "BM") {
+    const int64_t h = static_cast<int32_t>(Le32(s, 22));  // negative: top-down rows
+    return {static_cast<int32_t>(Le32(s, 18)), h < 0 ? -h : h};
+  }
+  if (s.size() >= 4 && At(s, 0) == 0xFF && At(s, 1) == 0xD8) {
+    size_t pos = 2;
+    while (pos + 9 < s.size() && At(s, pos) == 0xFF) {
+      const uint8_t m = At(s, pos + 1);
+      const size_t len = (size_t{At(s, pos + 2)} << 8) | At(s, pos + 3);
+      const bool sof = m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
+      if (sof) return {(int64_t{At(s, pos + 7)} << 8) | At(s, pos + 8), (int64_t{At(s, pos + 5)} << 8) | At(s, pos + 6)};
+      if (m == 0xDA || len < 2) break;
+      pos += 2 + len;
+    }
+  }
+  return {0, 0};
+}
+
 }  // namespace
+
+Status CheckImagePixels(std::string_view bytes, int64_t max_pixels) {
+  const auto [w, h] = HeaderSize(bytes);
+  if (w < 0 || h < 0 || (w > 0 && h > max_pixels / w))
+    return OutOfRange("image of " + std::to_string(w) + "x" + std::to_string(h) + " pixels, more than the " +
+                      std::to_string(max_pixels) + "-pixel budget (scale it down first)");
+  return Status::Ok();
+}
 
 Status CheckImageComplete(std::string_view bytes) {
   if (bytes.empty()) return InvalidArgument("empty file");

@@ -15,6 +15,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <thread>
 
 #include <opencv2/core/utils/logger.hpp>
@@ -26,9 +27,12 @@
 #include "signdpu/core/child_process.h"
 #include "signdpu/core/file_io.h"
 #include "signdpu/core/number_parse.h"
+#include "signdpu/core/str_format.h"
 #include "signdpu/io/frame_source.h"
 #include "signdpu/io/image_check.h"
+#include "signdpu/io/image_folder.h"
 #include "signdpu/io/media_api.h"
+#include "signdpu/io/preprocess.h"
 
 namespace signdpu::io {
 namespace {
@@ -90,7 +94,7 @@ class CaptureSource final : public FrameSource {
         }
       }
       if (!got) {
-        return IoError("camera " + spec_ + ": stream ended after " + std::to_string(index_) + " frames; " +
+        return IoError("camera " + spec_ + ": stream ended after " + CountText(index_, "frame") + "; " +
                        std::to_string(options_.max_retries) + " reopen attempts failed");
       }
     }
@@ -112,18 +116,37 @@ class CaptureSource final : public FrameSource {
   int64_t index_ = 0;
 };
 
-// An image file larger than this is refused before it is read (a 4K PNG
-// is well below it; imdecode needs the whole file in memory).
-constexpr uint64_t kMaxImageFileBytes = 64u << 20;
+// An image file read whole (bounded, regular files only), checked to be
+// complete (a PNG/JPEG cut short decodes "successfully" with grey filling
+// the missing part) and within the pixel budget from its header, then
+// decoded from memory. Errors name the file.
+Result<cv::Mat> DecodeImageFile(const std::string& f) {
+  SIGNDPU_ASSIGN_OR_RETURN(std::string bytes, ReadRegularFile(f, kMaxImageFileBytes, "image"));
+  SIGNDPU_RETURN_IF_ERROR(CheckImageComplete(bytes).WithContext(f));
+  SIGNDPU_RETURN_IF_ERROR(CheckImagePixels(bytes, kMaxImagePixels).WithContext(f));
+  cv::Mat img;
+  std::string why = "not a readable image";
+  try {
+    img = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, bytes.data()), cv::IMREAD_UNCHANGED);
+  } catch (const std::exception&) {
+    img.release();
+    why = "not a readable image, or over the pixel budget";
+  }
+  if (img.empty()) return InvalidArgument(f + ": " + why);
+  if (img.depth() != CV_8U) return InvalidArgument(f + ": not an 8-bit image (16-bit or float pixels)");
+  return img;
+}
 
 class ImageDirSource final : public FrameSource {
  public:
-  ImageDirSource(std::string dir, std::vector<std::string> files, bool skip_bad)
-      : dir_(std::move(dir)), files_(std::move(files)), skip_bad_(skip_bad) {}
+  ImageDirSource(std::string dir, std::vector<ImageEntry> files, bool skip_bad)
+      : dir_(std::move(dir)), files_(std::move(files)), skip_bad_(skip_bad) {
+    for (const ImageEntry& e : files_) labelled_ += e.label >= 0;
+  }
   Result<bool> Next(Frame* frame) override {
     while (pos_ < files_.size()) {
-      const std::string& f = files_[pos_++];
-      Result<cv::Mat> img = Decode(f);
+      const ImageEntry& f = files_[pos_++];
+      Result<cv::Mat> img = DecodeImageFile(f.path);
       if (!img.ok()) {
         if (skip_bad_) {
           if (skipped_++ == 0) first_skip_reason_ = img.status().message();
@@ -132,8 +155,8 @@ class ImageDirSource final : public FrameSource {
         return img.status();
       }
       frame->index = index_++;
-      frame->id = f;
-      frame->label = -1;
+      frame->id = f.path;
+      frame->label = f.label;
       frame->pixels.clear();
       frame->image = *img;
       return true;
@@ -141,29 +164,17 @@ class ImageDirSource final : public FrameSource {
     return false;
   }
   std::string first_skip_reason() const override { return first_skip_reason_; }
-  std::string Describe() const override { return "images " + dir_ + " (" + std::to_string(files_.size()) + " files)"; }
+  std::string Describe() const override {
+    return "images " + dir_ + " (" + std::to_string(files_.size()) + (files_.size() == 1 ? " file" : " files") +
+           (labelled_ > 0 ? ", class folders)" : ")");
+  }
   int64_t skipped() const override { return skipped_; }
 
  private:
-  // The file read whole (bounded, regular files only), checked to be
-  // complete (a PNG/JPEG cut short decodes "successfully" with grey
-  // filling the missing part), then decoded from memory.
-  static Result<cv::Mat> Decode(const std::string& f) {
-    SIGNDPU_ASSIGN_OR_RETURN(std::string bytes, ReadRegularFile(f, kMaxImageFileBytes, "image"));
-    SIGNDPU_RETURN_IF_ERROR(CheckImageComplete(bytes).WithContext(f));
-    cv::Mat img;
-    try {
-      img = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, bytes.data()), cv::IMREAD_UNCHANGED);
-    } catch (const std::exception&) {
-      img.release();
-    }
-    if (img.empty() || img.depth() != CV_8U) return InvalidArgument(f + ": not a readable 8-bit image");
-    return img;
-  }
-
   std::string dir_;
-  std::vector<std::string> files_;
+  std::vector<ImageEntry> files_;
   bool skip_bad_;
+  int64_t labelled_ = 0;
   size_t pos_ = 0;
   int64_t index_ = 0;
   int64_t skipped_ = 0;
@@ -239,8 +250,8 @@ class Sink final : public FrameSink {
       cv::VideoCapture back(record_path_, cv::CAP_ANY);
       const double declared = back.isOpened() ? back.get(cv::CAP_PROP_FRAME_COUNT) : -1;
       if (declared != static_cast<double>(written_))
-        return IoError("--record " + record_path_ + ": the recorded video is incomplete (" + std::to_string(written_) +
-                       " frames written, " + (declared < 0 ? std::string("file unreadable") :
+        return IoError("--record " + record_path_ + ": the recorded video is incomplete (" + CountText(written_, "frame") +
+                       " written, " + (declared < 0 ? std::string("file unreadable") :
                                               std::to_string(static_cast<int64_t>(declared)) + " in the file") +
                        "; disk full or file too large?)");
     } catch (const std::exception& e) {
@@ -285,23 +296,39 @@ Result<std::unique_ptr<FrameSource>> MediaOpenVideo(const std::string& spec) {
   return std::unique_ptr<FrameSource>(std::move(src));
 }
 
-Result<std::unique_ptr<FrameSource>> MediaOpenImageDir(const std::string& dir, bool skip_bad) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::is_directory(dir, ec)) return NotFound("--images " + dir + ": not a directory");
-  std::vector<std::string> files;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (!e.is_regular_file()) continue;
-    std::string ext = e.path().extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp" || ext == ".pgm" || ext == ".tif" ||
-        ext == ".tiff")
-      files.push_back(e.path().string());
-  }
-  if (ec) return IoError("--images " + dir + ": " + ec.message());
-  if (files.empty()) return InvalidArgument("--images " + dir + ": no image files (.png .jpg .bmp .pgm .tif)");
-  std::sort(files.begin(), files.end());
+Result<std::unique_ptr<FrameSource>> MediaOpenImageDir(const std::string& dir, const ImageFolderOptions& options,
+                                                        bool skip_bad) {
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<ImageEntry> files, ListImageFolder(dir, options));
   return std::unique_ptr<FrameSource>(new ImageDirSource(dir, std::move(files), skip_bad));
+}
+
+// Calibration/evaluation frames from an image folder (io/image_folder.h):
+// every file decoded and brought to the model's size by the runner's steps.
+Status MediaLoadImages(const std::vector<ImageEntry>& entries, const PreprocessConfig& config,
+                       std::vector<CsvFrame>* out) {
+  out->clear();
+  out->reserve(entries.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    SIGNDPU_ASSIGN_OR_RETURN(cv::Mat img, DecodeImageFile(entries[i].path));
+    CsvFrame f;
+    f.label = entries[i].label;
+    f.line = static_cast<int64_t>(i) + 1;
+    f.pixels.resize(static_cast<size_t>(int64_t{config.height} * config.width));
+    SIGNDPU_RETURN_IF_ERROR(PreprocessImageToGray(img, config, f.pixels.data()).WithContext(entries[i].path));
+    out->push_back(std::move(f));
+  }
+  return Status::Ok();
+}
+
+// --save-frames: PNG bytes of an 8-bit image (written by the caller).
+Result<std::string> MediaEncodePng(const cv::Mat& image) {
+  std::vector<uint8_t> buf;
+  try {
+    if (!cv::imencode(".png", image, buf)) return Internal("PNG encoder failed");
+  } catch (const std::exception& e) {
+    return Internal(std::string("PNG encoder: ") + e.what());
+  }
+  return std::string(buf.begin(), buf.end());
 }
 
 
@@ -417,12 +444,30 @@ Status MediaProbeSink(bool display, const std::string& record_path) {
   return Status::Ok();
 }
 
-const MediaApi kApi = {kMediaApiVersion, MediaOpenCamera, MediaOpenLiveFile, MediaOpenVideo,
-                       MediaOpenImageDir, MediaOpenSink, MediaProbeSink};
+const MediaApi kApi = {kMediaApiVersion, MediaOpenCamera,   MediaOpenLiveFile, MediaOpenVideo, MediaOpenImageDir,
+                       MediaOpenSink,    MediaProbeSink,    MediaEncodePng};
+const MediaImagesApi kImagesApi = {kMediaImagesApiVersion, MediaLoadImages};
+
+// OpenCV's own log lines ("[ WARN:0@0.1] global cap_v4l.cpp ...") are
+// silenced once the module is in use: every failure they describe is also
+// reported as one error line of ours. OPENCV_LOG_LEVEL, when set, wins.
+void QuietOpenCvOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (std::getenv("OPENCV_LOG_LEVEL") == nullptr)
+      cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT);
+  });
+}
 
 }  // namespace
 }  // namespace signdpu::io
 
 extern "C" __attribute__((visibility("default"))) const signdpu::io::MediaApi* signdpu_media_api_v1() {
+  signdpu::io::QuietOpenCvOnce();
   return &signdpu::io::kApi;
+}
+
+extern "C" __attribute__((visibility("default"))) const signdpu::io::MediaImagesApi* signdpu_media_images_v1() {
+  signdpu::io::QuietOpenCvOnce();
+  return &signdpu::io::kImagesApi;
 }

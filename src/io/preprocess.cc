@@ -1,5 +1,6 @@
 #include "signdpu/io/preprocess.h"
 
+#include <algorithm>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
@@ -8,18 +9,8 @@ namespace signdpu::io {
 
 namespace {
 
-Status QuantizeGray(const cv::Mat& gray, int fix_point, int8_t* out) {
-  const int8_t* table = PixelTable(fix_point);
-  for (int y = 0; y < gray.rows; ++y) {
-    const uint8_t* row = gray.ptr<uint8_t>(y);
-    for (int x = 0; x < gray.cols; ++x) *out++ = table[row[x]];
-  }
-  return Status::Ok();
-}
-
-}  // namespace
-
-Status PreprocessImage(const cv::Mat& image, const PreprocessConfig& config, int8_t* out) {
+// ROI, gray, resize: the model-sized 8-bit picture in *resized.
+Status ModelSizedGray(const cv::Mat& image, const PreprocessConfig& config, cv::Mat* resized) {
   if (image.empty()) return InvalidArgument("empty image");
   if (image.depth() != CV_8U) return Unsupported("image depth " + std::to_string(image.depth()) + " is not 8-bit");
   const int ch = image.channels();
@@ -43,10 +34,32 @@ Status PreprocessImage(const cv::Mat& image, const PreprocessConfig& config, int
   cv::Mat gray;
   if (ch == 1) gray = roi;
   else cv::cvtColor(roi, gray, ch == 3 ? cv::COLOR_BGR2GRAY : cv::COLOR_BGRA2GRAY);
-  cv::Mat resized;
-  if (gray.rows == config.height && gray.cols == config.width) resized = gray;
-  else cv::resize(gray, resized, cv::Size(config.width, config.height), 0, 0, cv::INTER_AREA);
-  return QuantizeGray(resized, config.fix_point, out);
+  if (gray.rows == config.height && gray.cols == config.width) *resized = gray;
+  else cv::resize(gray, *resized, cv::Size(config.width, config.height), 0, 0, cv::INTER_AREA);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status PreprocessImageToGray(const cv::Mat& image, const PreprocessConfig& config, uint8_t* out) {
+  cv::Mat gray;
+  SIGNDPU_RETURN_IF_ERROR(ModelSizedGray(image, config, &gray));
+  for (int y = 0; y < gray.rows; ++y) {
+    const uint8_t* row = gray.ptr<uint8_t>(y);
+    out = std::copy(row, row + gray.cols, out);
+  }
+  return Status::Ok();
+}
+
+Status PreprocessImage(const cv::Mat& image, const PreprocessConfig& config, int8_t* out) {
+  cv::Mat gray;
+  SIGNDPU_RETURN_IF_ERROR(ModelSizedGray(image, config, &gray));
+  const int8_t* table = PixelTable(config.fix_point);
+  for (int y = 0; y < gray.rows; ++y) {
+    const uint8_t* row = gray.ptr<uint8_t>(y);
+    for (int x = 0; x < gray.cols; ++x) *out++ = table[row[x]];
+  }
+  return Status::Ok();
 }
 
 }  // namespace signdpu::io

@@ -132,7 +132,8 @@ std::uint64_t ServiceNotifier::watchdog_sent() const {
 }
 
 std::string ServiceNotifier::FpsStatusText(double throughput_fps, std::uint64_t frames) {
-  return ::signdpu::StrFormat("%.1f fps, %llu frames", throughput_fps, static_cast<unsigned long long>(frames));
+  return ::signdpu::StrFormat("%.1f fps, %llu %s", throughput_fps, static_cast<unsigned long long>(frames),
+                              frames == 1 ? "frame" : "frames");
 }
 
 ::signdpu::Status ServiceNotifier::SendLocked(const std::string& assignments) {

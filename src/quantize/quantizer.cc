@@ -16,6 +16,7 @@
 #include "signdpu/core/json_text.h"
 #include "signdpu/graph/float_executor.h"
 #include "signdpu/io/csv_reader.h"
+#include "signdpu/io/image_folder.h"
 #include "signdpu/io/pixels.h"
 #include "signdpu/kernels/reference/convert_fix.h"
 #include "signdpu/quantize/lower.h"
@@ -146,7 +147,8 @@ std::vector<bool> DerivedFixPoints(const DpuFloatGraph& dg) {
 Result<std::vector<io::CsvFrame>> ReadCalibrationRows(const QuantizeOptions& o, const CsvInput& input) {
   const int64_t want = int64_t{o.calib_iter} * o.calib_batch_size;
   SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> calib,
-                           io::ReadCsvFile(o.calib_csv, input.csv, std::min(want, input.max_rows + 1)));
+                           ReadInputFrames(o, o.calib_csv, false, input.csv, static_cast<int>(input.shape[1]),
+                                           static_cast<int>(input.shape[2]), 0, std::min(want, input.max_rows + 1)));
   if (static_cast<int64_t>(calib.size()) > input.max_rows)
     return OutOfRange(o.calib_csv + ": --calib_iter x --calib_batch_size = " + std::to_string(want) + " images of " +
                       std::to_string(input.image_size) + " pixels, more than the " + std::to_string(input.max_rows) +
@@ -157,7 +159,9 @@ Result<std::vector<io::CsvFrame>> ReadCalibrationRows(const QuantizeOptions& o, 
 Result<std::vector<io::CsvFrame>> ReadEvaluationRows(const QuantizeOptions& o, const CsvInput& input,
                                                      int64_t classes) {
   const int64_t eval_cap = o.eval_limit >= 0 && o.eval_limit <= input.max_rows ? o.eval_limit : input.max_rows + 1;
-  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> eval, io::ReadCsvFile(o.eval_csv, input.csv, eval_cap));
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> eval,
+                           ReadInputFrames(o, o.eval_csv, true, input.csv, static_cast<int>(input.shape[1]),
+                                           static_cast<int>(input.shape[2]), classes, eval_cap));
   if (static_cast<int64_t>(eval.size()) > input.max_rows)
     return OutOfRange(o.eval_csv + ": more than " + std::to_string(input.max_rows) + " rows of " +
                       std::to_string(input.image_size) + " pixels (1 GiB) to evaluate; use --eval_limit");
@@ -212,6 +216,19 @@ Status FillInput(const std::vector<io::CsvFrame>& frames, size_t begin, size_t c
     for (int64_t k = 0; k < image_size; ++k) (*out)[i * image_size + k] = f.pixels[k] / 255.0f;
   }
   return Status::Ok();
+}
+
+Result<std::vector<io::CsvFrame>> ReadInputFrames(const QuantizeOptions& o, const std::string& path, bool eval,
+                                                  const io::CsvOptions& csv, int height, int width, int64_t classes,
+                                                  int64_t limit) {
+  io::ImageFolderOptions folder;
+  folder.flag = eval ? "--eval" : "--calib";
+  folder.layout = eval ? io::FolderLayout::kClassFolders : io::FolderLayout::kAnyTree;
+  folder.classes = io::ResolveClassNames(o.labels, classes, o.labels_what);
+  io::PreprocessConfig config;
+  config.height = height;
+  config.width = width;
+  return io::ReadFramesFromPath(path, csv, limit, folder, config);
 }
 
 int Argmax(const float* v, int64_t n) {

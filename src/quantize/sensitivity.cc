@@ -261,7 +261,7 @@ Status CollectHistograms(const ReportContext& c, ReportData* d) {
   const int64_t hist_n = std::min<int64_t>({c.ro.histogram_images, c.r.calib_images,
                                             int64_t{c.o.calib_iter} * c.o.calib_batch_size});
   if (hist_n <= 0) return Status::Ok();
-  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> rows, io::ReadCsvFile(c.o.calib_csv, c.csv, hist_n));
+  SIGNDPU_ASSIGN_OR_RETURN(std::vector<io::CsvFrame> rows, ReadInputFrames(c.o, c.o.calib_csv, false, c.csv, c.height, c.width, c.classes, hist_n));
   d->histogram_images = static_cast<int64_t>(rows.size());
   SIGNDPU_ASSIGN_OR_RETURN(graph::FloatExecutor fx, graph::FloatExecutor::Create(c.g, ReportContext::kBatch));
   HistogramAccumulator acc(c);
@@ -601,7 +601,7 @@ Result<ReportData> CollectReportData(const graph::Graph& g, const QuantizeResult
   CollectFill(c, &d);
   if (o.eval_csv.empty() || r.eval_images <= 0) return d;
   Evaluation e;
-  SIGNDPU_ASSIGN_OR_RETURN(e.eval, io::ReadCsvFile(o.eval_csv, c.csv, r.eval_images));
+  SIGNDPU_ASSIGN_OR_RETURN(e.eval, ReadInputFrames(o, o.eval_csv, true, c.csv, c.height, c.width, c.classes, r.eval_images));
   d.eval_images = static_cast<int64_t>(e.eval.size());
   e.sens_n = ro.sensitivity_images < 0 ? d.eval_images : std::min<int64_t>(ro.sensitivity_images, d.eval_images);
   d.sensitivity_images = e.sens_n;

@@ -205,7 +205,7 @@ with open(out, "w") as f:
   }
   count() { grep -c -x -- "$2" "$1"; }
   # A STATUS line as the frame loop writes it ("12.3 fps, 4567 frames") with FPS > 0.
-  fps_status() { grep -Ex 'STATUS=[0-9]+(\.[0-9]+)? fps, [0-9]+ frames' "$1" | awk -F'[= ]' '$2 + 0 > 0 { ok = 1 } END { exit !ok }'; }
+  fps_status() { grep -Ex 'STATUS=[0-9]+(\.[0-9]+)? fps, [0-9]+ frames?' "$1" | awk -F'[= ]' '$2 + 0 > 0 { ok = 1 } END { exit !ok }'; }
   # check_messages LOG NAME: the protocol as a service manager sees it.
   check_messages() {
     local log="$1" name="$2"

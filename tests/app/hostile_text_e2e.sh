@@ -141,7 +141,7 @@ no_frames)
   head -1 "$SAMPLE" > "$T/header_only.csv"
   refused "header-only CSV" "no frames from CSV $T/header_only.csv" -- "${RUN[@]}" --csv "$T/header_only.csv"
   { head -1 "$SAMPLE"; echo "1,2,3"; echo "x,y"; } > "$T/all_bad.csv"
-  refused "every row bad under --skip-bad" "all 2 input(s) were bad and skipped (first: " -- \
+  refused "every row bad under --skip-bad" "all 2 inputs were bad and skipped (first: " -- \
     "${RUN[@]}" --csv "$T/all_bad.csv" --skip-bad
   make_media
   mkdir -p "$T/bad_images" "$T/empty_images" "$T/one_cut"

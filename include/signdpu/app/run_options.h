@@ -22,6 +22,9 @@ namespace signdpu::app {
 // The flags of `signdpu run` as given; defaults as in `signdpu run --help`.
 struct RunOptions {
   std::string model_path, csv, camera, video, images, labels_path, summary_json, record;
+  std::string save_frames;         // --save-frames DIR (io::SaveFramesSource)
+  int64_t save_frames_max = 1000;  // --save-frames-max N
+  bool save_frames_raw = false;    // --save-frames-raw: frames as read, not the model's pixels
   std::string mode_text = "auto";
   std::string roi_text = "centre";
   int threads = 2, top_k = 1, width = 0, height = 0, emu_batch = 8;
@@ -70,8 +73,23 @@ Status CheckOutputFolder(const std::string& flag, const std::string& path);
 // xmodel's), and the CSV's fixed frame size.
 BudgetRequest RunBudgetRequest(const RunOptions& options, RunMode requested);
 
-// Opens the one source the flags name (CSV, camera, video or image folder).
-Result<std::unique_ptr<io::FrameSource>> OpenRunSource(const RunOptions& options);
+// What the source needs from the model: the class names of --images class
+// folders and --save-frames sub-folders, the model's input size and the ROI
+// for --save-frames (io/image_folder.h, io/frame_source.h).
+struct RunSourceContext {
+  io::ClassNames classes;
+  io::PreprocessConfig pre;
+  std::shared_ptr<int64_t> saved = std::make_shared<int64_t>(0);  // frames --save-frames wrote
+};
+// From the model's DPU subgraph (input H x W, classes = output elements per
+// image) and the labels in use (`labels_what` names them).
+Result<RunSourceContext> MakeRunSourceContext(const Model& model, const CheckedRunOptions& checked,
+                                              std::vector<std::string> labels, std::string labels_what);
+
+// Opens the one source the flags name (CSV, camera, video or image folder),
+// wrapped by --save-frames when given.
+Result<std::unique_ptr<io::FrameSource>> OpenRunSource(const RunOptions& options,
+                                                       const RunSourceContext& context = {});
 
 // The pipeline options of this run; `stop`, `notifier` and `emit` are left
 // for the caller, `progress` is given (it depends on the terminal).

@@ -11,4 +11,8 @@ __attribute__((format(printf, 1, 2)))
 #endif
 std::string StrFormat(const char* format, ...);
 
+// "1 frame", "0 frames", "10000 frames": a count with its noun, plural
+// unless the count is exactly 1 (`plural` when it is not noun + "s").
+std::string CountText(long long count, const std::string& noun, const std::string& plural = "");
+
 }  // namespace signdpu

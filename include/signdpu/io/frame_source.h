@@ -13,6 +13,8 @@
 
 #include "signdpu/core/status.h"
 #include "signdpu/io/csv_reader.h"
+#include "signdpu/io/image_folder.h"
+#include "signdpu/io/pixels.h"
 
 namespace signdpu::io {
 
@@ -71,8 +73,33 @@ Result<std::unique_ptr<FrameSource>> OpenVideoSource(const std::string& spec);
 // recovery logic, testable without a device.
 Result<std::unique_ptr<FrameSource>> OpenLiveFileSourceForTest(const std::string& path, const CameraOptions& options);
 
-// Every .png/.jpg/.jpeg/.bmp/.pgm/.tif in `dir`, sorted by name.
-Result<std::unique_ptr<FrameSource>> OpenImageDirSource(const std::string& dir, bool skip_bad);
+// The images of `dir` (io/image_folder.h: extensions, class folders, order):
+// with class sub-folders each frame carries its class as the label (accuracy
+// as for a labelled CSV). A bad image is an error naming it, or skipped and
+// counted with skip_bad.
+Result<std::unique_ptr<FrameSource>> OpenImageDirSource(const std::string& dir, bool skip_bad,
+                                                        const ImageFolderOptions& folder = {});
+
+// --save-frames DIR: frames written as PNG files while they are read.
+struct SaveFramesOptions {
+  std::string dir;
+  int64_t max_frames = 1000;  // then no more files (the run goes on)
+  bool raw = false;           // the frame as read; else the model's pixels (ROI, gray, resize)
+  PreprocessConfig config;    // model size and ROI, for the model's pixels
+  ClassNames classes;         // a labelled frame goes into DIR/<class folder>/ (FolderNameOfClass)
+  int64_t* saved = nullptr;   // if set: how many files were written
+};
+
+// DIR must be a folder or not exist yet (it is created, its parent must
+// exist); anything else (a file, a device, a symlink to one) is an error.
+Status PrepareSaveFramesDir(const std::string& dir);
+
+// Wraps `inner`: each frame it gives is also written to
+// DIR/[class/]frame_<index, 8 digits>.png (atomically: a temporary file
+// renamed; an existing file of that name is replaced), up to max_frames. A
+// CSV frame is already model-sized: raw and model pixels are the same. A
+// failed write ends the run with an error naming the file.
+std::unique_ptr<FrameSource> SaveFramesSource(std::unique_ptr<FrameSource> inner, SaveFramesOptions options);
 
 Result<std::unique_ptr<FrameSink>> OpenFrameSink(bool display, const std::string& record_path);
 

@@ -8,6 +8,7 @@
 // Other formats (PGM, TIFF) are left to the decoder.
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 #include "signdpu/core/status.h"
@@ -17,5 +18,11 @@ namespace signdpu::io {
 // OK when `bytes` is a complete PNG/JPEG/BMP, or another format; an
 // InvalidArgument naming the format and what is missing otherwise.
 Status CheckImageComplete(std::string_view bytes);
+
+// The pixel budget, from the header before anything is decoded (a small
+// PNG can declare 100000 x 100000 pixels): OK when `bytes` is a PNG, JPEG or
+// BMP of at most `max_pixels` pixels, or another format (OpenCV's own limit,
+// OPENCV_IO_MAX_IMAGE_PIXELS, applies to those: io/image_folder.h).
+Status CheckImagePixels(std::string_view bytes, int64_t max_pixels);
 
 }  // namespace signdpu::io

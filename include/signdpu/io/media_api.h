@@ -8,11 +8,13 @@
 
 #include "signdpu/core/status.h"
 #include "signdpu/io/frame_source.h"
+#include "signdpu/io/image_folder.h"  // kMediaLibrary, ImageFolderOptions
 
 namespace signdpu::io {
 
-constexpr int kMediaApiVersion = 2;  // 2: probe_sink, FrameSource::first_skip_reason
-constexpr const char* kMediaLibrary = "libsigndpu-media.so";
+// 2: probe_sink, FrameSource::first_skip_reason; 3: image folders with class
+// folders (open_image_dir), encode_png (--save-frames)
+constexpr int kMediaApiVersion = 3;
 constexpr const char* kMediaEntryPoint = "signdpu_media_api_v1";
 
 struct MediaApi {
@@ -20,9 +22,11 @@ struct MediaApi {
   Result<std::unique_ptr<FrameSource>> (*open_camera)(const std::string& spec, const CameraOptions& options);
   Result<std::unique_ptr<FrameSource>> (*open_live_file)(const std::string& path, const CameraOptions& options);
   Result<std::unique_ptr<FrameSource>> (*open_video)(const std::string& spec);
-  Result<std::unique_ptr<FrameSource>> (*open_image_dir)(const std::string& dir, bool skip_bad);
+  Result<std::unique_ptr<FrameSource>> (*open_image_dir)(const std::string& dir, const ImageFolderOptions& options,
+                                                         bool skip_bad);
   Result<std::unique_ptr<FrameSink>> (*open_sink)(bool display, const std::string& record_path);
   Status (*probe_sink)(bool display, const std::string& record_path);
+  Result<std::string> (*encode_png)(const cv::Mat& image);
 };
 
 // dlopen()s the module once; NotFound with dlerror() when it is missing.

@@ -21,4 +21,11 @@ namespace signdpu::io {
 // unsupported depth/channels, ROI outside the frame).
 Status PreprocessImage(const cv::Mat& image, const PreprocessConfig& config, int8_t* out);
 
+// The same steps up to the pixels (ROI, gray, INTER_AREA resize), without
+// the quantisation: `out` gets height * width grayscale pixels, what a CSV
+// row holds. PreprocessImage is this plus PixelTable; calibration and
+// evaluation on image folders (io/image_folder.h) and --save-frames use it,
+// so they see exactly the runner's pixels.
+Status PreprocessImageToGray(const cv::Mat& image, const PreprocessConfig& config, uint8_t* out);
+
 }  // namespace signdpu::io

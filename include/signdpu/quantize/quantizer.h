@@ -17,12 +17,19 @@
 namespace signdpu::quantize {
 
 struct QuantizeOptions {
+  // --calib / --eval: a CSV file, or a folder of images (io/image_folder.h:
+  // any size and format, brought to the model's size by the runner's
+  // preprocessing; --eval folders hold one sub-folder per class).
   std::string calib_csv;       // rows used without their labels
   int calib_iter = 100;        // batches
   int calib_batch_size = 32;
   CalibMethod method = CalibMethod::kMinMse;
   std::string eval_csv;        // labelled rows; empty = no accuracy report
   int64_t eval_limit = -1;
+  // Class names for --eval class folders (io::ResolveClassNames): the
+  // --labels file; empty = class numbers (or, for 25 classes, the letters).
+  std::vector<std::string> labels;
+  std::string labels_what = "--labels";
   int threads = 2;             // int8 evaluation threads
   int sqnr_images = 512;       // images used for the per-layer SQNR
   int tune_images = 2048;       // fix-point refinement against float logits (0 = off)

@@ -39,6 +39,12 @@ struct CsvInput {
 };
 // Refuses inputs that are not grayscale or larger than a CSV row can hold.
 Result<CsvInput> CsvInputFor(const DpuFloatGraph& dg, const std::string& name);
+// The frames of --calib or --eval (`eval`: labelled, class folders): a CSV
+// file, or an image folder decoded and preprocessed by the runner's code
+// path in the media module (io/image_folder.h); at most `limit` (-1 = all).
+Result<std::vector<io::CsvFrame>> ReadInputFrames(const QuantizeOptions& o, const std::string& path, bool eval,
+                                                  const io::CsvOptions& csv, int height, int width, int64_t classes,
+                                                  int64_t limit);
 
 struct Calibration {
   std::vector<ActivationObserver> observers;       // per DPU tensor, all threads merged
