@@ -288,7 +288,11 @@ signdpu::Status WriteAllOrNothing(const QuantizeFlags& f, const signdpu::graph::
 int Main(int argc, char** argv) {
   signdpu::xmodel::InitGoogleLoggingOnce(argv[0]);
   CLI::App app{"signdpu-quantize: post-training int8 quantisation (power-of-two scales) to XIR xmodels"};
-  app.set_version_flag("--version", [] { return signdpu::xmodel::VersionText("signdpu-quantize"); });
+  app.set_version_flag("--version", [] {
+    std::string v = signdpu::xmodel::VersionText("signdpu-quantize");
+    v.pop_back();  // CLI11 ends the text with its own newline
+    return v;
+  });
   QuantizeFlags f;
   AddFlags(app, &f);
   try {

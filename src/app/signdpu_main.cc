@@ -151,24 +151,24 @@ void AddRunCommand(CLI::App& app, RunCommand* rc, std::list<std::string>* texts)
   named.push_back(src_group->add_option("--video", o.video, "video file or GStreamer pipeline"));
   named.push_back(src_group->add_option("--images", o.images, "folder of images"));
   src_group->require_option(1);
-  named.push_back(run->add_option("--labels", o.labels_path, "class names, one per line (line i = class i)"));
+  named.push_back(run->add_option("--labels", o.labels_path, "class names, one per line (line i = class i; default: those embedded in the model)"));
   numbers.Int(run, "--threads", &o.threads, 1, 64, "worker threads, one runner each (1-64; default 2: both ZCU104 DPU cores busy)", texts);
-  named.push_back(run->add_option("--mode", o.mode_text, "auto | run (Xilinx DPU runner) | ref (signdpu emulator)"));
+  named.push_back(run->add_option("--mode", o.mode_text, "auto (default) | run (Xilinx DPU runner) | ref (signdpu emulator)"));
   named.push_back(run->add_flag("--json", o.json, "per-frame results as JSON lines"));
-  named.push_back(run->add_option("--summary-json", o.summary_json, "write the summary as JSON to this path"));
-  numbers.Int(run, "--limit", &o.limit, 1, kInt64Max, "stop after N frames (N >= 1)", texts);
-  numbers.Real(run, "--bench", &o.bench, 0, kSecondsPerYear, "run for this many seconds, looping the input", texts);
+  named.push_back(run->add_option("--summary-json", o.summary_json, "write the summary as JSON to this path (default: none)"));
+  numbers.Int(run, "--limit", &o.limit, 1, kInt64Max, "stop after N frames (N >= 1; default: all)", texts);
+  numbers.Real(run, "--bench", &o.bench, 0, kSecondsPerYear, "run for this many seconds, looping the input (default 0 = one pass)", texts);
   named.push_back(run->add_flag("--skip-bad", o.skip_bad, "skip and count bad rows/images instead of failing"));
-  named.push_back(run->add_option("--roi", o.roi_text, "centre | full | X,Y,W,H (images, video, camera)"));
-  numbers.Int(run, "--top-k", &o.top_k, 1, 100, "classes per frame (1-100)", texts);
-  numbers.Int(run, "--width", &o.width, 1, 16384, "camera capture width", texts);
-  numbers.Int(run, "--height", &o.height, 1, 16384, "camera capture height", texts);
-  numbers.Real(run, "--fps", &o.fps, 0, 1000, "camera frame rate", texts);
+  named.push_back(run->add_option("--roi", o.roi_text, "centre (default) | full | X,Y,W,H (images, video, camera)"));
+  numbers.Int(run, "--top-k", &o.top_k, 1, 100, "classes per frame (1-100; default 1)", texts);
+  numbers.Int(run, "--width", &o.width, 1, 16384, "camera capture width (default: the driver's)", texts);
+  numbers.Int(run, "--height", &o.height, 1, 16384, "camera capture height (default: the driver's)", texts);
+  numbers.Real(run, "--fps", &o.fps, 0, 1000, "camera frame rate (default: the driver's)", texts);
   named.push_back(run->add_flag("--mjpg", o.mjpg, "request MJPG from the camera"));
   named.push_back(run->add_flag("--display", o.display, "show frames with the prediction (needs a display)"));
-  named.push_back(run->add_option("--record", o.record, "write frames with the prediction to this video file"));
+  named.push_back(run->add_option("--record", o.record, "write frames with the prediction to this video file (default: none)"));
   numbers.Int(run, "--emu-batch", &o.emu_batch, 1, 1024,
-              "engine batch of the emulator in mode ref (1-1024; the board's DPU runner has its own)", texts);
+              "engine batch of the emulator in mode ref (1-1024; default 8; the board's DPU runner has its own)", texts);
   named.push_back(run->add_option("--save-frames", o.save_frames,
                                   "write the frames read as PNG files into this folder (created if missing; the model's "
                                   "28x28 pixels, in class sub-folders for labelled frames; a calibration set for "
@@ -189,7 +189,7 @@ struct InspectCommand {
 void AddInspectCommand(CLI::App& app, InspectCommand* ic) {
   ic->cmd = app.add_subcommand("inspect", "subgraphs, devices, tensors, DPU name and fingerprint");
   ic->cmd->add_option("model", ic->path, "xmodel")->required();
-  ic->cmd->add_option("--dpu-target", ic->target, "DPU whose limits a quantiser-format _int.xmodel is checked against");
+  ic->cmd->add_option("--dpu-target", ic->target, "DPU whose limits a quantiser-format _int.xmodel is checked against (default DPUCZDX8G_ISA1_B4096)");
 }
 
 struct DumpCommand {
@@ -208,7 +208,7 @@ void AddDumpCommand(CLI::App& app, DumpCommand* dc, std::list<std::string>* text
   dc->raw_opt = dsrc->add_option("--input-raw", dc->o.input_raw, "raw int8 input bytes");
   dsrc->require_option(1);
   dc->out_opt = dump->add_option("--out", dc->o.out_dir, "output folder")->required();
-  dump->add_option("--mode", dc->mode, "auto | run | ref");
+  dump->add_option("--mode", dc->mode, "auto (default) | run | ref");
   dc->numbers.Int(dump, "--limit", &dc->o.limit, 1, std::numeric_limits<int64_t>::max(), "frames from the CSV (default 64)",
                   texts);
 }
@@ -375,12 +375,12 @@ int RunRun(RunCommand& rc) {
   auto source = signdpu::app::OpenRunSource(o, *context);
   if (!source.ok()) return Fail(source.status());
   const bool progress = !o.no_progress && isatty(fileno(stderr));
-  const int rc = ExecuteRun(o, signdpu::app::RunPipelineOptions(o, *checked, plan->mode, labels, labels_what, progress),
-                            **model, **source);
-  if (rc == 0 && !o.save_frames.empty())
+  const int exit_code = ExecuteRun(
+      o, signdpu::app::RunPipelineOptions(o, *checked, plan->mode, labels, labels_what, progress), **model, **source);
+  if (exit_code == 0 && !o.save_frames.empty())
     std::fprintf(stderr, "signdpu: --save-frames: wrote %s to %s\n", signdpu::CountText(*context->saved, "frame").c_str(),
                  signdpu::PrintableText(o.save_frames).c_str());
-  return rc;
+  return exit_code;
 }
 
 }  // namespace
@@ -395,7 +395,11 @@ int main(int argc, char** argv) {
 static int Main(int argc, char** argv) {
   signdpu::xmodel::InitGoogleLoggingOnce(argv[0]);
   CLI::App app{"signdpu: int8 hand-sign classification on the ZCU104 DPU (or its CPU emulator)"};
-  app.set_version_flag("--version", [] { return signdpu::xmodel::VersionText("signdpu"); });
+  app.set_version_flag("--version", [] {
+    std::string v = signdpu::xmodel::VersionText("signdpu");
+    v.pop_back();  // CLI11 ends the text with its own newline
+    return v;
+  });
   app.require_subcommand(1);
   std::list<std::string> number_texts;  // NumberFlags keeps pointers into it (a list: they stay valid)
   RunCommand run;

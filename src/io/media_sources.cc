@@ -125,12 +125,12 @@ Result<cv::Mat> DecodeImageFile(const std::string& f) {
   SIGNDPU_RETURN_IF_ERROR(CheckImageComplete(bytes).WithContext(f));
   SIGNDPU_RETURN_IF_ERROR(CheckImagePixels(bytes, kMaxImagePixels).WithContext(f));
   cv::Mat img;
-  std::string why = "not a readable image";
+  std::string why = "not a readable 8-bit image";
   try {
     img = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U, bytes.data()), cv::IMREAD_UNCHANGED);
   } catch (const std::exception&) {
     img.release();
-    why = "not a readable image, or over the pixel budget";
+    why = "not a readable 8-bit image, or over the pixel budget";
   }
   if (img.empty()) return InvalidArgument(f + ": " + why);
   if (img.depth() != CV_8U) return InvalidArgument(f + ": not an 8-bit image (16-bit or float pixels)");
