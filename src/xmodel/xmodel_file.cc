@@ -8,12 +8,16 @@
 #include <google/protobuf/message.h>
 #include <google/protobuf/stubs/logging.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
+#include <string_view>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -23,6 +27,7 @@
 
 #include "child_probe.h"
 #include "signdpu/core/file_io.h"
+#include "signdpu/core/json_text.h"
 #include "signdpu/xmodel/xir_attr.h"
 #include "signdpu/xmodel/xir_names.h"
 
@@ -416,6 +421,49 @@ std::vector<const xir::Subgraph*> DpuSubgraphs(const xir::Graph& graph) {
   return result;
 }
 
+namespace {
+
+// GLOG_minloglevel, GLOG_stderrthreshold, GLOG_v, GLOG_vmodule,
+// GLOG_alsologtostderr: the user chose what to see; glog decides alone.
+bool GlogLevelsFromEnvironment() {
+  for (const char* v : {"GLOG_minloglevel", "GLOG_stderrthreshold", "GLOG_v", "GLOG_vmodule", "GLOG_alsologtostderr"})
+    if (std::getenv(v) != nullptr) return true;
+  return false;
+}
+
+// A WARNING from VART, XIR or our plugin as one line of ours:
+// "signdpu: warning: <message> [<file>:<line>]" (control characters escaped).
+class WarningLineSink final : public google::LogSink {
+ public:
+  explicit WarningLineSink(std::string program) : program_(std::move(program)) {}
+  void send(google::LogSeverity severity, const char* /*full_filename*/, const char* base_filename, int line,
+            const google::LogMessageTime& /*time*/, const char* message, size_t message_len) override {
+    if (severity != google::GLOG_WARNING) return;
+    const std::string text = PrintableText(std::string_view(message, message_len));
+    std::fprintf(stderr, "%s: warning: %s [%s:%d]\n", program_.c_str(), text.c_str(), base_filename, line);
+  }
+
+ private:
+  std::string program_;
+};
+
+// The programs' glog settings unless the environment sets levels (see
+// xmodel_file.h): INFO dropped, no log files, WARNING as our own line,
+// ERROR and FATAL as glog prints them on stderr (the child probes quote
+// them; FATAL ends the process). GLOG_logtostderr=1 alone (the systemd
+// unit) changes nothing here: every line reaches stderr, the journal.
+void UseOurWarningLines(const std::string& program) {
+  FLAGS_minloglevel = google::GLOG_WARNING;
+  FLAGS_logtostderr = false;
+  FLAGS_stderrthreshold = google::GLOG_ERROR;
+  for (google::LogSeverity s : {google::GLOG_INFO, google::GLOG_WARNING, google::GLOG_ERROR, google::GLOG_FATAL})
+    google::SetLogDestination(s, "");
+  static WarningLineSink sink(std::filesystem::path(program).filename().string());
+  google::AddLogSink(&sink);
+}
+
+}  // namespace
+
 void InitGoogleLoggingOnce(const char* program_name) {
   static std::once_flag once;
   static std::string name;  // glog keeps the pointer
@@ -423,6 +471,7 @@ void InitGoogleLoggingOnce(const char* program_name) {
     if (google::IsGoogleLoggingInitialized()) return;
     name = program_name != nullptr ? program_name : "signdpu";
     google::InitGoogleLogging(name.c_str());
+    if (!GlogLevelsFromEnvironment()) UseOurWarningLines(name);
   });
 }
 
