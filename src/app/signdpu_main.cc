@@ -149,7 +149,8 @@ void AddRunCommand(CLI::App& app, RunCommand* rc, std::list<std::string>* texts)
   named.push_back(src_group->add_option("--csv", o.csv, "Sign-MNIST style CSV (header and label column optional)"));
   named.push_back(src_group->add_option("--camera", o.camera, "V4L2 camera: index (0) or device (/dev/video0)"));
   named.push_back(src_group->add_option("--video", o.video, "video file or GStreamer pipeline"));
-  named.push_back(src_group->add_option("--images", o.images, "folder of images"));
+  named.push_back(src_group->add_option(
+      "--images", o.images, "folder of images; sub-folders named as the classes give accuracy (docs/quantization.md 6)"));
   src_group->require_option(1);
   named.push_back(run->add_option("--labels", o.labels_path, "class names, one per line (line i = class i; default: those embedded in the model)"));
   numbers.Int(run, "--threads", &o.threads, 1, 64, "worker threads, one runner each (1-64; default 2: both ZCU104 DPU cores busy)", texts);

@@ -442,8 +442,9 @@ Status RefineFixPoints(const DpuFloatGraph& dg, const TuneSet& tune, const std::
     if (progress) progress("refine", round + 1, 2);
     if (!improved) break;
   }
-  r->notes.push_back("fix-point refinement on " + std::to_string(tune.count) + " calibration images: " +
-                     std::to_string(changes) + " change(s), KL(float || int8) per image " +
+  r->notes.push_back("fix-point refinement on " + std::to_string(tune.count) +
+                     (tune.count == 1 ? " calibration image: " : " calibration images: ") + std::to_string(changes) +
+                     (changes == 1 ? " change" : " changes") + ", KL(float || int8) per image " +
                      StringPrintf("%.4g", start / tune.count) + " -> " + StringPrintf("%.4g", best / tune.count));
   return Status::Ok();
 }

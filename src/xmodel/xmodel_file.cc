@@ -423,6 +423,14 @@ std::vector<const xir::Subgraph*> DpuSubgraphs(const xir::Graph& graph) {
 
 namespace {
 
+// The programs' log settings (docs/deployment.md "Logs"), unless the
+// environment sets glog levels (GLOG_minloglevel, GLOG_stderrthreshold,
+// GLOG_v, GLOG_vmodule, GLOG_alsologtostderr): INFO is dropped, nothing is
+// written to log files under /tmp, a WARNING (VART's, XIR's, the plugin's)
+// becomes one line "<program>: warning: <message> [<file>:<line>]" on
+// stderr, ERROR and FATAL stay glog's lines on stderr (the child probes quote
+// them; FATAL aborts).
+
 // GLOG_minloglevel, GLOG_stderrthreshold, GLOG_v, GLOG_vmodule,
 // GLOG_alsologtostderr: the user chose what to see; glog decides alone.
 bool GlogLevelsFromEnvironment() {

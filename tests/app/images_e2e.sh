@@ -22,9 +22,10 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 check() { if eval "$1"; then echo "ok: $2"; else fail "$2 ($1)"; fi; }
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))" "$@"; }
-# No raw glog line ("W1201 10:00:00.123 ...") and no OpenCV log line ("[ WARN:0@0.1] ...") in a file.
+# No raw glog line ("W1201 10:00:00.123 ...", glog 0.6: "W20261201 10:00:00.123 ...") and no OpenCV
+# log line ("[ WARN:0@0.1] ...") in a file.
 clean_log() {
-  ! grep -Eq '^[IWEF][0-9]{4} ' "$1" && ! grep -Fq '[ WARN:' "$1" && ! grep -Fq '[ERROR:' "$1" && ! grep -Fq '[ INFO:' "$1"
+  ! grep -Eq '^[IWEF]([0-9]{4})?[0-9]{4} ' "$1" && ! grep -Fq '[ WARN:' "$1" && ! grep -Fq '[ERROR:' "$1" && ! grep -Fq '[ INFO:' "$1"
 }
 # expect_error NAME MESSAGE_SUBSTRING -- command...: exit 1, exactly one stderr line, an error naming MESSAGE.
 expect_error() {
@@ -197,7 +198,7 @@ quiet_logs)
   "$BIN/signdpu" run --model "$W/q/signcnn_fashion.xmodel" --camera 57 --mode ref > /dev/null 2> "$W/cam.err"
   for f in q.err run.err bad.err cam.err; do echo "--- $f"; cat "$W/$f"; done
   check "[[ $rc1 -eq 0 && $rc2 -eq 0 ]]" "quantise and run: exit 0"
-  for f in q.err run.err bad.err cam.err; do check "clean_log '$W/$f'" "$f: no glog (^[IWEF]dddd ) or OpenCV ([ WARN:) lines"; done
+  for f in q.err run.err bad.err cam.err; do check "clean_log '$W/$f'" "$f: no glog (^[IWEF][yyyy]mmdd ) or OpenCV ([ WARN:) lines"; done
   check "[[ \$(grep -vc '^signdpu: ' '$W/run.err') -eq 0 ]]" "run: every stderr line is ours ('signdpu: ...')"
   check "[[ \$(grep -c ': error: ' '$W/cam.err') -eq 1 && \$(grep -vc '^signdpu: ' '$W/cam.err') -eq 0 ]] && grep -q '^signdpu: error: camera 57: cannot open' '$W/cam.err'" \
     "a missing camera: our one error line, nothing from OpenCV"

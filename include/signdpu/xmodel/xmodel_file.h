@@ -71,13 +71,6 @@ std::string SubgraphDevice(const xir::Subgraph* subgraph);
 
 // google::InitGoogleLogging exactly once per process (XIR and VART log
 // through glog; a second call aborts). Safe to call from several threads.
-// The programs' log settings (docs/deployment.md "Logs"), unless the
-// environment sets glog levels (GLOG_minloglevel, GLOG_stderrthreshold,
-// GLOG_v, GLOG_vmodule, GLOG_alsologtostderr): INFO is dropped, nothing is
-// written to log files under /tmp, a WARNING (VART's, XIR's, the plugin's)
-// becomes one line "<program>: warning: <message> [<file>:<line>]" on
-// stderr, ERROR and FATAL stay glog's lines on stderr (the child probes quote
-// them; FATAL aborts).
 void InitGoogleLoggingOnce(const char* program_name);
 
 }  // namespace signdpu::xmodel
