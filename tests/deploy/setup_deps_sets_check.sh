@@ -21,7 +21,7 @@ for p in $runtime; do grep -qx "$p" <<<"$full" || bad "the full set lacks runtim
 for p in libvart-dev libxir-dev libopencv-dev libonnx-dev dataset-fashion-mnist python3-numpy cmake; do
   grep -qx "$p" <<<"$runtime" || bad "--runtime lacks $p (needed to build and run the main job)"
 done
-grep -qE '^bash scripts/setup-deps.sh --runtime' "$src/scripts/run-default.sh" || bad "run-default.sh does not use --runtime"
+grep -qE '^(step "[^"]*" )?bash scripts/setup-deps.sh --runtime' "$src/scripts/run-default.sh" || bad "run-default.sh does not use --runtime"
 grep -q -- '-DSIGNDPU_BUILD_TESTS=OFF -DSIGNDPU_BUILD_BENCH=OFF' "$src/scripts/run-default.sh" ||
   bad "run-default.sh does not configure without tests and benchmarks"
 grep -qE '^bash scripts/setup-deps.sh$' "$src/scripts/test.sh" || bad "test.sh does not install the full set"
