@@ -37,10 +37,10 @@ Status LiveOutputs::Finish() {
   server_.reset();
   if (!results_) return Status::Ok();
   Status s = results_->Finish(kResultsDrain);
-  if (results_->dropped() > 0)
-    std::fprintf(stderr, "signdpu: --results %s: %lld line(s) written, %lld dropped (reader slow or gone)\n",
-                 PrintableText(results_->target().text).c_str(), static_cast<long long>(results_->lines()),
-                 static_cast<long long>(results_->dropped()));
+  const long long written = results_->lines(), dropped = results_->dropped();
+  if (dropped > 0)
+    std::fprintf(stderr, "signdpu: --results %s: %lld line%s written, %lld dropped (reader slow or gone)\n",
+                 PrintableText(results_->target().text).c_str(), written, written == 1 ? "" : "s", dropped);
   results_.reset();
   return s;
 }

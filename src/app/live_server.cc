@@ -144,12 +144,20 @@ std::shared_ptr<const std::vector<uint8_t>> LiveServer::Jpeg(uint64_t* seq) {
   FrameOverlay overlay;
   uint64_t latest = 0;
   std::lock_guard<std::mutex> l(jpeg_m_);
+  const auto now = std::chrono::steady_clock::now();
+  // At most one encoding per kStreamInterval for all clients together: at
+  // thousands of frames per second each client would otherwise get its own.
+  if (jpeg_ != nullptr && now - jpeg_at_ < kStreamInterval) {
+    *seq = jpeg_seq_;
+    return jpeg_;
+  }
   if (!state_->Latest(&image, &overlay, &latest)) return nullptr;
   if (jpeg_ == nullptr || latest != jpeg_seq_) {
     auto bytes = std::make_shared<std::vector<uint8_t>>();
     if (!io::EncodeJpeg(AnnotateFrame(image, overlay), kJpegQuality, bytes.get()).ok()) return nullptr;
     jpeg_ = std::move(bytes);
     jpeg_seq_ = latest;
+    jpeg_at_ = now;
   }
   *seq = jpeg_seq_;
   return jpeg_;

@@ -95,12 +95,15 @@ results)
 on_change)
   # Every frame (N=0) gives the class sequence; --on-change=N must write
   # exactly the frames at which a class first completed N in a row and
-  # differs from the class last written.
-  "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref --quiet --results "$LIVE/all.jsonl" --on-change=0 > /dev/null 2>&1
+  # differs from the class last written. The rows sorted by label: runs of
+  # one class with the model's mistakes as flickers, like a held sign.
+  SORTED="$LIVE/sorted.csv"
+  { head -n 1 "$SAMPLE"; tail -n +2 "$SAMPLE" | sort -t, -k1,1n -s; } > "$SORTED"
+  "$BIN/signdpu" run --model "$XM" --csv "$SORTED" --mode ref --quiet --results "$LIVE/all.jsonl" --on-change=0 > /dev/null 2>&1
   check "[[ \$(wc -l < '$LIVE/all.jsonl') -eq 200 ]]" "--on-change=0: every frame"
   for n in 1 2 3; do
     flag="--on-change=$n"; [[ $n == 1 ]] && flag="--on-change"
-    "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref --quiet --results "$LIVE/c$n.jsonl" $flag > /dev/null 2>&1 \
+    "$BIN/signdpu" run --model "$XM" --csv "$SORTED" --mode ref --quiet --results "$LIVE/c$n.jsonl" $flag > /dev/null 2>&1 \
       || fail "$flag: run failed"
     $PY - "$LIVE/all.jsonl" "$LIVE/c$n.jsonl" "$n" <<'PY' && echo "ok: $flag: the lines written are the expected class changes" || fail "$flag semantics"
 import json, sys
@@ -116,7 +119,7 @@ for i, c in enumerate(seq):
 print(f"{len(got)} lines of {len(seq)} frames (hold {hold})")
 assert got == want, (got[:10], want[:10])
 assert all(a[1] != b[1] for a, b in zip(got, got[1:]))
-assert 1 < len(got) < len(seq)
+assert 5 < len(got) < len(seq) // 4
 PY
   done
   ;;
@@ -275,7 +278,10 @@ PY
   load=$($PY -c "import json; print(json.load(open('$LIVE/load.json'))['fps_e2e'])")
   echo "frames/s: alone $base, with 7 clients $load; run took $ms ms"
   check "[[ $rc -eq 0 ]]" "the run with clients exits 0"
-  check "$PY -c 'import sys; sys.exit(not ($load >= 0.5 * $base))'" "clients do not stall inference: $load >= 0.5 x $base frames/s"
+  # The clients (7 processes here) share the 2 cores with inference, so some
+  # loss is CPU, not waiting; a server that blocked the pipeline would give
+  # next to nothing.
+  check "$PY -c 'import sys; sys.exit(not ($load >= 0.4 * $base))'" "clients do not stall inference: $load >= 0.4 x $base frames/s"
   check "[[ $ms -lt 20000 ]]" "the run ends on time with a stalled client ($ms ms for --bench 4)"
   check "[[ \$(grep -c 'Content-Type: image/jpeg' '$LIVE/c1.bin') -ge 5 ]]" "a stream client got frames meanwhile ($(grep -c 'Content-Type: image/jpeg' "$LIVE/c1.bin"))"
   ;;
@@ -284,10 +290,13 @@ serve_browser)
   source "$SRC/tests/browser/chromium.sh"
   find_chromium
   media
-  start_serve b --images "$LIVE/media/images" --bench 120 --quiet --labels "$SRC/models/fashion.labels.txt"
-  sleep 2
+  # About 3 frames/s (each emulated DPU job takes 300 ms), so that the picture
+  # and the text of the page show the same frame, as with a camera.
+  SIGNDPU_EMU_DELAY_MS=300 start_serve b --images "$LIVE/media/images" --bench 120 --quiet --threads 1 --emu-batch 1 \
+    --labels "$SRC/models/fashion.labels.txt"
+  sleep 3
   run_chromium "$LIVE" --virtual-time-budget=3000 --dump-dom "$URL" > "$LIVE/dom.html"
-  run_chromium "$LIVE" --virtual-time-budget=3000 --window-size=1000,700 --screenshot="$LIVE/live.png" "$URL" > /dev/null
+  run_chromium "$LIVE" --virtual-time-budget=3000 --window-size=1000,540 --screenshot="$LIVE/live.png" "$URL" > /dev/null
   stop_serve
   $PY - "$LIVE/dom.html" "$SRC/models/fashion.labels.txt" <<'PY' && echo "ok: the rendered page shows a label, a probability and an FPS" || fail "page content"
 import re, sys
@@ -298,7 +307,7 @@ prob = float(re.search(r'id="prob"[^>]*>([^<]*)<', dom).group(1))
 fps = float(re.search(r'id="fps"[^>]*>([^<]*)<', dom).group(1))
 print(f"label {label}, probability {prob}, fps {fps}")
 assert label in labels and 0 < prob <= 1 and fps > 0
-assert 'src="/frame.jpg' in dom
+assert re.search(r'id="pic"[^>]*src="[^"]*/frame\.jpg', dom) or re.search(r'src="[^"]*/frame\.jpg[^"]*"[^>]*id="pic"', dom)
 PY
   png_not_blank "$LIVE/live.png" 200 0.3 || fail "screenshot"
   # The picture is there: a large area that is neither page background nor white.

@@ -114,6 +114,7 @@ class LiveServer {
   std::atomic<bool> stopping_{false};
   std::mutex jpeg_m_;
   uint64_t jpeg_seq_ = 0;
+  std::chrono::steady_clock::time_point jpeg_at_{};
   std::shared_ptr<const std::vector<uint8_t>> jpeg_;
 };
 
