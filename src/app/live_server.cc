@@ -58,7 +58,7 @@ std::string PageHtml(const std::string& status_json) {
 <style>body{font-family:sans-serif;background:#161616;color:#eee;margin:1.5em}
 main{display:flex;gap:2em;flex-wrap:wrap;align-items:flex-start}
 #pic{width:480px;max-width:100%;background:#000;border:1px solid #444}
-#label{font-size:6em;font-weight:bold;color:#4d4;line-height:1}
+#label{font-size:4em;font-weight:bold;color:#4d4;line-height:1}
 dt{color:#aaa;margin-top:.6em}dd{margin:0;font-size:1.6em}a{color:#8bf}</style></head>
 <body><h1>signdpu live view</h1><main>
 <img id="pic" src="/frame.jpg" alt="latest frame with the prediction drawn">
