@@ -341,6 +341,9 @@ live_errors)
   expect_refusal "--on-change text" "--on-change" -- "${R[@]}" --results "$LIVE/x.jsonl" --on-change=soon
   expect_refusal "--results - without --quiet" "add --quiet" -- "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref --results -
   check "[[ ! -e '$LIVE/x.jsonl' ]]" "a refused run creates no results file"
+  # A bare port binds the loopback address only.
+  "${R[@]}" --limit 5 --serve 0 > /dev/null 2> "$LIVE/bare.err"; rc=$?
+  check "[[ $rc -eq 0 ]] && grep -q 'serving http://127.0.0.1:[1-9][0-9]*/' '$LIVE/bare.err'" "--serve PORT binds 127.0.0.1 ($(grep -o 'serving [^ ]*' "$LIVE/bare.err"))"
   ;;
 *)
   echo "unknown case $CASE"; exit 2 ;;
