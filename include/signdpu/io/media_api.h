@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "signdpu/core/status.h"
 #include "signdpu/io/frame_source.h"
@@ -12,9 +13,9 @@
 
 namespace signdpu::io {
 
-// 2: probe_sink, FrameSource::first_skip_reason; 3: image folders with class
-// folders (open_image_dir), encode_png (--save-frames)
-constexpr int kMediaApiVersion = 3;
+// 2: probe_sink, FrameSource::first_skip_reason; 3: encode_jpeg (--serve);
+// 4: image folders with class folders (open_image_dir), encode_png (--save-frames)
+constexpr int kMediaApiVersion = 4;
 constexpr const char* kMediaEntryPoint = "signdpu_media_api_v1";
 
 struct MediaApi {
@@ -26,6 +27,7 @@ struct MediaApi {
                                                          bool skip_bad);
   Result<std::unique_ptr<FrameSink>> (*open_sink)(bool display, const std::string& record_path);
   Status (*probe_sink)(bool display, const std::string& record_path);
+  Status (*encode_jpeg)(const cv::Mat& image, int quality, std::vector<uint8_t>* out);
   Result<std::string> (*encode_png)(const cv::Mat& image);
 };
 
