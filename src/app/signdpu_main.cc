@@ -143,11 +143,11 @@ void AddLiveFlags(CLI::App* run, signdpu::app::RunOptions* o, std::vector<const 
   named->push_back(run->add_option("--results", o->results,
                                    "one JSON line per prediction to - (stdout, needs --quiet), a file (appended), a "
                                    "FIFO or unix:PATH (a listening socket); a slow or absent reader loses lines, "
-                                   "never frames")
+                                   "never frames (default: none)")
                        ->type_name("TARGET"));
   named->push_back(run->add_option("--on-change", o->on_change_text,
                                    "with --results: a line only when the top class changes, after the new class "
-                                   "held N frames (bare flag: N=1; N=0: every frame)")
+                                   "held N frames (bare flag: N=1; N=0: every frame; default: off)")
                        ->expected(0, 1)
                        ->type_name("[=N]"));
   named->push_back(run->add_option("--serve", o->serve,

@@ -227,7 +227,7 @@ for line in sys.stdin.read().splitlines():
     if re.match(r"^ {2,4}-", line): blocks.append(line)
     elif blocks and re.match(r"^ {6,}\S", line) and not line.strip().startswith("-"): blocks[-1] += " " + line.strip()
 for b in blocks:
-    m = re.match(r"^( +)(\S+) (TEXT|INT|UINT|NUMBER|FLOAT)\b", b)
+    m = re.match(r"^( +)(-\S+) \S", b)  # one space after the name: a type (TEXT, INT, TARGET, [=N], ...)
     if m and len(m.group(1)) == 2 and "REQUIRED" not in b and "default" not in b.lower(): print(b)
 '
   }
