@@ -8,8 +8,8 @@ namespace signdpu::io {
 
 namespace {
 
-Status QuantizeGray(const cv::Mat& gray, int fix_point, int8_t* out) {
-  const int8_t* table = PixelTable(fix_point);
+Status QuantizeGray(const cv::Mat& gray, const PreprocessConfig& config, int8_t* out) {
+  const int8_t* table = PixelTable(config.fix_point, config.mean, config.scale);
   for (int y = 0; y < gray.rows; ++y) {
     const uint8_t* row = gray.ptr<uint8_t>(y);
     for (int x = 0; x < gray.cols; ++x) *out++ = table[row[x]];
@@ -46,7 +46,7 @@ Status PreprocessImage(const cv::Mat& image, const PreprocessConfig& config, int
   cv::Mat resized;
   if (gray.rows == config.height && gray.cols == config.width) resized = gray;
   else cv::resize(gray, resized, cv::Size(config.width, config.height), 0, 0, cv::INTER_AREA);
-  return QuantizeGray(resized, config.fix_point, out);
+  return QuantizeGray(resized, config, out);
 }
 
 }  // namespace signdpu::io
