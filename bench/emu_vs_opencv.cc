@@ -89,33 +89,28 @@ void AddConv(FixGraph* g, const std::string& name, int in, int out, int out_chan
   op.name = name;
   op.inputs = {in};
   op.output = out;
-  ConvConfig& c = op.conv;
+  ConvAttrs& c = op.attrs.emplace<ConvAttrs>();
   c.out_channels = out_channels;
   c.kernel_h = c.kernel_w = kernel;
   c.pad_left = c.pad_right = c.pad_top = c.pad_bottom = pad;
   c.fix_weights = fix_weights;
   c.fix_bias = fix_bias;
   c.has_bias = true;
-  c.depthwise = depthwise;
   c.activation = act;
   const int64_t in_c = g->tensors[in].shape[3];
   const size_t n = depthwise ? static_cast<size_t>(kernel * kernel * in_c)
                              : static_cast<size_t>(out_channels * kernel * kernel * in_c);
-  op.weights = RandomInt8(n, depthwise ? 40.0 : 24.0, rng);
-  op.bias = RandomInt8(static_cast<size_t>(out_channels), 30.0, rng);
+  c.weights = RandomInt8(n, depthwise ? 40.0 : 24.0, rng);
+  c.bias = RandomInt8(static_cast<size_t>(out_channels), 30.0, rng);
   g->ops.push_back(std::move(op));
 }
 
 void AddMaxPool(FixGraph* g, const std::string& name, int in, int out) {
-  FixOp op;
-  op.kind = FixOpKind::kPool;
-  op.name = name;
-  op.inputs = {in};
-  op.output = out;
-  op.pool.type = PoolType::kMax;
-  op.pool.kernel_h = op.pool.kernel_w = 2;
-  op.pool.stride_h = op.pool.stride_w = 2;
-  g->ops.push_back(std::move(op));
+  PoolAttrs pool;  // MAX 2x2 stride 2
+  pool.type = PoolType::kMax;
+  pool.kernel_h = pool.kernel_w = 2;
+  pool.stride_h = pool.stride_w = 2;
+  g->ops.push_back(MakeFixOp(FixOpKind::kPool, name, {in}, out, pool));
 }
 
 FixGraph TutorialGraph() {

@@ -179,6 +179,8 @@ Result<std::string> CsvInputBytes(const Model& model, const DumpOptions& o, cons
   pre.height = info.shape.size() == 4 ? info.shape[1] : 1;
   pre.width = info.shape.size() == 4 ? info.shape[2] : static_cast<int>(per);
   pre.fix_point = info.fix_point;
+  pre.mean = model.input_mean();
+  pre.scale = model.input_scale();
   std::string bytes(rows.size() * static_cast<size_t>(per), '\0');
   for (size_t r = 0; r < rows.size(); ++r)
     SIGNDPU_RETURN_IF_ERROR(io::PreprocessPixels(rows[r].pixels, pre, reinterpret_cast<int8_t*>(&bytes[r * per])));

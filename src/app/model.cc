@@ -5,6 +5,7 @@
 
 #include <any>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <cstdio>
@@ -95,7 +96,14 @@ Result<std::unique_ptr<Model>> Model::Open(const std::string& path) {
       if (op->get_type() == names::kSoftmax) m->has_softmax_ = true;
   }
   auto info = xmodel::ReadHostModelInfo(*m->graph_);
-  if (info.ok()) m->labels_ = info->labels;
+  if (info.ok()) {
+    m->labels_ = info->labels;
+    if (!info->input.mean.empty()) m->input_mean_ = info->input.mean[0];
+    if (!info->input.scale.empty()) m->input_scale_ = info->input.scale[0];
+    if (!std::isfinite(m->input_mean_) || !std::isfinite(m->input_scale_))
+      return InvalidArgument(path + ": input mean " + std::to_string(m->input_mean_) + " / scale " +
+                             std::to_string(m->input_scale_) + " (signdpu_input_mean / signdpu_input_scale) are not finite");
+  }
   return m;
 }
 

@@ -61,6 +61,8 @@ Result<PreparedRun> PrepareWorkers(const Model& model, const PipelineOptions& o,
   w.pre.height = in_info.shape[1];
   w.pre.width = in_info.shape[2];
   w.pre.fix_point = in_info.fix_point;
+  w.pre.mean = model.input_mean();
+  w.pre.scale = model.input_scale();
   w.pre.roi = o.roi;
   w.top_k = o.top_k;
   w.skip_bad = o.skip_bad;

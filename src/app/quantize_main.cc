@@ -31,6 +31,7 @@
 #include "signdpu/quantize/quantizer.h"
 #include "signdpu/io/csv_reader.h"
 #include "signdpu/io/labels.h"
+#include "signdpu/io/pixels.h"
 #include "signdpu/xmodel/versions.h"
 #include "signdpu/xmodel/xmodel_file.h"
 #include "signdpu/xmodel/xmodel_writer.h"
@@ -208,7 +209,10 @@ signdpu::Status WriteOutputs(const QuantizeFlags& f, const signdpu::graph::Graph
   info.model_name = f.name;
   info.softmax = result.dpu_float.softmax_on_cpu;
   info.labels = labels;
-  info.input.scale = {1.0f / 255.0f};
+  // The normalisation the calibration used (pixel / 255) and the runner
+  // applies from these attributes (io::PreprocessConfig).
+  info.input.mean = {signdpu::io::PreprocessConfig().mean};
+  info.input.scale = {signdpu::io::PreprocessConfig().scale};
   SIGNDPU_RETURN_IF_ERROR(signdpu::xmodel::WriteQuantizerXmodel(result.fix, info, (tmp / int_name).string()));
   SIGNDPU_RETURN_IF_ERROR(signdpu::xmodel::WriteHostXmodel(result.fix, info, (tmp / (f.name + ".xmodel")).string()));
   // Every write, the fsync and the close checked; the error names errno.

@@ -47,15 +47,18 @@ Result<Roi> ParseRoi(const std::string& text) {
 
 namespace {
 
-// DPU_ROUND quantisation of pixel/255 with a 256-entry table: identical to
-// QuantizeDpu(p / 255.0f, fp) for every pixel value, computed once.
+// DPU_ROUND quantisation of (pixel - mean) * scale with a 256-entry table,
+// computed once per (fix point, mean, scale).
 struct PixelTableCache {
   int fix_point = 1 << 30;
+  float mean = 0.0f, scale = 0.0f;
   int8_t q[256];
-  const int8_t* For(int fp) {
-    if (fp != fix_point) {
-      for (int p = 0; p < 256; ++p) q[p] = QuantizeDpu(static_cast<float>(p) / 255.0f, fp);
+  const int8_t* For(int fp, float m, float s) {
+    if (fp != fix_point || m != mean || s != scale) {
+      for (int p = 0; p < 256; ++p) q[p] = QuantizeDpu((static_cast<float>(p) - m) * s, fp);
       fix_point = fp;
+      mean = m;
+      scale = s;
     }
     return q;
   }
@@ -65,13 +68,13 @@ thread_local PixelTableCache t_table;
 
 }  // namespace
 
-const int8_t* PixelTable(int fix_point) { return t_table.For(fix_point); }
+const int8_t* PixelTable(int fix_point, float mean, float scale) { return t_table.For(fix_point, mean, scale); }
 
 Status PreprocessPixels(const std::vector<uint8_t>& pixels, const PreprocessConfig& config, int8_t* out) {
   if (static_cast<int64_t>(pixels.size()) != int64_t{config.height} * config.width)
     return InvalidArgument("frame has " + std::to_string(pixels.size()) + " pixels, the model input needs " +
                            std::to_string(config.height) + "x" + std::to_string(config.width));
-  const int8_t* table = PixelTable(config.fix_point);
+  const int8_t* table = PixelTable(config.fix_point, config.mean, config.scale);
   for (size_t i = 0; i < pixels.size(); ++i) out[i] = table[pixels[i]];
   return Status::Ok();
 }

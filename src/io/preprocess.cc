@@ -59,7 +59,7 @@ Status PreprocessImageToGray(const cv::Mat& image, const PreprocessConfig& confi
 Status PreprocessImage(const cv::Mat& image, const PreprocessConfig& config, int8_t* out) {
   cv::Mat gray;
   SIGNDPU_RETURN_IF_ERROR(ModelSizedGray(image, config, &gray));
-  const int8_t* table = PixelTable(config.fix_point);
+  const int8_t* table = PixelTable(config.fix_point, config.mean, config.scale);
   for (int y = 0; y < gray.rows; ++y) {
     const uint8_t* row = gray.ptr<uint8_t>(y);
     for (int x = 0; x < gray.cols; ++x) *out++ = table[row[x]];

@@ -222,7 +222,7 @@ Status QuantizeConvOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerRep
 
 Status QuantizePoolOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
   f->attrs = PoolAttrs{op.pool};
-  if (op.pool.type == PoolType::kMax) s.fps[op.output] = s.fps[op.inputs[0]];
+  if (TakesInputFixPoint(op)) s.fps[op.output] = s.fps[op.inputs[0]];
   r->fix_out = s.fps[op.output];
   return Status::Ok();
 }
@@ -240,7 +240,7 @@ Status QuantizeEltwiseOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, Layer
 }
 
 Status QuantizeCopyOp(QuantizeState& s, const DpuFloatOp& op, FixOp*, LayerReport* r) {
-  s.fps[op.output] = s.fps[op.inputs[0]];
+  s.fps[op.output] = s.fps[op.inputs[0]];  // TakesInputFixPoint
   r->fix_out = s.fps[op.output];
   return Status::Ok();
 }
@@ -260,6 +260,10 @@ OpQuantizer FindQuantizer(FixOpKind kind) {
 }
 
 }  // namespace
+
+bool TakesInputFixPoint(const DpuFloatOp& op) {
+  return op.kind == FixOpKind::kCopy || (op.kind == FixOpKind::kPool && op.pool.type == PoolType::kMax);
+}
 
 Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std::vector<LayerReport>* report,
                                const std::vector<std::vector<double>>* channel_means, WeightCache* cache) {

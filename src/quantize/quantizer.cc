@@ -138,8 +138,7 @@ std::string StringPrintf(const char* format, ...) {
 std::vector<bool> DerivedFixPoints(const DpuFloatGraph& dg) {
   std::vector<bool> derived(dg.tensors.size(), false);
   for (const DpuFloatOp& op : dg.ops)
-    if (op.kind == FixOpKind::kCopy || (op.kind == FixOpKind::kPool && op.pool.type == PoolType::kMax))
-      derived[static_cast<size_t>(op.output)] = true;
+    if (TakesInputFixPoint(op)) derived[static_cast<size_t>(op.output)] = true;
   return derived;
 }
 

@@ -134,6 +134,11 @@ TEST_F(DumpTest, CsvRowsAreQuantisedWithTheInputFixPoint) {
   pre.height = 8;
   pre.width = 8;
   pre.fix_point = in.fix_point;
+  // The model stores input mean 0.5 (testing::InfoFor), which dump applies
+  // like run: (pixel - mean) * scale.
+  EXPECT_EQ(model_->input_mean(), 0.5f);
+  pre.mean = model_->input_mean();
+  pre.scale = model_->input_scale();
   for (int r = 0; r < 2; ++r) {
     std::vector<uint8_t> pixels(kPixels);
     for (int p = 0; p < kPixels; ++p) pixels[p] = static_cast<uint8_t>((r * 40 + p * 3) % 256);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "signdpu/core/status.h"
+#include "signdpu/io/pixels.h"
 
 namespace xir {
 class Graph;
@@ -61,6 +62,13 @@ class Model {
   bool has_softmax() const { return has_softmax_; }
   // Labels stored in the xmodel by signdpu-quantize (may be empty).
   const std::vector<std::string>& embedded_labels() const { return labels_; }
+  // The input normalisation, (pixel - mean) * scale, stored by
+  // signdpu-quantize (signdpu_input_mean / signdpu_input_scale, first value:
+  // the input is grayscale); io::PreprocessConfig's defaults when the model
+  // has none (Xilinx-compiled xmodels: a board app takes them from the
+  // model's prototxt instead, docs/xmodel.md).
+  float input_mean() const { return input_mean_; }
+  float input_scale() const { return input_scale_; }
 
  private:
   Model() = default;
@@ -69,6 +77,8 @@ class Model {
   std::vector<const xir::Subgraph*> dpu_subgraphs_;
   bool has_softmax_ = false;
   std::vector<std::string> labels_;
+  float input_mean_ = io::PreprocessConfig().mean;
+  float input_scale_ = io::PreprocessConfig().scale;
 };
 
 // ---- start-up checks of `signdpu run` (before READY=1 and the first frame) ----

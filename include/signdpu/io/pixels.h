@@ -24,6 +24,12 @@ Result<Roi> ParseRoi(const std::string& text);
 struct PreprocessConfig {
   int height = 28, width = 28;  // model input (NHWC, C = 1)
   int fix_point = 0;            // the runner's input tensor fix_point
+  // The float input the model was trained on: (pixel - mean) * scale. The
+  // defaults are what signdpu-quantize calibrates with and writes into its
+  // xmodels (signdpu_input_mean / signdpu_input_scale); the runner takes a
+  // model's stored values (app::Model::input_mean / input_scale).
+  float mean = 0.0f;
+  float scale = 1.0f / 255.0f;
   Roi roi;
 };
 
@@ -31,9 +37,10 @@ struct PreprocessConfig {
 // PreprocessImage without the resize. `pixels.size()` must equal height * width.
 Status PreprocessPixels(const std::vector<uint8_t>& pixels, const PreprocessConfig& config, int8_t* out);
 
-// The 256-entry table QuantizeDpu(p / 255.0f, fix_point) for every pixel
-// value p, computed once per thread and fix point (valid until the calling
-// thread asks for another fix point).
-const int8_t* PixelTable(int fix_point);
+// The 256-entry table QuantizeDpu((p - mean) * scale, fix_point) for every
+// pixel value p, computed once per thread and (fix point, mean, scale) (valid
+// until the calling thread asks for another). With the default mean and
+// scale it equals QuantizeDpu(p / 255.0f, fix_point) (io_pixels_test).
+const int8_t* PixelTable(int fix_point, float mean = 0.0f, float scale = 1.0f / 255.0f);
 
 }  // namespace signdpu::io

@@ -50,7 +50,7 @@ const char* FixOpKindName(FixOpKind kind);
 // ConvConfigOf / PoolConfigOf), and "depthwise" is the op kind.
 struct CopyAttrs {};  // kCopy: a byte copy has no attributes
 
-struct ConvAttrs : ConvSpec {      // kConv2d / kDepthwiseConv2d
+struct ConvAttrs : ConvSpec {  // kConv2d / kDepthwiseConv2d
   std::vector<int8_t> weights;  // OHWI, [1,kh,kw,C] for depthwise
   std::vector<int8_t> bias;     // [O]; empty when has_bias is false
 };

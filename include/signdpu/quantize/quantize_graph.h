@@ -40,4 +40,9 @@ Result<FixGraph> QuantizeGraph(const DpuFloatGraph& graph, std::vector<int> acti
                                const std::vector<std::vector<double>>* channel_means = nullptr,
                                WeightCache* cache = nullptr);
 
+// True when QuantizeGraph gives `op`'s output its input's position instead of
+// the calibrated one (MAX pool, copy): the one place that rule is kept (the
+// refinement does not search those positions).
+bool TakesInputFixPoint(const DpuFloatOp& op);
+
 }  // namespace signdpu::quantize

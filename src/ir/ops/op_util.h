@@ -1,4 +1,4 @@
-// Helpers shared by the op files of src/ir/ops (private to the ir module).
+// The op files of src/ir/ops (private to the ir module): their registrations.
 #pragma once
 
 #include <string>

@@ -103,6 +103,21 @@ std::vector<int64_t> AccumulatorBounds(const ConvParams& p, const int8_t* w) {
   return bound;
 }
 
+// The GEMM kernel (and its weight layout) of a path; the reference path never
+// gets here.
+const internal::GemmKernel& GemmKernelFor(KernelPath path) {
+  switch (path) {
+    case KernelPath::kAvx2:
+      return internal::GemmKernelAvx2();
+    case KernelPath::kAvx512Vnni:
+      return internal::GemmKernelAvx512Vnni();
+    case KernelPath::kNeon:
+      return internal::GemmKernelNeon();
+    default:
+      return internal::GemmKernelPortable();
+  }
+}
+
 int64_t MaxBound(const std::vector<int64_t>& bound) {
   return bound.empty() ? 0 : *std::max_element(bound.begin(), bound.end());
 }
@@ -155,7 +170,9 @@ class OptimizedConv2d final : public PreparedConv2d {
     use_reference_ = path == KernelPath::kReference || MaxBound(bound) > kInt32Max;
     if (use_reference_) return;
 
-    // Output stage in int32 when provably exact (see the file comment).
+    // Output stage in int32 when provably exact (see the file comment). The
+    // per-channel terms are padded with zeros to a multiple of 64 channels so
+    // that any kernel's whole-vector loads past out_c stay inside them.
     const int64_t o_pad = RoundUp(out_c, 64);
     bias_term_.assign(static_cast<size_t>(o_pad), 0);
     acc_init_.assign(static_cast<size_t>(o_pad), 0);
@@ -232,62 +249,28 @@ class OptimizedConv2d final : public PreparedConv2d {
   }
 
   void PrepareGemm() {
+    const internal::GemmKernel& kernel = GemmKernelFor(path_);
     const int64_t out_c = params_.output.c;
-    int64_t k_step = 16, elem = 1;
-    if (path_ == KernelPath::kAvx2) {
-      k_step = 2;
-      elem = 2;
-    } else if (path_ == KernelPath::kAvx512Vnni) {
-      k_step = 4;
-    }
-    int64_t k_pad = RoundUp(k_, k_step);
+    const int64_t elem = kernel.a_elem;
+    int64_t k_pad = RoundUp(k_, kernel.k_step);
     const ConvConfig& c = params_.config;
     const int64_t run = int64_t{c.kernel_w} * c.input.c;  // one kernel row of OHWI depth
-    if ((path_ == KernelPath::kAvx512Vnni || path_ == KernelPath::kAvx2) && c.dilation_w == 1) {
+    if (kernel.direct && c.dilation_w == 1) {
       // Direct mode (conv_internal.h GemmPlan::direct): depth [ky][run_pad].
       gemm_.direct = 1;
-      gemm_.run_pad = RoundUp(run, k_step);
+      gemm_.run_pad = RoundUp(run, kernel.k_step);
       gemm_.padded_image_bytes = (c.pad_top + c.input.h + c.pad_bottom) * (c.pad_left + c.input.w + c.pad_right) *
                                  c.input.c * elem;
       k_pad = c.kernel_h * gemm_.run_pad;
     }
-    if (path_ == KernelPath::kAvx512Vnni) {
-      // Blocks of up to 64 channels: [k_pad / 4][nc * 16][4] (see the AVX-512 file).
-      const int64_t groups = (out_c + 15) / 16;
-      packed_.Resize(static_cast<size_t>(groups * 16 * k_pad));
-      int8_t* dst = reinterpret_cast<int8_t*>(packed_.data());
-      for (int64_t o = 0; o < out_c; ++o) {
-        const int64_t b = o / 64, l = o % 64;
-        const int64_t nc = std::min<int64_t>(4, groups - 4 * b);
-        int64_t sum = 0;
-        for (int64_t k = 0; k < k_; ++k) {
-          const int64_t kp = gemm_.direct ? (k / run) * gemm_.run_pad + k % run : k;
-          dst[b * 64 * k_pad + (kp / 4) * (nc * 64) + l * 4 + kp % 4] = WeightAt(o, k);
-          sum += WeightAt(o, k);
-        }
-        acc_init_[o] = static_cast<int32_t>(-128 * sum);
-      }
-    } else if (path_ == KernelPath::kAvx2) {
-      // Blocks of up to 16 channels: [k_pad / 2][nc * 8][2] int16.
-      const int64_t groups = (out_c + 7) / 8;
-      packed_.Resize(static_cast<size_t>(groups * 8 * k_pad * 2));
-      int16_t* dst = reinterpret_cast<int16_t*>(packed_.data());
-      for (int64_t o = 0; o < out_c; ++o) {
-        const int64_t b = o / 16, l = o % 16;
-        const int64_t nc = std::min<int64_t>(2, groups - 2 * b);
-        for (int64_t k = 0; k < k_; ++k) {
-          const int64_t kp = gemm_.direct ? (k / run) * gemm_.run_pad + k % run : k;
-          dst[b * 16 * k_pad + (kp / 2) * (nc * 16) + l * 2 + kp % 2] = WeightAt(o, k);
-        }
-      }
-    } else {
-      // Portable and NEON: [o_pad4][k_pad] int8.
-      const int64_t o_pad = RoundUp(out_c, 4);
-      packed_.Resize(static_cast<size_t>(o_pad * k_pad));
-      int8_t* dst = reinterpret_cast<int8_t*>(packed_.data());
-      for (int64_t o = 0; o < out_c; ++o)
-        for (int64_t k = 0; k < k_; ++k) dst[o * k_pad + k] = WeightAt(o, k);
-    }
+    // The weights as a plain [out_c][k_pad] matrix in the kernel's depth
+    // order; the ISA file packs it into the layout its kernel reads.
+    std::vector<int8_t> plain(static_cast<size_t>(out_c * k_pad), 0);
+    for (int64_t o = 0; o < out_c; ++o)
+      for (int64_t k = 0; k < k_; ++k)
+        plain[o * k_pad + (gemm_.direct ? (k / run) * gemm_.run_pad + k % run : k)] = WeightAt(o, k);
+    packed_.Resize(static_cast<size_t>(kernel.packed_bytes(out_c, k_pad)));
+    kernel.pack(plain.data(), out_c, k_pad, packed_.data(), acc_init_.data());
     // Rows per im2col block: about 64 KiB of packed activations (L2-resident
     // while every weight block streams past it), a multiple of 24 rows (the
     // micro-kernels' row counts divide 24) when large enough.
@@ -310,21 +293,7 @@ class OptimizedConv2d final : public PreparedConv2d {
     // Direct mode: the padded batch plus 64 elements (<= 128 bytes) of slack.
     const size_t bytes =
         gemm_.direct ? static_cast<size_t>(batch * gemm_.padded_image_bytes + 128) : scratch_bytes_;
-    void* scratch = Scratch(bytes);
-    switch (path_) {
-      case KernelPath::kAvx2:
-        internal::GemmConvAvx2(gemm_, in, batch, out, acc_out, scratch);
-        return;
-      case KernelPath::kAvx512Vnni:
-        internal::GemmConvAvx512Vnni(gemm_, in, batch, out, acc_out, scratch);
-        return;
-      case KernelPath::kNeon:
-        internal::GemmConvNeon(gemm_, in, batch, out, acc_out, scratch);
-        return;
-      default:
-        internal::GemmConvPortable(gemm_, in, batch, out, acc_out, scratch);
-        return;
-    }
+    GemmKernelFor(path_).run(gemm_, in, batch, out, acc_out, Scratch(bytes));
   }
 
   void RunDepthwise(const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out) const {

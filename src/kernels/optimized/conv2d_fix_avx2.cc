@@ -21,6 +21,10 @@ namespace {
 
 constexpr int kLanes = 8;
 constexpr int kMaxGroups = 2;
+// The packed weight layout (file comment): blocks of kBlock channels, depth
+// in pairs (vpmaddwd: 2 int16 products per int32 lane).
+constexpr int kDepthGroup = 2;
+constexpr int kBlock = kLanes * kMaxGroups;
 
 struct Epilogue {
   __m128i e, s, s8;
@@ -115,7 +119,6 @@ constexpr KernelFn kKernels[kMaxGroups][8] = {
     {Kernel<1, 2>, Kernel<2, 2>, Kernel<3, 2>, Kernel<4, 2>, Kernel<5, 2>, Kernel<6, 2>, nullptr, nullptr},
 };
 
-}  // namespace
 
 void GemmConvAvx2(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out,
                   void* scratch) {
@@ -136,7 +139,7 @@ void GemmConvAvx2(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t*
   ep.acc_only = plan.acc_only;
 
   ForEachRowBlock<int16_t>(
-      plan, in, batch, scratch, LoopCopier<int16_t, ToInt16>{0, ToInt16()}, 2,
+      plan, in, batch, scratch, LoopCopier<int16_t, ToInt16>{0, ToInt16()}, kDepthGroup,
       [&](const int16_t* const* rows, int64_t n_rows, int kh, int64_t ky_stride, int64_t kpairs, int64_t m0) {
         for (int64_t gb = 0; gb < groups; gb += kMaxGroups) {
           const int nc = static_cast<int>(MinI64(kMaxGroups, groups - gb));
@@ -152,6 +155,29 @@ void GemmConvAvx2(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t*
           }
         }
       });
+}
+
+int64_t PackedBytes(int64_t out_c, int64_t k_pad) {
+  return (out_c + kLanes - 1) / kLanes * kLanes * k_pad * static_cast<int64_t>(sizeof(int16_t));
+}
+
+void Pack(const int8_t* plain, int64_t out_c, int64_t k_pad, void* dst_v, int32_t*) {
+  int16_t* dst = static_cast<int16_t*>(dst_v);
+  const int64_t groups = (out_c + kLanes - 1) / kLanes;
+  for (int64_t o = 0; o < out_c; ++o) {
+    const int64_t b = o / kBlock, l = o % kBlock;
+    const int64_t nc = MinI64(kMaxGroups, groups - kMaxGroups * b);
+    for (int64_t kp = 0; kp < k_pad; ++kp)
+      dst[b * kBlock * k_pad + (kp / kDepthGroup) * (nc * kBlock) + l * kDepthGroup + kp % kDepthGroup] =
+          plain[o * k_pad + kp];
+  }
+}
+
+}  // namespace
+
+const GemmKernel& GemmKernelAvx2() {
+  static const GemmKernel kernel{kDepthGroup, sizeof(int16_t), 1, PackedBytes, Pack, GemmConvAvx2};
+  return kernel;
 }
 
 void DepthwiseAvx2(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,

@@ -30,6 +30,10 @@ namespace {
 
 constexpr int kLanes = 16;
 constexpr int kMaxGroups = 4;
+// The packed weight layout (file comment): blocks of kBlock channels, depth
+// in groups of kDepthGroup (vpdpbusd: 4 int8 products per int32 lane).
+constexpr int kDepthGroup = 4;
+constexpr int kBlock = kLanes * kMaxGroups;
 
 struct Epilogue {
   __m128i e, s, s8;
@@ -133,7 +137,6 @@ struct VnniCopier {
   }
 };
 
-}  // namespace
 
 void GemmConvAvx512Vnni(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out,
                         int32_t* acc_out, void* scratch) {
@@ -154,7 +157,7 @@ void GemmConvAvx512Vnni(const GemmPlan& plan, const int8_t* in, int64_t batch, i
   ep.acc_only = plan.acc_only;
 
   ForEachRowBlock<uint8_t>(
-      plan, in, batch, scratch, VnniCopier(), 4,
+      plan, in, batch, scratch, VnniCopier(), kDepthGroup,
       [&](const uint8_t* const* rows, int64_t n_rows, int kh, int64_t ky_stride, int64_t kgroups, int64_t m0) {
         for (int64_t gb = 0; gb < groups; gb += kMaxGroups) {
           const int nc = static_cast<int>(MinI64(kMaxGroups, groups - gb));
@@ -170,6 +173,31 @@ void GemmConvAvx512Vnni(const GemmPlan& plan, const int8_t* in, int64_t batch, i
           }
         }
       });
+}
+
+int64_t PackedBytes(int64_t out_c, int64_t k_pad) { return (out_c + kLanes - 1) / kLanes * kLanes * k_pad; }
+
+void Pack(const int8_t* plain, int64_t out_c, int64_t k_pad, void* dst_v, int32_t* acc_init) {
+  int8_t* dst = static_cast<int8_t*>(dst_v);
+  const int64_t groups = (out_c + kLanes - 1) / kLanes;
+  for (int64_t o = 0; o < out_c; ++o) {
+    const int64_t b = o / kBlock, l = o % kBlock;
+    const int64_t nc = MinI64(kMaxGroups, groups - kMaxGroups * b);
+    int64_t sum = 0;
+    for (int64_t kp = 0; kp < k_pad; ++kp) {
+      const int8_t w = plain[o * k_pad + kp];
+      dst[b * kBlock * k_pad + (kp / kDepthGroup) * (nc * kBlock) + l * kDepthGroup + kp % kDepthGroup] = w;
+      sum += w;
+    }
+    acc_init[o] = static_cast<int32_t>(-128 * sum);  // see the file comment
+  }
+}
+
+}  // namespace
+
+const GemmKernel& GemmKernelAvx512Vnni() {
+  static const GemmKernel kernel{kDepthGroup, 1, 1, PackedBytes, Pack, GemmConvAvx512Vnni};
+  return kernel;
 }
 
 void DepthwiseAvx512(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,

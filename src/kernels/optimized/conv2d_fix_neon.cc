@@ -5,8 +5,9 @@
 // plus vpadalq_s16 (pairwise add into int32). Either way the int32 sums are
 // exact because Prepare chose this path only when 128 * sum |w[o]| < 2^31.
 //
-// Packed weights (shared with the portable path): [o_pad][k_pad] int8, o_pad a
-// multiple of 4, k_pad a multiple of 16, zero in the padding. Tiles are up to
+// Packed weights: [o_pad][k_pad] int8, o_pad a multiple of 4 (kCols), k_pad a
+// multiple of 16 (kDepthStep), zero in the padding (GemmKernelNeon; the same
+// layout as the portable path, kept here beside the kernel that reads it). Tiles are up to
 // 4 pixels x 4 channels: 16 int32x4 accumulators, 8 operand registers.
 #include <arm_neon.h>
 
@@ -17,6 +18,7 @@ namespace {
 
 constexpr int kCols = 4;
 constexpr int kMaxRows = 4;
+constexpr int kDepthStep = 16;
 
 inline int32x4_t Step(int32x4_t acc, int8x16_t a, int8x16_t w) {
 #if defined(__ARM_FEATURE_DOTPROD)
@@ -86,7 +88,6 @@ using TileFn = void (*)(const int8_t*, int64_t, const int8_t*, const GemmPlan&, 
                         int64_t);
 constexpr TileFn kTiles[kMaxRows] = {Tile<1>, Tile<2>, Tile<3>, Tile<4>};
 
-}  // namespace
 
 void GemmConvNeon(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out,
                   void* scratch) {
@@ -107,6 +108,21 @@ void GemmConvNeon(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t*
       }
     }
   }
+}
+
+// The packed weight layout (file comment): [o_pad][k_pad] int8, o_pad a
+// multiple of kCols, k_pad a multiple of kDepthStep (one int8x16 register).
+int64_t PackedBytes(int64_t out_c, int64_t k_pad) { return (out_c + kCols - 1) / kCols * kCols * k_pad; }
+
+void Pack(const int8_t* plain, int64_t out_c, int64_t k_pad, void* dst, int32_t*) {
+  memcpy(dst, plain, static_cast<size_t>(out_c * k_pad));  // the padding channels stay zero
+}
+
+}  // namespace
+
+const GemmKernel& GemmKernelNeon() {
+  static const GemmKernel kernel{kDepthStep, 1, 0, PackedBytes, Pack, GemmConvNeon};
+  return kernel;
 }
 
 void DepthwiseNeon(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,

@@ -3,15 +3,16 @@
 // chooses it when 128 * sum |w[o]| < 2^31 for every output channel (every
 // partial sum is bounded by that too, so no intermediate overflows).
 //
-// Packed weights (shared with the NEON path): [o_pad][k_pad] int8, o_pad a
-// multiple of 4, k_pad a multiple of 16, zero in the padding.
+// Packed weights: [o_pad][k_pad] int8, o_pad a multiple of 4 (kCols), k_pad
+// a multiple of 16 (kDepthStep), zero in the padding (GemmKernelPortable).
 #include "conv_internal.h"
 
 namespace signdpu::optimized::internal {
 namespace {
 
 constexpr int kCols = 4;    // output channels per tile
-constexpr int kMaxRows = 4;  // pixels per tile
+constexpr int kMaxRows = 4;
+constexpr int kDepthStep = 16;  // pixels per tile
 
 template <int P>
 void Tile(const int8_t* a, int64_t k_pad, const int8_t* w, const GemmPlan& plan, int64_t ch0,
@@ -46,7 +47,6 @@ using TileFn = void (*)(const int8_t*, int64_t, const int8_t*, const GemmPlan&, 
                         int64_t);
 constexpr TileFn kTiles[kMaxRows] = {Tile<1>, Tile<2>, Tile<3>, Tile<4>};
 
-}  // namespace
 
 void GemmConvPortable(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out,
                       void* scratch) {
@@ -67,6 +67,21 @@ void GemmConvPortable(const GemmPlan& plan, const int8_t* in, int64_t batch, int
       }
     }
   }
+}
+
+// The packed weight layout (file comment): [o_pad][k_pad] int8, o_pad a
+// multiple of kCols, k_pad a multiple of kDepthStep (the vectoriser).
+int64_t PackedBytes(int64_t out_c, int64_t k_pad) { return (out_c + kCols - 1) / kCols * kCols * k_pad; }
+
+void Pack(const int8_t* plain, int64_t out_c, int64_t k_pad, void* dst, int32_t*) {
+  memcpy(dst, plain, static_cast<size_t>(out_c * k_pad));  // the padding channels stay zero
+}
+
+}  // namespace
+
+const GemmKernel& GemmKernelPortable() {
+  static const GemmKernel kernel{kDepthStep, 1, 0, PackedBytes, Pack, GemmConvPortable};
+  return kernel;
 }
 
 void DepthwisePortable(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,

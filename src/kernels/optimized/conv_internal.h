@@ -63,6 +63,27 @@ struct GemmPlan {
   int64_t padded_image_bytes;  // (pt + in_h + pb) * (pl + in_w + pr) * in_c * sizeof(A type)
 };
 
+// One ISA's GEMM conv: the operand layout its kernel reads and the kernel.
+// Each ISA file defines its own (GemmKernelPortable() etc.), so the weight
+// packing and its block sizes live beside the only code that reads them, in
+// the manner of ruy's per-path packing; conv2d_fix.cc only hands it the
+// weights as a plain matrix.
+struct GemmKernel {
+  int64_t k_step;  // depth padded to a multiple of this (GemmPlan::k_pad, run_pad)
+  int64_t a_elem;  // bytes per packed activation element
+  int direct;      // 1: the kernel has the direct mode (GemmPlan::direct) for dilation_w == 1
+  // Bytes of packed weights for out_c channels of depth k_pad.
+  int64_t (*packed_bytes)(int64_t out_c, int64_t k_pad);
+  // plain: [out_c][k_pad] int8 in the kernel's depth order, zero in the depth
+  // padding. Writes the packed weights into dst (packed_bytes, zeroed) and
+  // sets acc_init[0..out_c) where the kernel needs one (zeroed otherwise).
+  void (*pack)(const int8_t* plain, int64_t out_c, int64_t k_pad, void* dst, int32_t* acc_init);
+  // GEMM `scratch` holds rows_per_block * k_pad elements of a_elem bytes
+  // (direct mode: the padded batch, see GemmPlan); acc_out is used only when
+  // plan.acc_only (batch * out_h * out_w * out_c int32).
+  void (*run)(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out, void* scratch);
+};
+
 // Depthwise (channel multiplier 1), direct loops over channels.
 struct DepthwisePlan {
   ConvGeom g;
@@ -74,12 +95,10 @@ struct DepthwisePlan {
 };
 
 
-// Per-ISA entry points. GEMM `scratch` holds rows_per_block * k_pad elements
-// of the ISA's packed A type; depthwise scratch out_w * in_c int32
-// (conv2d_fix.cc sizes them). acc_out is used
-// only when plan.acc_only (batch * out_h * out_w * out_c int32).
-void GemmConvPortable(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out,
-                      int32_t* acc_out, void* scratch);
+// Per-ISA entry points. Depthwise scratch holds out_w * in_c int32
+// (conv2d_fix.cc sizes it); acc_out is used only when plan.acc_only
+// (batch * out_h * out_w * out_c int32).
+const GemmKernel& GemmKernelPortable();
 void DepthwisePortable(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
                        int32_t* acc_out, void* scratch);
 
@@ -104,16 +123,13 @@ void FinishChannelsPortable(const ChannelStage& st, const int32_t* acc, int64_t 
 // hold no preprocessor switches.
 void FinishChannelsAvx2(const ChannelStage& st, const int32_t* acc, int64_t pixels, int8_t* out);
 void FinishChannelsAvx512(const ChannelStage& st, const int32_t* acc, int64_t pixels, int8_t* out);
-void GemmConvAvx2(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out,
-                  void* scratch);
+const GemmKernel& GemmKernelAvx2();
 void DepthwiseAvx2(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
                    int32_t* acc_out, void* scratch);
-void GemmConvAvx512Vnni(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out,
-                        int32_t* acc_out, void* scratch);
+const GemmKernel& GemmKernelAvx512Vnni();
 void DepthwiseAvx512(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
                      int32_t* acc_out, void* scratch);
-void GemmConvNeon(const GemmPlan& plan, const int8_t* in, int64_t batch, int8_t* out, int32_t* acc_out,
-                  void* scratch);
+const GemmKernel& GemmKernelNeon();
 void DepthwiseNeon(const DepthwisePlan& plan, const int8_t* in, int64_t batch, int8_t* out,
                    int32_t* acc_out, void* scratch);
 

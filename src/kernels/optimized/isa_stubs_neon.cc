@@ -13,7 +13,7 @@ namespace {
 
 }  // namespace
 
-void GemmConvNeon(const GemmPlan&, const int8_t*, int64_t, int8_t*, int32_t*, void*) { NotCompiled("GemmConvNeon"); }
+const GemmKernel& GemmKernelNeon() { NotCompiled("GemmKernelNeon"); }
 void DepthwiseNeon(const DepthwisePlan&, const int8_t*, int64_t, int8_t*, int32_t*, void*) {
   NotCompiled("DepthwiseNeon");
 }

@@ -22,13 +22,11 @@ void FinishChannelsAvx2(const ChannelStage&, const int32_t*, int64_t, int8_t*) {
 void FinishChannelsAvx512(const ChannelStage&, const int32_t*, int64_t, int8_t*) {
   NotCompiled("FinishChannelsAvx512");
 }
-void GemmConvAvx2(const GemmPlan&, const int8_t*, int64_t, int8_t*, int32_t*, void*) { NotCompiled("GemmConvAvx2"); }
+const GemmKernel& GemmKernelAvx2() { NotCompiled("GemmKernelAvx2"); }
 void DepthwiseAvx2(const DepthwisePlan&, const int8_t*, int64_t, int8_t*, int32_t*, void*) {
   NotCompiled("DepthwiseAvx2");
 }
-void GemmConvAvx512Vnni(const GemmPlan&, const int8_t*, int64_t, int8_t*, int32_t*, void*) {
-  NotCompiled("GemmConvAvx512Vnni");
-}
+const GemmKernel& GemmKernelAvx512Vnni() { NotCompiled("GemmKernelAvx512Vnni"); }
 void DepthwiseAvx512(const DepthwisePlan&, const int8_t*, int64_t, int8_t*, int32_t*, void*) {
   NotCompiled("DepthwiseAvx512");
 }
