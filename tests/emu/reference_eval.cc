@@ -48,7 +48,7 @@ std::vector<std::vector<int8_t>> EvalReference(const FixGraph& g, const std::vec
       switch (op.kind) {
         case FixOpKind::kConv2d:
         case FixOpKind::kDepthwiseConv2d: {
-          ConvConfig c = op.conv;
+          ConvConfig c = ConvConfigOf(g, op);
           c.input = Dims(in.shape);
           c.fix_in = in.fix_point;
           c.fix_out = out.fix_point;
@@ -56,12 +56,12 @@ std::vector<std::vector<int8_t>> EvalReference(const FixGraph& g, const std::vec
           auto p = MakeConvParams(c, op.name);
           EXPECT_TRUE(p.ok()) << p.status().message();
           if (!p.ok()) return {};
-          reference::Conv2dFix(*p, t[op.inputs[0]].data(), op.weights.data(), c.has_bias ? op.bias.data() : nullptr,
+          reference::Conv2dFix(*p, t[op.inputs[0]].data(), op.Attrs<ConvAttrs>().weights.data(), c.has_bias ? op.Attrs<ConvAttrs>().bias.data() : nullptr,
                                y.data());
           break;
         }
         case FixOpKind::kPool: {
-          PoolConfig c = op.pool;
+          PoolConfig c = PoolConfigOf(g, op);
           c.input = Dims(in.shape);
           c.fix_in = in.fix_point;
           c.fix_out = out.fix_point;
@@ -78,7 +78,7 @@ std::vector<std::vector<int8_t>> EvalReference(const FixGraph& g, const std::vec
             fis.push_back(g.tensors[id].fix_point);
             ins.push_back(t[id].data());
           }
-          auto p = MakeEltwiseParams(fis, out.fix_point, out.per_image_size(), op.eltwise_activation, op.name);
+          auto p = MakeEltwiseParams(fis, out.fix_point, out.per_image_size(), op.Attrs<EltwiseAttrs>().activation, op.name);
           EXPECT_TRUE(p.ok()) << p.status().message();
           if (!p.ok()) return {};
           reference::EltwiseAddFix(*p, ins, y.data());
@@ -86,7 +86,7 @@ std::vector<std::vector<int8_t>> EvalReference(const FixGraph& g, const std::vec
         }
         case FixOpKind::kHardSigmoid:
           for (size_t i = 0; i < y.size(); ++i)
-            y[i] = XilinxHardSigmoid(t[op.inputs[0]][i], op.hsigmoid_in, op.shift_hsigmoid);
+            y[i] = XilinxHardSigmoid(t[op.inputs[0]][i], op.Attrs<HardSigmoidAttrs>().hsigmoid_in, op.Attrs<HardSigmoidAttrs>().shift_hsigmoid);
           break;
         case FixOpKind::kCopy:
           y = t[op.inputs[0]];

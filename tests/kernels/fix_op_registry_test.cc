@@ -59,5 +59,23 @@ TEST(OpRegistry, AnUnregisteredKindIsAnErrorNamingTheOpNotACrash) {
   EXPECT_FALSE(FixGraphExecutor::Create(g, 1, KernelPath::kReference).ok());
 }
 
+TEST(OpRegistry, AttributesOfAnotherKindAreAnErrorNamingTheOp) {
+  FixGraph g;
+  g.name = "g";
+  g.tensors = {{"in", {1, 2, 2, 4}, 0}, {"out", {1, 1, 1, 4}, 0}};
+  g.inputs = {0};
+  g.outputs = {1};
+  g.ops = {MakeFixOp(FixOpKind::kPool, "pool", {0}, 1, EltwiseAttrs{})};
+  const Status s = g.Validate();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("pool (pool-fix): attributes are alternative"), std::string::npos) << s.message();
+  EXPECT_FALSE(FixGraphExecutor::Create(g, 1, KernelPath::kReference).ok());
+  g.ops[0].attrs = PoolAttrs{};  // the default 2x2 MAX window
+  EXPECT_TRUE(g.Validate().ok()) << g.Validate().message();
+  EXPECT_EQ(g.ops[0].AttrsIf<ConvAttrs>(), nullptr);
+  EXPECT_EQ(g.ops[0].Attrs<PoolAttrs>().kernel_h, 2);
+  EXPECT_EQ(PoolConfigOf(g, g.ops[0], 3).input.n, 3);
+}
+
 }  // namespace
 }  // namespace signdpu
