@@ -460,7 +460,6 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
       case FixOpKind::kTile:
       case FixOpKind::kPixelShuffle:
         continue;  // read from compiled models only: no per-layer limit table
-
     }
     layers.push_back(std::move(x));
   }
