@@ -6,6 +6,7 @@
 // runner creation with one line naming the op and its subgraph.
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -250,6 +251,59 @@ TEST(EmuOpSet, AnOpTheEmulatorDoesNotRunIsRefusedInOneLine) {
   EXPECT_EQ(runner, nullptr);
   EXPECT_NE(log.find("odd_pool"), std::string::npos) << log;
   EXPECT_NE(log.find(sg->get_name()), std::string::npos) << log;
+}
+
+// Attribute values outside what an op supports: one line naming the op and
+// its subgraph, at probe and at runner creation, never an abort.
+TEST(EmuOpSet, UnsupportedAttributeValuesAreRefusedInOneLine) {
+  struct Case {
+    const char* what;
+    std::function<void(XirGraphBuilder&, xir::Op*)> build;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"downsample 1.5", [](XirGraphBuilder& b, xir::Op* x) {
+         b.Op("bad", "downsample-fix", ResizeAttrs("NEAREST", 1.5f, 2.0f, false, false), {{"input", {x}}}, 3);
+       }, "scale_w 1.5"},
+      {"pad constant 7", [](XirGraphBuilder& b, xir::Op* x) {
+         auto a = NewXirAttrs();
+         a->set_attr<std::vector<int>>("paddings", {0, 0, 1, 1, 1, 1, 0, 0});
+         a->set_attr<std::string>("mode", "CONSTANT");
+         a->set_attr<std::vector<char>>("constant_values", {7});
+         b.Op("bad", "pad-fix", std::move(a), {{"input", {x}}}, 3);
+       }, "constant value 7"},
+      {"eltwise LEAKYRELU", [](XirGraphBuilder& b, xir::Op* x) {
+         b.Op("bad", "eltwise-fix", EltwiseAttrs("ADD", "LEAKYRELU"), {{"input", {x, x}}}, 3);
+       }, "nonlinear LEAKYRELU"},
+      {"eltwise fix points 16 apart", [](XirGraphBuilder& b, xir::Op* x) {
+         xir::Op* y = b.Data("in1", {1, 4, 4, 8}, 19);
+         b.Op("bad", "eltwise-fix", EltwiseAttrs("ADD", "NONE"), {{"input", {x, y}}}, 3);
+       }, "differ by more than 15"},
+      {"reorg height 6", [](XirGraphBuilder& b, xir::Op*) {
+         xir::Op* z = b.Data("in1", {1, 6, 4, 2}, 3);
+         auto a = NewXirAttrs();
+         a->set_attr<int>("scale", 2);
+         a->set_attr<bool>("reverse", false);
+         b.Op("bad", "reorg-fix", std::move(a), {{"input", {z}}}, 3);
+       }, "H a multiple of scale^2"},
+  };
+  for (const Case& c : cases) {
+    XirGraphBuilder b(std::string("bad_") + c.what);
+    xir::Op* x = b.Data("in0", {1, 4, 4, 8}, 3);
+    c.build(b, x);
+    const xir::Subgraph* sg = b.Finish();
+    const Status probe = emu::ProbeSubgraph(sg);
+    ASSERT_FALSE(probe.ok()) << c.what;
+    const std::string& m = probe.message();
+    EXPECT_EQ(m.find('\n'), std::string::npos) << m;
+    EXPECT_NE(m.find("subgraph " + sg->get_name()), std::string::npos) << m;
+    EXPECT_NE(m.find("bad ("), std::string::npos) << m;
+    EXPECT_NE(m.find(c.message), std::string::npos) << c.what << ": " << m;
+    ::testing::internal::CaptureStderr();
+    auto runner = CreateEmuRunner(sg);
+    ::testing::internal::GetCapturedStderr();
+    EXPECT_EQ(runner, nullptr) << c.what;
+  }
 }
 
 }  // namespace
