@@ -10,7 +10,9 @@ const std::vector<const FixOpDef*>& AllFixOpDefs() {
   static const std::vector<const FixOpDef*> defs = {
       &internal::Conv2dFixOp(), &internal::DepthwiseConv2dFixOp(), &internal::PoolFixOp(),
       &internal::EltwiseFixOp(), &internal::CopyFixOp(),           &internal::HardSigmoidFixOp(),
-      &internal::ConcatFixOp(),
+      &internal::ConcatFixOp(),     &internal::DepthwiseFixOp(),     &internal::UpsampleFixOp(),
+      &internal::DownsampleFixOp(), &internal::PadFixOp(),           &internal::ReorgFixOp(),
+      &internal::TileFixOp(),       &internal::PixelShuffleFixOp(),
   };
   return defs;
 }

@@ -29,6 +29,15 @@ Result<std::vector<WeightGroup>> PrepareWeightGroups(const FixGraph& g, KernelPa
   for (size_t i = 0; i < g.ops.size(); ++i) {
     const FixOp& cat = g.ops[i];
     if (cat.kind != FixOpKind::kConcat || cat.inputs.size() < 2) continue;
+    // The fused kernel writes each conv's bytes at its channel offset: only a
+    // channel concat that requantises nothing.
+    const FixTensor& cat_out = g.tensors[cat.output];
+    const int rank = static_cast<int>(cat_out.shape.size());
+    const int axis = cat.Attrs<ConcatAttrs>().axis;
+    if ((axis < 0 ? axis + rank : axis) != rank - 1) continue;
+    bool same_fix = true;
+    for (int id : cat.inputs) same_fix = same_fix && g.tensors[id].fix_point == cat_out.fix_point;
+    if (!same_fix) continue;
     std::vector<optimized::ConvGroupSpec> specs;
     WeightGroup group;
     group.concat_op = static_cast<int>(i);

@@ -228,11 +228,13 @@ Status QuantizePoolOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerRep
 }
 
 Status QuantizeEltwiseOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
-  f->attrs = EltwiseAttrs{op.eltwise_activation};
+  EltwiseAttrs& a = f->attrs.emplace<EltwiseAttrs>();
+  a.activation = op.eltwise_activation;
   r->fix_out = s.fps[op.output];
   for (int id : op.inputs) {
     if (s.fps[id] != s.fps[op.inputs[0]]) {
-      r->adjustments.push_back("inputs have different fix points; alignment follows docs/arithmetic.md (7) [inferred]");
+      r->adjustments.push_back(
+          "inputs have different fix points; the eltwise engine aligns them to the coarsest (docs/arithmetic.md 7)");
       break;
     }
   }

@@ -444,7 +444,7 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
         break;
       }
       case FixOpKind::kEltwiseAdd:
-        x.kind = LayerKind::kEltwiseAdd;
+        x.kind = op.Attrs<EltwiseAttrs>().type == EltwiseType::kMul ? LayerKind::kEltwiseMul : LayerKind::kEltwiseAdd;
         x.nonlinear = act(op.Attrs<EltwiseAttrs>().activation);
         break;
       case FixOpKind::kHardSigmoid:
@@ -452,7 +452,14 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
         break;
       case FixOpKind::kCopy:
       case FixOpKind::kConcat:
-        continue;
+      case FixOpKind::kDepthwiseFix:
+      case FixOpKind::kUpsample:
+      case FixOpKind::kDownsample:
+      case FixOpKind::kPad:
+      case FixOpKind::kReorg:
+      case FixOpKind::kTile:
+      case FixOpKind::kPixelShuffle:
+        continue;  // read from compiled models only: no per-layer limit table
     }
     layers.push_back(std::move(x));
   }

@@ -57,7 +57,14 @@ class HostWriter final : public HostWriteContext {
     FindXirOpIo(f.kind)->write_host(*this, g, f, &h);
     std::vector<xir::Op*> in_ops;
     for (int id : f.inputs) in_ops.push_back(producer[id]);
-    h.inputs[names::kArgInput] = in_ops;
+    auto given = h.inputs.find(names::kArgInput);
+    if (given == h.inputs.end()) {
+      h.inputs[names::kArgInput] = in_ops;
+    } else {  // const operands at their positions, activations fill the rest in order
+      size_t k = 0;
+      for (xir::Op*& slot : given->second)
+        if (slot == nullptr && k < in_ops.size()) slot = in_ops[k++];
+    }
     xir::Op* op = graph_->add_op(f.name, h.type, std::move(h.attrs), h.inputs, xir::DataType(names::kXint8));
     NameOutput(op, g.tensors[f.output].name);
     SetTensorFixAttrs(op->get_output_tensor(), g.tensors[f.output].fix_point);
@@ -108,8 +115,8 @@ Status AddDpuOps(xir::Graph* graph, const FixGraph& g, const std::string& model,
     SIGNDPU_RETURN_IF_ERROR(CheckShape(op, g.tensors[f.output].shape, model));
     h->producer[f.output] = op;
     for (const auto& [arg, ins] : op->get_input_ops()) {
-      if (arg == names::kArgInput) continue;
-      h->dpu.insert(h->dpu.end(), ins.begin(), ins.end());  // const-fix weights and bias
+      for (xir::Op* in : ins)  // const-fix weights and bias, and const operands inside `input`
+        if (arg != names::kArgInput || in->get_type() == names::kConstFix) h->dpu.push_back(in);
     }
     h->dpu.push_back(op);
   }

@@ -19,7 +19,10 @@ TEST(OpRegistry, EveryKindHasExactlyOneRegistrationNamedByItsXirType) {
       {FixOpKind::kConv2d, names::kConv2dFix},     {FixOpKind::kDepthwiseConv2d, names::kDepthwiseConv2dFix},
       {FixOpKind::kPool, names::kPoolFix},         {FixOpKind::kEltwiseAdd, names::kEltwiseFix},
       {FixOpKind::kCopy, names::kReshapeFix},      {FixOpKind::kHardSigmoid, names::kHardSigmoidFix},
-      {FixOpKind::kConcat, names::kConcatFix},
+      {FixOpKind::kConcat, names::kConcatFix},     {FixOpKind::kDepthwiseFix, names::kDepthwiseFix},
+      {FixOpKind::kUpsample, names::kUpsampleFix}, {FixOpKind::kDownsample, names::kDownsampleFix},
+      {FixOpKind::kPad, names::kPadFix},           {FixOpKind::kReorg, names::kReorgFix},
+      {FixOpKind::kTile, names::kTileFix},         {FixOpKind::kPixelShuffle, names::kPixelShuffleFix},
   };
   EXPECT_EQ(ir::AllFixOpDefs().size(), std::size(expected));
   std::set<FixOpKind> seen;

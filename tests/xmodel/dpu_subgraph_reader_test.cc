@@ -209,10 +209,11 @@ TEST(ReadDpuSubgraph, UnsupportedOpTypeIsNamed) {
   xir::Graph* xg = built->get();
   xir::Op* pool = xg->get_op("pool1");
   auto attrs = xir::Attrs::create();
-  attrs->set_attr<std::vector<int>>("scale", {1, 1});
-  attrs->set_attr<std::string>("mode", "NEAREST");
-  // Replace pool1 by an upsample-fix with the same input and consumers.
-  xir::Op* up = xg->add_op("pool1_up", "upsample-fix", std::move(attrs),
+  attrs->set_attr<std::vector<int>>("kernel", {2, 2});
+  attrs->set_attr<std::vector<int>>("stride", {2, 2});
+  attrs->set_attr<std::string>("pad_mode", "FLOOR");
+  // Replace pool1 by XIR's float maxpool2d (never on a DPU) with the same input.
+  xir::Op* up = xg->add_op("pool1_up", "maxpool2d", std::move(attrs),
                            {{"input", {pool->get_input_op("input")}}}, xir::DataType("XINT8"),
                            xg->get_leaf_subgraph(pool));
   (void)up;
@@ -220,12 +221,13 @@ TEST(ReadDpuSubgraph, UnsupportedOpTypeIsNamed) {
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().code(), StatusCode::kUnsupported) << g.status().message();
   EXPECT_NE(g.status().message().find("pool1_up"), std::string::npos) << g.status().message();
-  EXPECT_NE(g.status().message().find("upsample-fix"), std::string::npos) << g.status().message();
+  EXPECT_NE(g.status().message().find("op type maxpool2d is not supported"), std::string::npos)
+      << g.status().message();
 }
 
 // concat-fix in our own host xmodel, edited after building: the axis is read
-// (negative from the end) and only the channel axis with equal fix points is
-// accepted.
+// (negative from the end), shapes are checked, inputs may have other fix
+// points than the output.
 TEST(ReadDpuSubgraph, ConcatFixAxisAndFixPoints) {
   const FixGraph fg = signdpu::testing::ConcatGraph(3);
   auto build = [&]() -> std::unique_ptr<xir::Graph> {
@@ -260,22 +262,26 @@ TEST(ReadDpuSubgraph, ConcatFixAxisAndFixPoints) {
     ASSERT_FALSE(r.ok()) << expect_in_message;
     EXPECT_EQ(r.status().code(), code) << r.status().message();
     const std::string& m = r.status().message();
-    EXPECT_NE(m.find(dpu->get_name() + ": op cat (concat-fix)"), std::string::npos) << m;
+    EXPECT_NE(m.find("subgraph " + dpu->get_name() + ": "), std::string::npos) << m;
+    EXPECT_NE(m.find("cat (concat-fix)"), std::string::npos) << m;
     EXPECT_NE(m.find(expect_in_message), std::string::npos) << m;
   };
+  // Other axes are read as they are (FixGraph::Validate then checks shapes:
+  // here the channels differ off the axis).
   for (int axis : {0, 1, 2, -2})
     expect_rejected([&](xir::Graph* x) { x->get_op("cat")->set_attr("axis", xir::any(axis)); },
-                    StatusCode::kUnsupported, "concat axis " + std::to_string(axis) + " of a rank-4 tensor");
+                    StatusCode::kInvalidArgument, "differs from the output");
   expect_rejected([](xir::Graph* x) { x->get_op("cat")->set_attr("axis", xir::any(4)); },
                   StatusCode::kInvalidArgument, "axis 4 is out of range");
   expect_rejected([](xir::Graph* x) { x->get_op("cat")->set_attr("axis", xir::any(std::string("C"))); },
                   StatusCode::kInvalidArgument, "'axis' has type");
-  // An input whose fix point differs from the output's (the conv that makes
-  // it stays valid: shift_cut 5 + 6 - 3 = 8).
-  expect_rejected([](xir::Graph* x) { x->get_op("right")->get_output_tensor()->set_attr("fix_point", xir::any(3)); },
-                  StatusCode::kUnsupported, "input right has fix_point 3, output cat has 4");
-  expect_rejected([](xir::Graph* x) { x->get_op("cat")->get_output_tensor()->set_attr("fix_point", xir::any(5)); },
-                  StatusCode::kUnsupported, "input left has fix_point 4, output cat has 5");
+  // Inputs at other fix points than the output are read (requantised when run).
+  auto edited = build();
+  ASSERT_NE(edited, nullptr);
+  edited->get_op("right")->get_output_tensor()->set_attr("fix_point", xir::any(3));
+  g = ReadDpuSubgraph(DpuSubgraphs(*edited).at(0));
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  EXPECT_EQ(g->tensors[Op(*g, "cat").inputs[1]].fix_point, 3);
 }
 
 }  // namespace

@@ -128,6 +128,17 @@ bool Differ(std::ostringstream& os, const std::string& what, const T& e, const T
 
 }  // namespace
 
+// Const operands of element-wise ops: position, name, shape, fix point, bytes.
+static std::string DiffConsts(const std::vector<ConstOperand>& e, const std::vector<ConstOperand>& a, const std::string& w) {
+  if (e.size() != a.size()) return w + ": " + std::to_string(e.size()) + " const operands, read " + std::to_string(a.size());
+  for (size_t i = 0; i < e.size(); ++i) {
+    if (e[i].position != a[i].position || e[i].name != a[i].name || e[i].shape != a[i].shape ||
+        e[i].fix_point != a[i].fix_point || e[i].data != a[i].data)
+      return w + ": const operand " + e[i].name + " differs";
+  }
+  return "";
+}
+
 std::string DiffFixGraphs(const FixGraph& e, const FixGraph& a) {
   std::ostringstream os;
   if (Differ(os, "tensor count", e.tensors.size(), a.tensors.size())) return os.str();
@@ -181,8 +192,38 @@ std::string DiffFixGraphs(const FixGraph& e, const FixGraph& a) {
           Differ(os, w + " pad_top", p.pad_top, q.pad_top) || Differ(os, w + " pad_bottom", p.pad_bottom, q.pad_bottom))
         return os.str();
     } else if (x.kind == FixOpKind::kEltwiseAdd) {
-      if (Differ(os, w + " activation", std::string(ActivationName(x.Attrs<EltwiseAttrs>().activation)),
-                 std::string(ActivationName(y.Attrs<EltwiseAttrs>().activation))))
+      const EltwiseAttrs& p = x.Attrs<EltwiseAttrs>();
+      const EltwiseAttrs& q = y.Attrs<EltwiseAttrs>();
+      if (Differ(os, w + " activation", std::string(ActivationName(p.activation)),
+                 std::string(ActivationName(q.activation))) ||
+          Differ(os, w + " type", std::string(EltwiseTypeName(p.type)), std::string(EltwiseTypeName(q.type))))
+        return os.str();
+      const std::string c = DiffConsts(p.consts, q.consts, w);
+      if (!c.empty()) return c;
+    } else if (x.kind == FixOpKind::kDepthwiseFix) {
+      const DepthwiseFixAttrs& p = x.Attrs<DepthwiseFixAttrs>();
+      const DepthwiseFixAttrs& q = y.Attrs<DepthwiseFixAttrs>();
+      if (Differ(os, w + " type", std::string(EltwiseTypeName(p.type)), std::string(EltwiseTypeName(q.type))))
+        return os.str();
+      const std::string c = DiffConsts(p.consts, q.consts, w);
+      if (!c.empty()) return c;
+    } else if (x.kind == FixOpKind::kUpsample || x.kind == FixOpKind::kDownsample) {
+      const ResizeAttrs& p = x.Attrs<ResizeAttrs>();
+      const ResizeAttrs& q = y.Attrs<ResizeAttrs>();
+      if (Differ(os, w + " mode", static_cast<int>(p.mode), static_cast<int>(q.mode)) ||
+          Differ(os, w + " align_corners", p.align_corners, q.align_corners) ||
+          Differ(os, w + " half_pixel_centers", p.half_pixel_centers, q.half_pixel_centers) ||
+          Differ(os, w + " scale_w", p.scale_w, q.scale_w) || Differ(os, w + " scale_h", p.scale_h, q.scale_h))
+        return os.str();
+    } else if (x.kind == FixOpKind::kPad) {
+      const PadAttrs& p = x.Attrs<PadAttrs>();
+      const PadAttrs& q = y.Attrs<PadAttrs>();
+      if (p.paddings != q.paddings || p.constant_values != q.constant_values) return w + ": paddings differ";
+      if (Differ(os, w + " mode", static_cast<int>(p.mode), static_cast<int>(q.mode))) return os.str();
+    } else if (x.kind == FixOpKind::kReorg || x.kind == FixOpKind::kTile || x.kind == FixOpKind::kPixelShuffle) {
+      const BlockAttrs& p = x.Attrs<BlockAttrs>();
+      const BlockAttrs& q = y.Attrs<BlockAttrs>();
+      if (Differ(os, w + " scale", p.scale, q.scale) || Differ(os, w + " expand", p.expand, q.expand))
         return os.str();
     } else if (x.kind == FixOpKind::kHardSigmoid) {
       const HardSigmoidAttrs& p = x.Attrs<HardSigmoidAttrs>();

@@ -18,7 +18,9 @@
 #include "signdpu/kernels/reference/conv2d_fix.h"
 #include "signdpu/kernels/reference/eltwise_fix.h"
 #include "signdpu/kernels/reference/hard_sigmoid_fix.h"
+#include "signdpu/kernels/reference/pad_fix.h"
 #include "signdpu/kernels/reference/pool_fix.h"
+#include "signdpu/kernels/reference/upsample_fix.h"
 
 namespace signdpu {
 
@@ -35,10 +37,17 @@ enum class FixOpKind {
   kConv2d,           // conv2d-fix
   kDepthwiseConv2d,  // depthwise-conv2d-fix
   kPool,             // pool-fix
-  kEltwiseAdd,       // eltwise-fix (ADD)
+  kEltwiseAdd,       // eltwise-fix (ADD or MUL: EltwiseAttrs::type)
   kCopy,             // reshape-fix, upload, download: byte copy
   kHardSigmoid,      // hard-sigmoid-fix (kernels/reference/hard_sigmoid_fix.h)
-  kConcat,           // concat-fix along the channel (last) axis: byte copies
+  kConcat,           // concat-fix along any axis, inputs requantised to the output
+  kDepthwiseFix,     // depthwise-fix (kernels/reference/depthwise_fix.h)
+  kUpsample,         // upsample-fix (kernels/reference/upsample_fix.h)
+  kDownsample,       // downsample-fix (kernels/reference/downsample_fix.h)
+  kPad,              // pad-fix (kernels/reference/pad_fix.h)
+  kReorg,            // reorg-fix (kernels/reference/reorg_fix.h)
+  kTile,             // tile-fix (kernels/reference/tile_fix.h)
+  kPixelShuffle,     // pixel-shuffle-fix (kernels/reference/pixel_shuffle_fix.h)
 };
 
 // The XIR op type of the kind (its registration); "?" for a value outside the enum.
@@ -57,8 +66,47 @@ struct ConvAttrs : ConvSpec {  // kConv2d / kDepthwiseConv2d
 
 struct PoolAttrs : PoolSpec {};  // kPool
 
-struct EltwiseAttrs {  // kEltwiseAdd
+// A const-fix operand of an element-wise op (eltwise-fix, depthwise-fix): a
+// per-channel bias or scale of a Xilinx-compiled model. `position` is its
+// index among the op's operands; the tensor inputs (op.inputs, in order)
+// fill the other positions.
+struct ConstOperand {
+  int position = 0;
+  std::string name;
+  Shape shape;  // as XIR stores it; broadcast against the output (numpy rules)
+  int fix_point = 0;
+  std::vector<int8_t> data;
+};
+
+struct EltwiseAttrs {  // kEltwiseAdd: eltwise-fix, ADD or MUL
   Activation activation = Activation::kNone;
+  EltwiseType type = EltwiseType::kAdd;
+  std::vector<ConstOperand> consts;
+};
+
+struct DepthwiseFixAttrs {  // kDepthwiseFix
+  EltwiseType type = EltwiseType::kMul;
+  std::vector<ConstOperand> consts;
+};
+
+struct ResizeAttrs {  // kUpsample, kDownsample: the XIR attributes
+  ResizeMode mode = ResizeMode::kNearest;
+  bool align_corners = false;
+  bool half_pixel_centers = false;
+  float scale_w = 1.0f, scale_h = 1.0f;
+};
+
+struct PadAttrs {  // kPad: the XIR attributes
+  std::vector<int> paddings;  // 2 per NHWC dim
+  PadMode mode = PadMode::kConstant;
+  std::vector<int> constant_values;
+};
+
+// kReorg (scale, reverse), kTile (stride, reverse), kPixelShuffle (scale,
+// upscale): `expand` = the output is the large map [H*s, W*s, C/(s*s)].
+struct BlockAttrs {
+  int scale = 1;
+  bool expand = false;
 };
 
 struct HardSigmoidAttrs {  // kHardSigmoid: the XIR attributes
@@ -67,10 +115,9 @@ struct HardSigmoidAttrs {  // kHardSigmoid: the XIR attributes
 };
 
 // kConcat: axis of the per-image tensor shapes (NHWC [1,H,W,C], or [1,C]);
-// negative counts from the end (-1 = last). Only the last axis (channels)
-// is supported. Every input must have the output's fix_point (the Vitis
-// quantiser puts one fix after a concat and none on its inputs), so the op
-// is a pure byte copy; inputs keep their order along the axis.
+// negative counts from the end (-1 = last). Inputs keep their order along
+// the axis; each is requantised to the output's fix point (a byte copy when
+// they agree, as in every concat the Vitis quantiser writes).
 struct ConcatAttrs {
   int axis = -1;
 };
@@ -78,7 +125,8 @@ struct ConcatAttrs {
 // One alternative per attribute struct; an op kind's registration
 // (ir::FixOpDef::attrs) names the alternative it reads, and FixGraph::Validate
 // rejects an op whose attributes are another.
-using FixOpAttrs = std::variant<CopyAttrs, ConvAttrs, PoolAttrs, EltwiseAttrs, HardSigmoidAttrs, ConcatAttrs>;
+using FixOpAttrs = std::variant<CopyAttrs, ConvAttrs, PoolAttrs, EltwiseAttrs, HardSigmoidAttrs, ConcatAttrs,
+                                DepthwiseFixAttrs, ResizeAttrs, PadAttrs, BlockAttrs>;
 
 // The index of T in FixOpAttrs (a compile error if T is not one).
 template <class T, class V = FixOpAttrs>

@@ -50,10 +50,4 @@ const std::vector<const FixOpDef*>& AllFixOpDefs();
 // FixOpKind: every enumerator is registered, tests/kernels/op_registry_test.cc).
 const FixOpDef* FindFixOpDef(FixOpKind kind);
 
-// concat-fix concatenates bytes, so every input must have the output's fix
-// point (the Vitis quantiser puts one fix after a concat and none on its
-// inputs). The one check of that rule: Validate and the DPU subgraph reader
-// (which reports it before the rest of the graph is read) both call it.
-Status CheckConcatInputFixPoint(const FixTensor& input, const FixTensor& output, const std::string& where);
-
 }  // namespace signdpu::ir

@@ -1,6 +1,7 @@
-// concat-fix along the channel (last) axis: byte copies, bit-exact by
-// construction, one code path for every KernelPath.
-#include "signdpu/kernels/reference/convert_fix.h"
+// concat-fix along any axis, each input requantised to the output's fix point
+// (a byte copy when they agree): arithmetic in kernels/reference/concat_fix.h;
+// one code path for every KernelPath.
+#include "signdpu/kernels/reference/concat_fix.h"
 
 #include "op_util.h"
 #include "signdpu/xmodel/xir_names.h"
@@ -8,55 +9,46 @@
 namespace signdpu::ir::internal {
 namespace {
 
-// Checks axis, shapes and fix points, names the op and the offending tensor.
-Status ValidateConcat(const FixGraph& g, const FixOp& op, const std::string& where) {
-  const FixTensor& out = g.tensors[op.output];
-  const int rank = static_cast<int>(out.shape.size());
-  const int axis_attr = op.Attrs<ConcatAttrs>().axis;
-  const int axis = axis_attr < 0 ? axis_attr + rank : axis_attr;
-  if (axis < 0 || axis >= rank)
-    return InvalidArgument(where + ": concat axis " + std::to_string(axis_attr) + " is out of range for output " +
-                           out.name + " of rank " + std::to_string(rank));
-  if (rank < 2 || axis != rank - 1)
-    return Unsupported(where + ": concat axis " + std::to_string(axis_attr) + " of output " + out.name + " " +
-                       ShapeToString(out.shape) + " (only the last axis, channels, is supported)");
-  int64_t channels = 0;
+Result<ConcatParams> MakeParams(const FixGraph& g, const FixOp& op, const std::string& where) {
+  std::vector<Shape> shapes;
+  std::vector<int> fix;
   for (int id : op.inputs) {
-    const FixTensor& in = g.tensors[id];
-    bool same = in.shape.size() == out.shape.size();
-    for (int d = 0; same && d < rank - 1; ++d) same = in.shape[d] == out.shape[d];
-    if (!same)
-      return InvalidArgument(where + ": input " + in.name + " has shape " + ShapeToString(in.shape) +
-                             ", incompatible with output " + out.name + " " + ShapeToString(out.shape) +
-                             " (all dims but the concat axis must be equal)");
-    SIGNDPU_RETURN_IF_ERROR(CheckConcatInputFixPoint(in, out, where));
-    channels += in.shape[rank - 1];
+    shapes.push_back(g.tensors[id].shape);
+    fix.push_back(g.tensors[id].fix_point);
   }
-  if (channels != out.shape[rank - 1])
-    return InvalidArgument(where + ": inputs have " + std::to_string(channels) + " channels in all, output " +
-                           out.name + " has " + std::to_string(out.shape[rank - 1]));
-  return Status::Ok();
+  const FixTensor& out = g.tensors[op.output];
+  return MakeConcatParams(shapes, fix, out.shape, out.fix_point, op.Attrs<ConcatAttrs>().axis,
+                          where + " (output " + out.name + ")");
+}
+
+Status ValidateConcat(const FixGraph& g, const FixOp& op, const std::string& where) {
+  return MakeParams(g, op, where).status();
 }
 
 class ConcatOp final : public PreparedOp {
  public:
-  ConcatOp(std::vector<int64_t> channels, int64_t pixels) : channels_(std::move(channels)), pixels_(pixels) {}
+  ConcatOp(ConcatParams params, std::vector<int64_t> in_sizes, int64_t out_size)
+      : params_(std::move(params)), in_sizes_(std::move(in_sizes)), out_size_(out_size) {}
   void Run(const std::vector<const int8_t*>& inputs, int8_t* output, int count) const override {
-    reference::ConcatChannelsFix(inputs, channels_, pixels_ * count, output);
+    std::vector<const int8_t*> ins(inputs.size());
+    for (int i = 0; i < count; ++i) {
+      for (size_t k = 0; k < ins.size(); ++k) ins[k] = inputs[k] + i * in_sizes_[k];
+      reference::ConcatFix(params_, ins, output + i * out_size_);
+    }
   }
 
  private:
-  std::vector<int64_t> channels_;  // per input
-  int64_t pixels_;                 // per image: output size / output channels
+  ConcatParams params_;            // one image
+  std::vector<int64_t> in_sizes_;  // per input, per image
+  int64_t out_size_;
 };
 
 Result<std::unique_ptr<PreparedOp>> PrepareConcat(const FixGraph& g, const FixOp& op, KernelPath) {
-  // Validated: same rank, concat along the last axis.
-  std::vector<int64_t> channels;
-  for (int id : op.inputs) channels.push_back(g.tensors[id].shape.back());
-  const FixTensor& out = g.tensors[op.output];
+  SIGNDPU_ASSIGN_OR_RETURN(ConcatParams p, MakeParams(g, op, op.name));
+  std::vector<int64_t> sizes;
+  for (int id : op.inputs) sizes.push_back(g.tensors[id].per_image_size());
   return std::unique_ptr<PreparedOp>(
-      std::make_unique<ConcatOp>(std::move(channels), out.per_image_size() / out.shape.back()));
+      std::make_unique<ConcatOp>(std::move(p), std::move(sizes), g.tensors[op.output].per_image_size()));
 }
 
 }  // namespace
@@ -68,14 +60,3 @@ const FixOpDef& ConcatFixOp() {
 }
 
 }  // namespace signdpu::ir::internal
-
-namespace signdpu::ir {
-
-Status CheckConcatInputFixPoint(const FixTensor& in, const FixTensor& out, const std::string& where) {
-  if (in.fix_point == out.fix_point) return Status::Ok();
-  return Unsupported(where + ": input " + in.name + " has fix_point " + std::to_string(in.fix_point) + ", output " +
-                     out.name + " has " + std::to_string(out.fix_point) +
-                     " (concat-fix inputs must share the output's fix_point)");
-}
-
-}  // namespace signdpu::ir

@@ -17,5 +17,12 @@ const FixOpDef& EltwiseFixOp();
 const FixOpDef& CopyFixOp();
 const FixOpDef& HardSigmoidFixOp();
 const FixOpDef& ConcatFixOp();
+const FixOpDef& DepthwiseFixOp();
+const FixOpDef& UpsampleFixOp();
+const FixOpDef& DownsampleFixOp();
+const FixOpDef& PadFixOp();
+const FixOpDef& ReorgFixOp();
+const FixOpDef& TileFixOp();
+const FixOpDef& PixelShuffleFixOp();
 
 }  // namespace signdpu::ir::internal

@@ -127,5 +127,12 @@ const XirOpIo& EltwiseFixXir();
 const XirOpIo& CopyFixXir();
 const XirOpIo& HardSigmoidFixXir();
 const XirOpIo& ConcatFixXir();
+const XirOpIo& DepthwiseFixXir();
+const XirOpIo& UpsampleFixXir();
+const XirOpIo& DownsampleFixXir();
+const XirOpIo& PadFixXir();
+const XirOpIo& ReorgFixXir();
+const XirOpIo& TileFixXir();
+const XirOpIo& PixelShuffleFixXir();
 
 }  // namespace signdpu::xmodel::internal

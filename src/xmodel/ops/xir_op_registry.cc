@@ -7,7 +7,9 @@ namespace signdpu::xmodel::internal {
 const std::vector<const XirOpIo*>& AllXirOpIos() {
   static const std::vector<const XirOpIo*> ios = {
       &Conv2dFixXir(), &DepthwiseConv2dFixXir(), &PoolFixXir(),  &EltwiseFixXir(),
-      &CopyFixXir(),   &HardSigmoidFixXir(),     &ConcatFixXir(),
+      &CopyFixXir(),   &HardSigmoidFixXir(),     &ConcatFixXir(), &DepthwiseFixXir(),
+      &UpsampleFixXir(), &DownsampleFixXir(),    &PadFixXir(),    &ReorgFixXir(),
+      &TileFixXir(),   &PixelShuffleFixXir(),
   };
   return ios;
 }
