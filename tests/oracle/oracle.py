@@ -22,9 +22,13 @@ count makes the evaluation fail rather than guess.
 DPU rules where the DPU does not compute the exact float graph (each applied only
 when the graph does not already carry it; applications are counted in `rules`):
   RULE 1 fix = round then saturate, round_mode from the op (BIO FixOpDefGenerator
-         :1087-1102 rounding, `fix` annotation :1116-1125 saturation). DPU_ROUND is
+         :1071-1106 rounding, `fix` :1111-1129 saturation). DPU_ROUND is
          floor(x + 0.5) (the definition's "x<0 and frac==0.5 ? ceil : round" is the
          same function); STD_ROUND halves away from zero; PY3_ROUND halves to even.
+         The same order (round, then clamp to the bit width) in vai_q_pytorch's fix
+         kernel (csrc include/cpu/nndct_fix_kernels_cpu.h:26-71, method 2 = DPU
+         round) and XIR's xround (src/xir/util/tool_function.cpp:152-168). vai_q_pytorch
+         writes round_mode DPU_ROUND on every fix op (xgraph.py:156).
   RULE 2 avgpool2d: the DPU multiplies the window sum by N/2^M, not 1/(kh*kw)
          (XOP avgpool :408-432 lists N, M; Vitis-AI-Library cpu_task/ops/pool-fix).
          vai_q_pytorch writes avgpool2d "<n>_i0" -> mul(const kh*kw*N/2^M) "<n>"
@@ -320,7 +324,11 @@ def op_matmul(op, ins, ctx):
 
 
 def op_reshape(op, ins, ctx):
-    return ins["input"][0].reshape(op["shape"])
+    # dim 0 of every shape is the batch: the feed's batch replaces it
+    x = ins["input"][0]
+    if op["shape"] and op["shape"][0] != 1:
+        raise OracleError(f"{op['name']}: {op['type']} to shape {op['shape']} changes the batch dimension")
+    return x.reshape([x.shape[0]] + list(op["shape"][1:]))
 
 
 def op_transpose(op, ins, ctx):
@@ -345,7 +353,7 @@ def op_pad(op, ins, ctx):
 
 
 def op_resize(op, ins, ctx):
-    # BIO resize :1436-1494, NEAREST: idx = min(in - 1, align_corners ? round(s(o))
+    # BIO resize :1435-1494, NEAREST: idx = min(in - 1, align_corners ? round(s(o))
     # : floor(s(o))), s(o) = half_pixel_centers ? (o + 0.5) * scale - 0.5 : o * scale,
     # scale = align_corners && out > 1 ? (in - 1) / (out - 1) : in / out.
     a = op["attrs"]
@@ -366,10 +374,6 @@ def op_resize(op, ins, ctx):
     return x[:, idx[0], :, :][:, :, idx[1], :]
 
 
-def op_flatten(op, ins, ctx):
-    return ins["input"][0].reshape(op["shape"])
-
-
 OPS = {
     "conv2d": op_conv2d,
     "depthwise-conv2d": op_depthwise_conv2d,
@@ -386,7 +390,7 @@ OPS = {
     "avgpool2d": lambda op, ins, ctx: op_pool(op, ins, ctx, "avg"),
     "matmul": op_matmul,
     "reshape": op_reshape,
-    "flatten": op_flatten,
+    "flatten": op_reshape,
     "squeeze": op_reshape,
     "transpose": op_transpose,
     "pad": op_pad,

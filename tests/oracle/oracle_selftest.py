@@ -46,7 +46,7 @@ def run_fix(values, fp, mode):
 
 class Fix(unittest.TestCase):
     def test_round_modes_match_xirs_examples(self):
-        # BIO FixOpDefGenerator :1087-1102: f(2.3), f(2.5), f(-2.5), f(-2.6).
+        # BIO FixOpDefGenerator :1091-1102: f(2.3), f(2.5), f(-2.5), f(-2.6).
         xs = [2.3, 2.5, -2.5, -2.6]
         self.assertEqual(run_fix(xs, 0, "STD_ROUND"), [2, 3, -3, -3])
         self.assertEqual(run_fix(xs, 0, "DPU_ROUND"), [2, 3, -2, -3])

@@ -169,7 +169,7 @@ def compare(label, want, got):
         f, i = diff[0]
         raise TestFailure(f"{label}: {len(diff)} of {w.size} values differ; first frame {f} element {i}: "
                           f"oracle {w[f, i]} emulator {gt[f, i]}")
-    return f"{label}: {w.size} values equal"
+    return f"{label}: {w.size} values equal ({len(np.unique(w))} distinct)"
 
 
 def oracle_ints(g, values):

@@ -71,9 +71,9 @@ ordered_json OpJson(const xir::Op* op, size_t index, const std::filesystem::path
   j["name"] = op->get_name();
   j["type"] = op->get_type();
   ordered_json ins = ordered_json::object();
-  for (const std::string& arg : op->get_input_args()) {
+  for (const auto& [arg, ops] : op->get_input_ops()) {
     std::vector<std::string> names;
-    for (const xir::Op* in : op->get_input_ops(arg)) names.push_back(in->get_output_tensor()->get_name());
+    for (const xir::Op* in : ops) names.push_back(in->get_output_tensor()->get_name());
     ins[arg] = names;
   }
   j["inputs"] = ins;
