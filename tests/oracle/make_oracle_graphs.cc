@@ -1,11 +1,12 @@
-// make_oracle_graphs OUT_DIR SEED COUNT
+// make_oracle_graphs OUT_DIR SEED COUNT [CASE,CASE...]
 //
 // Per-op cases for the oracle (tests/oracle/oracle_test.py perop): for each op
 // kind the emulator runs, COUNT tiny graphs with random geometry, fix points,
 // activations and int8 weights (all from SEED), each written twice by our
 // writers: the quantiser format `<case>_<i>_int.xmodel` (what the oracle
 // evaluates) and the host form `<case>_<i>.xmodel` (what the emulator runs).
-// Prints one line per written pair: "<case>_<i>".
+// Prints one line per written pair: "<case>_<i>". CASEs: conv dwconv maxpool
+// avgpool eltwise eltwise_wide concat hsigmoid dense (default: all but eltwise_wide).
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -114,13 +115,17 @@ FixGraph PoolCase(Rng& r, bool avg) {
   return g;
 }
 
-FixGraph EltwiseCase(Rng& r) {
-  // Two 3x3 convs of the input at different output fix points, added.
+// Two 3x3 convs of the input, added. `wide`: their output fix points differ by 3
+// to 5 (where the DPU's eltwise engine and the exact sum differ, docs/testing.md
+// "The oracle" RULE 5); otherwise by at most 2.
+FixGraph EltwiseCase(Rng& r, bool wide) {
   FixGraph h = Base(r, "eltwise", 4);
   const FixTensor in = h.tensors[0];
   const int64_t oc = r.Int(1, 5);
+  const int fo_a = in.fix_point + 7 - r.Int(4, 9);
+  const int fo_b = wide ? fo_a + (r.Int(0, 1) ? 1 : -1) * r.Int(3, 5) : fo_a + r.Int(-2, 2);
   for (const char* name : {"a", "b"}) {
-    const int fo = in.fix_point + 7 - r.Int(4, 9);
+    const int fo = name[0] == 'a' ? fo_a : fo_b;
     FixOp c = testing::ConvOp(name, 0, static_cast<int>(h.tensors.size()), oc, in.shape[3], 3, 1, 7,
                               in.fix_point + 7 - r.Int(0, 6), AnyActivation(r), r.Seed());
     if (c.conv.activation == Activation::kLeakyRelu) c.conv.activation = Activation::kRelu;
@@ -132,7 +137,10 @@ FixGraph EltwiseCase(Rng& r) {
   add.name = "sum";
   add.inputs = {1, 2};
   add.eltwise_activation = r.Int(0, 1) ? Activation::kRelu : Activation::kNone;
-  h.tensors.push_back({"sum", {1, in.shape[1], in.shape[2], oc}, std::min(h.tensors[1].fix_point, h.tensors[2].fix_point) - r.Int(0, 1)});
+  // wide: the output at the finer input's grid, so that fo >= min fi + 2 (where
+  // the engine's flooring shows; with a coarser output both round the same).
+  const int fo = wide ? std::max(fo_a, fo_b) - r.Int(0, 1) : std::min(fo_a, fo_b) - r.Int(0, 1);
+  h.tensors.push_back({"sum", {1, in.shape[1], in.shape[2], oc}, fo});
   add.output = 3;
   h.ops.push_back(add);
   h.outputs = {3};
@@ -168,7 +176,7 @@ FixGraph HardSigmoidCase(Rng& r) {
   op.kind = FixOpKind::kHardSigmoid;
   op.name = "hs";
   op.inputs = {0};
-  const int fo = 7;
+  const int fo = r.Int(4, 8);  // below 7 the clamp at 6 matters (docs/arithmetic.md 7b)
   op.hsigmoid_in = g.tensors[0].fix_point;
   op.shift_hsigmoid = 14 + op.hsigmoid_in - fo;
   FixTensor out = g.tensors[0];
@@ -206,8 +214,8 @@ FixGraph DenseCase(Rng& r) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: make_oracle_graphs OUT_DIR SEED COUNT\n");
+  if (argc != 4 && argc != 5) {
+    std::fprintf(stderr, "usage: make_oracle_graphs OUT_DIR SEED COUNT [CASE,CASE...]\n");
     return 2;
   }
   const std::string dir = argv[1];
@@ -219,13 +227,17 @@ int main(int argc, char** argv) {
       {"dwconv", [](Rng& x) { return ConvCase(x, true); }},
       {"maxpool", [](Rng& x) { return PoolCase(x, false); }},
       {"avgpool", [](Rng& x) { return PoolCase(x, true); }},
-      {"eltwise", EltwiseCase},
+      {"eltwise", [](Rng& x) { return EltwiseCase(x, false); }},
+      {"eltwise_wide", [](Rng& x) { return EltwiseCase(x, true); }},
       {"concat", ConcatCase},
       {"hsigmoid", HardSigmoidCase},
       {"dense", DenseCase},
   };
   int failures = 0, redraws = 0;
+  const std::string only = argc == 5 ? "," + std::string(argv[4]) + "," : ",";
   for (const auto& [name, make] : cases) {
+    const bool chosen = argc == 5 ? only.find("," + name + ",") != std::string::npos : name != "eltwise_wide";
+    if (!chosen) continue;
     for (int i = 0; i < count; ++i) {
       FixGraph g = make(r);
       const std::string stem = name + "_" + std::to_string(i);

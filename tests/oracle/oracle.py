@@ -40,6 +40,16 @@ when the graph does not already carry it; applications are counted in `rules`):
   RULE 4 leaky-relu: the DPU's slope is 26/256 (vai_q_pytorch dpu_op_filter.py:165;
          torch_op_def.py:79 sets alpha 0.1015625). An alpha of 0.1 (float32) is
          evaluated as 26/256.
+  RULE 5 add of inputs at different fix points (the B4096 eltwise engine, ELEW):
+         each input is read shifted right by shift_read = fi_i - min fi after two
+         guard bits and floored, i.e. floored to the grid 2^-(min fi + 2); the sum
+         is then rounded once. [source: Xilinx VART sim-runner src/inst/Elew.cpp,
+         Elew<T>::calc (floor(x * 4 / 2^shift_read), / 4, DPURound), shift_read =
+         fi_i - min fi as Xilinx's cpu-runner src/op/eltwise_fix.cpp:237-255 sets it;
+         both Apache-2.0, outside the Vitis-AI 2.5 tree]. Equal to the exact sum when
+         the fix points differ by at most 2 (every add our quantiser writes has equal
+         ones); beyond that the engine differs from the float graph. Which one the
+         silicon does is [inferred] until a board run.
 """
 import json
 import math
@@ -264,6 +274,11 @@ def broadcast_inputs(op, ins):
 
 def op_add(op, ins, ctx):
     vals = broadcast_inputs(op, ins)
+    fps = [ctx["fix_point_of"].get(n) for n in op["inputs"]["input"]]
+    if None not in fps and len(set(fps)) > 1:  # RULE 5
+        grid = 2.0 ** (min(fps) + 2)
+        vals = [np.floor(v * grid) / grid for v in vals]
+        ctx["rules"]["eltwise_elew_alignment"] += 1
     out = vals[0]
     for v in vals[1:]:
         out = out + v
@@ -409,8 +424,9 @@ def evaluate(g, feeds, stop_types=CPU_TAIL):
     Ops whose inputs are not all available (a data op without a feed, a skipped CPU
     op) are left out. Returns ({tensor name: float64 array}, ctx)."""
     values = {}
-    ctx = {"near_ties": 0, "rules": {"correction_mul_fused": 0, "avgpool_dpu_factor": 0,
-                                     "hsigmoid_dpu_factor": 0, "leaky_alpha_26_256": 0}}
+    ctx = {"near_ties": 0, "fix_point_of": {},
+           "rules": {"correction_mul_fused": 0, "avgpool_dpu_factor": 0, "hsigmoid_dpu_factor": 0,
+                     "leaky_alpha_26_256": 0, "eltwise_elew_alignment": 0}}
     for op in g["ops"]:
         t, name = op["type"], op["output"]
         if name in feeds:
@@ -428,6 +444,7 @@ def evaluate(g, feeds, stop_types=CPU_TAIL):
             x = finish_division(ins["input"][0], ctx)
             a = op["attrs"]
             values[name] = fix(x, a["fix_point"], a["bit_width"], a["if_signed"], a["round_mode"], ctx)
+            ctx["fix_point_of"][name] = a["fix_point"]
             continue
         if t not in OPS:
             raise OracleError(f"op {op['name']}: type '{t}' is not supported by the oracle")

@@ -153,6 +153,21 @@ class Ops(unittest.TestCase):
         self.assertEqual(v["y"].item(), -26.0)
         self.assertEqual(ctx["rules"]["leaky_alpha_26_256"], 1)
 
+    def test_add_of_different_fix_points_follows_the_elew_engine(self):
+        # 31 at fi 5 plus 0 at fi 0 into fo 2: exact 0.96875 * 4 = 3.875 -> 4, but the
+        # engine floors 31 to the grid 2^-2 first (0.75): 3 (RULE 5).
+        ops = [("a", "data", {}, [1], {}), ("b", "data", {}, [1], {}),
+               ("af", "fix", {"input": ["a"]}, [1], fix_attrs(5)), ("bf", "fix", {"input": ["b"]}, [1], fix_attrs(0)),
+               ("s", "add", {"input": ["af", "bf"]}, [1], {}), ("q", "fix", {"input": ["s"]}, [1], fix_attrs(2))]
+        v, ctx = oracle.evaluate(make_graph(ops), {"a": np.array([31 / 32]), "b": np.array([0.0])})
+        self.assertEqual(oracle.to_int8(v["q"], 2).item(), 3)
+        self.assertEqual(ctx["rules"]["eltwise_elew_alignment"], 1)
+        # fix points 2 apart: the guard bits hold every bit: the exact sum, 4.125 * 4 = 16.5 -> 17
+        ops[2] = ("af", "fix", {"input": ["a"]}, [1], fix_attrs(3))
+        ops[3] = ("bf", "fix", {"input": ["b"]}, [1], fix_attrs(1))
+        v, _ = oracle.evaluate(make_graph(ops), {"a": np.array([5 / 8]), "b": np.array([7 / 2])})
+        self.assertEqual(oracle.to_int8(v["q"], 2).item(), 17)  # docs/arithmetic.md E6
+
     def test_resize_nearest(self):
         x = np.arange(6, dtype=np.float64).reshape(1, 2, 3, 1)
         g = make_graph([("x", "data", {}, [1, 2, 3, 1], {}),

@@ -2,7 +2,7 @@
 """The oracle against the emulator, bit for bit (docs/testing.md, "The oracle").
 
   oracle_test.py ours BIN SRC WORK MODEL.onnx NAME          our quantiser's pair of one model
-  oracle_test.py perop BIN WORK SEED COUNT                  tiny random graphs per op kind
+  oracle_test.py perop BIN WORK SEED COUNT [CASES]          tiny random graphs per op kind
   oracle_test.py pointpillars BIN SRC WORK PART             Xilinx's pair, PART = pfn | rpn
 
 The oracle (oracle.py) evaluates the quantiser-format graph exported by
@@ -278,7 +278,7 @@ def cmd_ours(argv):
 def cmd_perop(argv):
     bin_dir, work, seed, count = argv[0], argv[1], argv[2], argv[3]
     gdir = os.path.join(work, "graphs")
-    names = run([os.path.join(bin_dir, "make_oracle_graphs"), gdir, seed, count]).split()
+    names = run([os.path.join(bin_dir, "make_oracle_graphs"), gdir, seed, count] + argv[4:5]).split()
     if not names:
         raise TestFailure("make_oracle_graphs wrote no graph")
     total = 0
