@@ -181,6 +181,28 @@ class Ops(unittest.TestCase):
             oracle.evaluate(g, {"x": np.zeros(1)})
 
 
+class Independence(unittest.TestCase):
+    """The oracle shares no code with the emulator: the evaluator imports only the
+    standard library and numpy; the exporter includes and links only libxir and
+    signdpu's core helpers."""
+    HERE = os.path.dirname(os.path.abspath(__file__))
+
+    def test_evaluator_imports(self):
+        with open(os.path.join(self.HERE, "oracle.py"), encoding="utf-8") as f:
+            imports = {line.split()[1].split(".")[0] for line in f
+                       if line.startswith("import ") or line.startswith("from ")}
+        self.assertLessEqual(imports, {"json", "math", "os", "sys", "numpy"})
+
+    def test_exporter_includes_and_links(self):
+        with open(os.path.join(self.HERE, "xmodel_graph_export.cc"), encoding="utf-8") as f:
+            includes = [line.split()[1].strip('<>"') for line in f if line.startswith("#include")]
+        for inc in includes:
+            self.assertTrue(inc.startswith(("signdpu/core/", "xir/", "nlohmann/")) or "/" not in inc, inc)
+        with open(os.path.join(self.HERE, "CMakeLists.txt"), encoding="utf-8") as f:
+            cmake = f.read()
+        self.assertIn("target_link_libraries(xmodel_graph_export PRIVATE signdpu::core xir::xir)", cmake)
+
+
 class Comparison(unittest.TestCase):
     def test_one_changed_value_fails(self):
         a = np.arange(-50, 50).reshape(2, 50)
