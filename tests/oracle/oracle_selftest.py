@@ -175,6 +175,27 @@ class Ops(unittest.TestCase):
         v, _ = oracle.evaluate(g, {"x": x})
         np.testing.assert_array_equal(v["y"][0, :, :, 0], np.repeat(np.repeat(x[0, :, :, 0], 2, 0), 2, 1))
 
+    def test_pad_modes_match_xirs_examples(self):
+        # BIO PadOpDefGenerator annotation (:1672-1694): [[1,2],[3,4]], paddings [0,1,1,0].
+        x = np.array([[1.0, 2.0], [3.0, 4.0]])
+        want = {"CONSTANT": [[0, 1, 2], [0, 3, 4], [0, 0, 0]], "REFLECT": [[2, 1, 2], [4, 3, 4], [2, 1, 2]],
+                "SYMMETRIC": [[1, 1, 2], [3, 3, 4], [3, 3, 4]]}
+        for mode, w in want.items():
+            g = make_graph([("x", "data", {}, [2, 2], {}),
+                            ("y", "pad", {"input": ["x"]}, [3, 3], {"paddings": [0, 1, 1, 0], "mode": mode})])
+            v, _ = oracle.evaluate(g, {"x": x})
+            np.testing.assert_array_equal(v["y"], np.array(w, dtype=np.float64), mode)
+
+    def test_transpose_and_reduction_max(self):
+        x = self.rng.integers(-128, 128, (2, 3, 4, 5)).astype(np.float64)
+        g = make_graph([("x", "data", {}, [2, 3, 4, 5], {}),
+                        ("t", "transpose", {"input": ["x"]}, [2, 5, 4, 3], {"order": [0, 3, 2, 1]}),
+                        ("m", "reduction_max", {"input": ["t"]}, [2, 5, 1, 3], {"axis": [2], "keep_dims": True})])
+        v, _ = oracle.evaluate(g, {"x": x})
+        self.assertEqual(v["t"].shape, (2, 5, 4, 3))
+        self.assertEqual(v["t"][1, 4, 2, 0], x[1, 0, 2, 4])
+        np.testing.assert_array_equal(v["m"][:, :, 0, :], x.max(axis=2).transpose(0, 2, 1))
+
     def test_unknown_op_is_named(self):
         g = make_graph([("x", "data", {}, [1], {}), ("y", "PPScatterV2", {"input": ["x"]}, [1], {})])
         with self.assertRaisesRegex(oracle.OracleError, "op y: type 'PPScatterV2' is not supported"):
