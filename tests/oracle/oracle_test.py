@@ -61,7 +61,9 @@ def emu_tensors(bin_dir, host, raw, frames, out_dir, path, k=None):
         index = json.load(f)
     out = {}
     for t in index["tensors"]:
-        a = np.fromfile(os.path.join(out_dir, t["file"]), dtype=np.int8).reshape([frames] + t["shape"][1:])
+        path_bin = os.path.join(out_dir, t["file"])
+        a = np.fromfile(path_bin, dtype=np.int8).reshape([frames] + t["shape"][1:])
+        os.remove(path_bin)  # PointPillars' tensors take 100+ MB per run
         out[t["name"]] = (a, t["fix_point"])
     return out
 
