@@ -44,7 +44,7 @@ FixOp RandomConv(Rng& r, FixGraph& g, int in, bool depthwise, const std::string&
   op.kind = depthwise ? FixOpKind::kDepthwiseConv2d : FixOpKind::kConv2d;
   op.name = name;
   op.inputs = {in};
-  ConvConfig& c = op.conv;
+  ConvAttrs& c = op.attrs.emplace<ConvAttrs>();
   c.kernel_h = r.Int(1, 4);
   c.kernel_w = r.Int(1, 4);
   c.stride_h = r.Int(1, 2);
@@ -67,10 +67,10 @@ FixOp RandomConv(Rng& r, FixGraph& g, int in, bool depthwise, const std::string&
   const int64_t oh = OutDim(t.shape[1], c.kernel_h, c.stride_h, c.dilation_h, c.pad_top, c.pad_bottom);
   const int64_t ow = OutDim(t.shape[2], c.kernel_w, c.stride_w, c.dilation_w, c.pad_left, c.pad_right);
   const int64_t per_out = depthwise ? 1 : ic;
-  op.weights = RandomInt8(static_cast<size_t>((depthwise ? 1 : c.out_channels) * c.kernel_h * c.kernel_w *
+  c.weights = RandomInt8(static_cast<size_t>((depthwise ? 1 : c.out_channels) * c.kernel_h * c.kernel_w *
                                               (depthwise ? ic : per_out)),
                           r.Seed());
-  if (c.has_bias) op.bias = RandomInt8(static_cast<size_t>(c.out_channels), r.Seed());
+  if (c.has_bias) c.bias = RandomInt8(static_cast<size_t>(c.out_channels), r.Seed());
   g.tensors.push_back({name, {1, oh, ow, c.out_channels}, fo});
   op.output = static_cast<int>(g.tensors.size() - 1);
   return op;
@@ -98,7 +98,7 @@ FixGraph PoolCase(Rng& r, bool avg) {
   op.kind = FixOpKind::kPool;
   op.name = avg ? "ap" : "mp";
   op.inputs = {0};
-  PoolConfig& p = op.pool;
+  PoolAttrs& p = op.attrs.emplace<PoolAttrs>();
   p.type = avg ? PoolType::kAvg : PoolType::kMax;
   const int kernels[] = {2, 3, 4, 5, 7};
   p.kernel_h = p.kernel_w = kernels[r.Int(0, avg ? 4 : 2)];
@@ -128,7 +128,8 @@ FixGraph EltwiseCase(Rng& r, bool wide) {
     const int fo = name[0] == 'a' ? fo_a : fo_b;
     FixOp c = testing::ConvOp(name, 0, static_cast<int>(h.tensors.size()), oc, in.shape[3], 3, 1, 7,
                               in.fix_point + 7 - r.Int(0, 6), AnyActivation(r), r.Seed());
-    if (c.conv.activation == Activation::kLeakyRelu) c.conv.activation = Activation::kRelu;
+    ConvAttrs& ca = c.Attrs<ConvAttrs>();
+    if (ca.activation == Activation::kLeakyRelu) ca.activation = Activation::kRelu;
     h.tensors.push_back({name, {1, in.shape[1], in.shape[2], oc}, fo});
     h.ops.push_back(c);
   }
@@ -136,7 +137,7 @@ FixGraph EltwiseCase(Rng& r, bool wide) {
   add.kind = FixOpKind::kEltwiseAdd;
   add.name = "sum";
   add.inputs = {1, 2};
-  add.eltwise_activation = r.Int(0, 1) ? Activation::kRelu : Activation::kNone;
+  add.attrs.emplace<EltwiseAttrs>().activation = r.Int(0, 1) ? Activation::kRelu : Activation::kNone;
   // wide: the output at the finer input's grid, so that fo >= min fi + 2 (where
   // the engine's flooring shows; with a coarser output both round the same).
   const int fo = wide ? std::max(fo_a, fo_b) - r.Int(0, 1) : std::min(fo_a, fo_b) - r.Int(0, 1);
@@ -156,7 +157,8 @@ FixGraph ConcatCase(Rng& r) {
     const int64_t oc = r.Int(1, 4);
     FixOp c = testing::ConvOp(name, 0, static_cast<int>(g.tensors.size()), oc, in.shape[3], r.Int(0, 1) * 2 + 1, 0, 7,
                               in.fix_point + 7 - r.Int(0, 6), Activation::kRelu, r.Seed());
-    c.conv.pad_left = c.conv.pad_right = c.conv.pad_top = c.conv.pad_bottom = c.conv.kernel_h / 2;
+    ConvAttrs& ca = c.Attrs<ConvAttrs>();
+    ca.pad_left = ca.pad_right = ca.pad_top = ca.pad_bottom = ca.kernel_h / 2;
     g.tensors.push_back({name, {1, in.shape[1], in.shape[2], oc}, fo});
     parts.push_back(static_cast<int>(g.tensors.size() - 1));
     g.ops.push_back(c);
@@ -177,8 +179,9 @@ FixGraph HardSigmoidCase(Rng& r) {
   op.name = "hs";
   op.inputs = {0};
   const int fo = r.Int(4, 8);  // below 7 the clamp at 6 matters (docs/arithmetic.md 7b)
-  op.hsigmoid_in = g.tensors[0].fix_point;
-  op.shift_hsigmoid = 14 + op.hsigmoid_in - fo;
+  HardSigmoidAttrs& hs = op.attrs.emplace<HardSigmoidAttrs>();
+  hs.hsigmoid_in = g.tensors[0].fix_point;
+  hs.shift_hsigmoid = 14 + hs.hsigmoid_in - fo;
   FixTensor out = g.tensors[0];
   out.name = "hs";
   out.fix_point = fo;
@@ -196,9 +199,10 @@ FixGraph DenseCase(Rng& r) {
   const int fo = in.fix_point + 7 - r.Int(6, 12);
   FixOp c = testing::ConvOp("fc", 0, 1, o, in.shape[3], 1, 0, 7, in.fix_point + 7 - r.Int(0, 6), Activation::kNone,
                             r.Seed());
-  c.conv.kernel_h = static_cast<int>(in.shape[1]);
-  c.conv.kernel_w = static_cast<int>(in.shape[2]);
-  c.weights = RandomInt8(static_cast<size_t>(o * in.shape[1] * in.shape[2] * in.shape[3]), r.Seed());
+  ConvAttrs& ca = c.Attrs<ConvAttrs>();
+  ca.kernel_h = static_cast<int>(in.shape[1]);
+  ca.kernel_w = static_cast<int>(in.shape[2]);
+  ca.weights = RandomInt8(static_cast<size_t>(o * in.shape[1] * in.shape[2] * in.shape[3]), r.Seed());
   g.tensors.push_back({"fc", {1, 1, 1, o}, fo});
   g.tensors.push_back({"out", {1, o}, fo});
   FixOp flat;
