@@ -10,7 +10,7 @@ const std::vector<const FixOpDef*>& AllFixOpDefs() {
   static const std::vector<const FixOpDef*> defs = {
       &internal::Conv2dFixOp(), &internal::DepthwiseConv2dFixOp(), &internal::PoolFixOp(),
       &internal::EltwiseFixOp(), &internal::CopyFixOp(),           &internal::HardSigmoidFixOp(),
-      &internal::ConcatFixOp(),
+      &internal::ConcatFixOp(),      &internal::TransposedConv2dFixOp(), &internal::TransposedDepthwiseConv2dFixOp(),
   };
   return defs;
 }

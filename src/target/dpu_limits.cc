@@ -452,6 +452,8 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
         break;
       case FixOpKind::kCopy:
       case FixOpKind::kConcat:
+      case FixOpKind::kTransposedConv2d:  // not checked here yet (vai_q_pytorch: dpu_op_filter.py:303, 497)
+      case FixOpKind::kTransposedDepthwiseConv2d:
         continue;
     }
     layers.push_back(std::move(x));

@@ -37,6 +37,8 @@ enum class FixOpKind {
   kCopy,             // reshape-fix, upload, download: byte copy
   kHardSigmoid,      // hard-sigmoid-fix (kernels/reference/hard_sigmoid_fix.h)
   kConcat,           // concat-fix along the channel (last) axis: byte copies
+  kTransposedConv2d,           // transposed-conv2d-fix (kernels/reference/transposed_conv2d_fix.h)
+  kTransposedDepthwiseConv2d,  // transposed-depthwise-conv2d-fix
 };
 
 // The XIR op type of the kind (its registration); "?" for a value outside the enum.
@@ -47,7 +49,8 @@ struct FixOp {
   std::string name;
   std::vector<int> inputs;  // tensor ids
   int output = -1;          // tensor id
-  // kConv2d / kDepthwiseConv2d: config.input.n is ignored (the batch decides)
+  // kConv2d / kDepthwiseConv2d / kTransposed*: config.input.n is ignored (the batch
+  // decides); transposed: stride = zero-insertion factors, pad = XIR's pad
   ConvConfig conv;
   std::vector<int8_t> weights;  // OHWI, [1,kh,kw,C] for depthwise
   std::vector<int8_t> bias;     // [O]; empty when conv.has_bias is false

@@ -26,5 +26,7 @@ const FixOpDef& EltwiseFixOp();
 const FixOpDef& CopyFixOp();
 const FixOpDef& HardSigmoidFixOp();
 const FixOpDef& ConcatFixOp();
+const FixOpDef& TransposedConv2dFixOp();
+const FixOpDef& TransposedDepthwiseConv2dFixOp();
 
 }  // namespace signdpu::ir::internal

@@ -8,6 +8,7 @@ const std::vector<const XirOpIo*>& AllXirOpIos() {
   static const std::vector<const XirOpIo*> ios = {
       &Conv2dFixXir(), &DepthwiseConv2dFixXir(), &PoolFixXir(),  &EltwiseFixXir(),
       &CopyFixXir(),   &HardSigmoidFixXir(),     &ConcatFixXir(),
+      &TransposedConv2dFixXir(), &TransposedDepthwiseConv2dFixXir(),
   };
   return ios;
 }
