@@ -170,15 +170,33 @@ Result<int> InputTensor(Plan* plan, int part, const xir::Op* in, PartBuilder* b)
   return id;
 }
 
+// vai_c_xir numbers the fixes it inserts before concats in the order of the
+// concats' inputs (deconv1, 2, 3 -> _inserted_fix_0, 1, 2) [checked].
+std::map<const xir::Op*, int> InsertedFixNumbers(const Plan& plan) {
+  std::map<const xir::Op*, int> k;
+  for (const xir::Op* op : plan.order) {
+    if (op->get_type() != names::kConcat) continue;
+    for (const xir::Op* in : InputOps(op, names::kArgInput)) {
+      const xir::Op* owner = DpuOwner(plan, in);
+      if (owner != nullptr && plan.info.at(owner).inserted_fix && !k.count(owner)) {
+        const int next = static_cast<int>(k.size());
+        k[owner] = next;
+      }
+    }
+  }
+  return k;
+}
+
 // The op's output tensor: named after its fix (vai_c_xir's naming), or
 // "<activation>_inserted_fix_<k>" when the fix is a later concat's.
-Status AddOutputTensor(const xir::Op* op, int* inserted, Plan* plan, PartBuilder* b) {
+Status AddOutputTensor(const xir::Op* op, const std::map<const xir::Op*, int>& inserted, Plan* plan,
+                       PartBuilder* b) {
   OpInfo& info = plan->info.at(op);
   SIGNDPU_ASSIGN_OR_RETURN(int fp, GetAttr<int>(info.out_fix, names::kFixPoint, Where(info.out_fix)));
   const auto shape = op->get_output_tensor()->get_shape();
   if (shape.empty() || shape[0] != 1) return Unsupported(Where(op) + ": batch dimension other than 1");
   const std::string name =
-      info.inserted_fix ? info.tail->get_name() + "_inserted_fix_" + std::to_string((*inserted)++) : info.out_fix->get_name();
+      info.inserted_fix ? info.tail->get_name() + "_inserted_fix_" + std::to_string(inserted.at(op)) : info.out_fix->get_name();
   info.tensor = static_cast<int>(b->graph.tensors.size());
   b->graph.tensors.push_back({name, Shape(shape.begin(), shape.end()), fp});
   return Status::Ok();
@@ -201,7 +219,7 @@ bool IsPartOutput(const Plan& plan, const xir::Op* op) {
 
 Status LowerParts(Plan* plan) {
   std::vector<PartBuilder> parts(static_cast<size_t>(plan->parts));
-  int inserted = 0;
+  const std::map<const xir::Op*, int> inserted = InsertedFixNumbers(*plan);
   for (const xir::Op* op : plan->order) {
     auto it = plan->info.find(op);
     if (it == plan->info.end() || it->second.role != Role::kDpu) continue;
@@ -212,7 +230,7 @@ Status LowerParts(Plan* plan) {
       ins.push_back(id);
     }
     if (ins.empty()) return InvalidArgument(Where(op) + ": no input");
-    SIGNDPU_RETURN_IF_ERROR(AddOutputTensor(op, &inserted, plan, &b));
+    SIGNDPU_RETURN_IF_ERROR(AddOutputTensor(op, inserted, plan, &b));
     const OpInfo& info = plan->info.at(op);
     const std::string& t = op->get_type();
     if (t == names::kConcat) {
