@@ -237,7 +237,16 @@ Status CompiledXmodelBuilder::MakeSubgraphs(const std::string& target, uint64_t 
                                 "subgraph); not supported");
   graph_->get_root_subgraph()->create_children();
   for (size_t g = 0; g < groups.size(); ++g) {
-    xir::Subgraph* sg = MergeOps(graph_.get(), groups[g], "subgraph_" + groups[g].back()->get_name());
+    // Named after the first op that computes (vai_c_xir's names for the USER,
+    // CPU and PFN subgraphs of PointPillars [checked]; it names the RPN after
+    // its concat, a rule not derived here).
+    const xir::Op* first = groups[g].front();
+    for (const xir::Op* op : groups[g])
+      if (op->get_type() != names::kUpload && op->get_type() != names::kConstFix) {
+        first = op;
+        break;
+      }
+    xir::Subgraph* sg = MergeOps(graph_.get(), groups[g], "subgraph_" + first->get_name());
     sg->set_attr<std::string>(names::kDevice, devices[g]);
     if (devices[g] != names::kDeviceDpu) continue;
     sg->set_attr<std::string>(names::kDpuName, target);
