@@ -151,6 +151,36 @@ Status LowerPool(const xir::Op* op, const OpInfo& info, const std::vector<int>& 
   return Status::Ok();
 }
 
+// A dense layer (flatten + matmul with transpose_b): conv2d-fix whose kernel
+// is the whole input (weights [O, H*W*C] are OHWI bytes already: NHWC
+// flatten order) into [1,1,1,O], then reshape-fix to [1, O], as vai_c_xir
+// compiles it [checked: vai25_zcu104_mnist_custom_op.xmodel].
+Status LowerDense(const xir::Op* op, const OpInfo& info, const std::vector<int>& ins, Plan* plan, PartBuilder* b) {
+  const Shape in = b->graph.tensors[ins[0]].shape;
+  const auto out = op->get_output_tensor()->get_shape();
+  if (in.size() != 4 || out.size() != 2) return Unsupported(Where(op) + ": dense needs a 4-D input and a 2-D output");
+  FixOp f = NewOp(FixOpKind::kConv2d, op, ins, info);
+  ConvConfig& a = f.conv;
+  a.kernel_h = static_cast<int>(in[1]);
+  a.kernel_w = static_cast<int>(in[2]);
+  a.out_channels = out[1];
+  a.activation = info.activation;
+  const auto args = InputOps(op, names::kArgInput), bias = InputOps(op, names::kArgBias);
+  SIGNDPU_ASSIGN_OR_RETURN(f.weights, QuantizeConst(args[1], &a.fix_weights, &plan->model_out));
+  a.has_bias = !bias.empty();
+  if (a.has_bias) {
+    SIGNDPU_ASSIGN_OR_RETURN(f.bias, QuantizeConst(bias[0], &a.fix_bias, &plan->model_out));
+  }
+  const FixTensor& o = b->graph.tensors[info.tensor];
+  f.output = static_cast<int>(b->graph.tensors.size());
+  b->graph.tensors.push_back({op->get_name() + "_conv2d", Shape{1, 1, 1, out[1]}, o.fix_point});
+  FixOp reshape = NewOp(FixOpKind::kCopy, op, {f.output}, info);
+  reshape.name = op->get_name() + "_reshape";
+  b->graph.ops.push_back(std::move(f));
+  b->graph.ops.push_back(std::move(reshape));
+  return Status::Ok();
+}
+
 // The tensor an activation input reads: the part's own, or a graph input.
 Result<int> InputTensor(Plan* plan, int part, const xir::Op* in, PartBuilder* b) {
   if (const xir::Op* owner = DpuOwner(*plan, in)) {
@@ -225,7 +255,7 @@ Status LowerParts(Plan* plan) {
     if (it == plan->info.end() || it->second.role != Role::kDpu) continue;
     PartBuilder& b = parts[static_cast<size_t>(it->second.part)];
     std::vector<int> ins;
-    for (const xir::Op* in : InputOps(op, names::kArgInput)) {
+    for (const xir::Op* in : ActivationInputs(op)) {
       SIGNDPU_ASSIGN_OR_RETURN(int id, InputTensor(plan, it->second.part, in, &b));
       ins.push_back(id);
     }
@@ -237,6 +267,8 @@ Status LowerParts(Plan* plan) {
       FixOp f = NewOp(FixOpKind::kConcat, op, ins, info);
       f.concat_axis = -1;
       b.graph.ops.push_back(std::move(f));
+    } else if (t == names::kMatmul) {
+      SIGNDPU_RETURN_IF_ERROR(LowerDense(op, info, ins, plan, &b));
     } else if (t == names::kReductionMax || t == names::kMaxPool2d) {
       SIGNDPU_RETURN_IF_ERROR(LowerPool(op, info, ins, &b));
     } else {

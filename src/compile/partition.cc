@@ -57,6 +57,12 @@ bool IsShapeOnly(const std::string& t) {
          t == "unsqueeze" || t == names::kIdentity;
 }
 
+bool IsFixOfConst(const xir::Op* op) {
+  if (op->get_type() != names::kFix) return false;
+  const auto in = InputOps(op, names::kArgInput);
+  return in.size() == 1 && in[0]->get_type() == names::kConst;
+}
+
 Result<int> FixPointOf(const xir::Op* fix) {
   return GetAttr<int>(fix, names::kFixPoint, Where(fix));
 }
@@ -88,6 +94,12 @@ bool IsParam(const xir::Op* op) {
   const auto users = Consumers(fix);
   if (users.empty()) return false;
   for (const xir::Op* u : users) {
+    if (u->get_type() == names::kMatmul) {
+      const auto args = InputOps(u, names::kArgInput), b = InputOps(u, names::kArgBias);
+      const bool weights = args.size() == 2 && args[1] == fix && DenseMatmulOf(args[0]) == u;
+      if (!weights && std::find(b.begin(), b.end(), fix) == b.end()) return false;
+      continue;
+    }
     if (!IsConvLike(u->get_type())) return false;
     const auto w = InputOps(u, names::kArgWeights), b = InputOps(u, names::kArgBias);
     if (std::find(w.begin(), w.end(), fix) == w.end() && std::find(b.begin(), b.end(), fix) == b.end()) return false;
@@ -137,6 +149,32 @@ Status FindOutputFix(const xir::Op* owner, const xir::Op* tail, OpInfo* info) {
 
 }  // namespace
 
+// flatten (of a 4-D tensor) -> matmul(flatten, weights fix, transpose_b): a
+// dense layer, which vai_c_xir turns into a conv2d-fix over the whole input
+// plus a reshape-fix [checked: the compiled MNIST fixtures]. The matmul or null.
+const xir::Op* DenseMatmulOf(const xir::Op* flatten) {
+  if (flatten->get_type() != names::kFlatten) return nullptr;
+  const auto in = InputOps(flatten, names::kArgInput);
+  const auto cons = Consumers(flatten);
+  if (in.size() != 1 || in[0]->get_output_tensor()->get_shape().size() != 4 || cons.size() != 1) return nullptr;
+  const xir::Op* mm = cons[0];
+  if (mm->get_type() != names::kMatmul) return nullptr;
+  const auto args = InputOps(mm, names::kArgInput);
+  if (args.size() != 2 || args[0] != flatten || !IsFixOfConst(args[1])) return nullptr;
+  const Result<bool> ta = GetAttrOr<bool>(mm, names::kTransposeA, false, ""),
+                     tb = GetAttrOr<bool>(mm, names::kTransposeB, false, "");
+  if (!ta.ok() || !tb.ok() || *ta || !*tb) return nullptr;
+  return mm;
+}
+
+std::vector<const xir::Op*> ActivationInputs(const xir::Op* op) {
+  if (op->get_type() == names::kMatmul) {
+    const auto args = InputOps(op, names::kArgInput);
+    if (!args.empty() && DenseMatmulOf(args[0]) == op) return InputOps(args[0], names::kArgInput);
+  }
+  return InputOps(op, names::kArgInput);
+}
+
 Result<int> UpstreamFixPoint(const Plan& plan, const xir::Op* op) {
   for (int depth = 0; depth < 64; ++depth) {
     if (const xir::Op* owner = DpuOwner(plan, op)) return FixPointOf(plan.info.at(owner).out_fix);
@@ -152,7 +190,7 @@ namespace {
 
 // Marks `op` a DPU op with its fused activation and output fix.
 Status MarkDpu(const target::DpuLimits& limits, const xir::Op* op, Plan* plan) {
-  for (const xir::Op* in : InputOps(op, names::kArgInput)) {
+  for (const xir::Op* in : ActivationInputs(op)) {
     Result<int> fp = UpstreamFixPoint(*plan, in);
     if (!fp.ok()) return InvalidArgument(Where(op) + ": input " + fp.status().message());
   }
@@ -161,7 +199,8 @@ Status MarkDpu(const target::DpuLimits& limits, const xir::Op* op, Plan* plan) {
   info.owner = op;
   const xir::Op* tail = op;
   const auto cons = Consumers(op);
-  if (IsConvLike(op->get_type()) && cons.size() == 1 && IsActivation(cons[0]->get_type())) {
+  const bool weighted = IsConvLike(op->get_type()) || op->get_type() == names::kMatmul;
+  if (weighted && cons.size() == 1 && IsActivation(cons[0]->get_type())) {
     SIGNDPU_ASSIGN_OR_RETURN(info.activation, ActivationOf(cons[0]));
     tail = cons[0];
     plan->info[tail] = OpInfo{Role::kFused, -1, op};
@@ -184,6 +223,10 @@ bool IsDataFix(const xir::Op* op) {
 bool IsDpuCandidate(const Plan& plan, const xir::Op* op) {
   const std::string& t = op->get_type();
   if (IsConvLike(t) || IsPoolLike(t)) return true;
+  if (t == names::kMatmul) {
+    const auto args = InputOps(op, names::kArgInput);
+    return !args.empty() && DenseMatmulOf(args[0]) == op;
+  }
   if (!IsChannelConcat(op) || SoleFix(op) == nullptr) return false;
   for (const xir::Op* in : InputOps(op, names::kArgInput))
     if (DpuOwner(plan, in) == nullptr) return false;  // vai_q's filter_concat: inputs on the DPU
@@ -200,7 +243,7 @@ void Components(Plan* plan) {
     if (plan->info[op].role == Role::kDpu) parent[op] = op;
   for (const xir::Op* op : plan->order) {
     if (plan->info[op].role != Role::kDpu) continue;
-    for (const xir::Op* in : InputOps(op, names::kArgInput))
+    for (const xir::Op* in : ActivationInputs(op))
       if (const xir::Op* owner = DpuOwner(*plan, in)) parent[find(op)] = find(owner);
   }
   std::map<const xir::Op*, int> part_of_root;
@@ -226,6 +269,8 @@ Status Partition(const target::DpuLimits& limits, Plan* plan) {
       plan->info[op].role = Role::kUser;  // with its data: one data-fix
     } else if ((t == names::kConst || t == names::kFix) && IsParam(op)) {
       plan->info[op].role = Role::kParam;
+    } else if (const xir::Op* mm = DenseMatmulOf(op)) {
+      plan->info[op] = OpInfo{Role::kFused, -1, mm};  // folded into the dense layer's conv2d-fix
     } else if (IsDpuCandidate(*plan, op)) {
       SIGNDPU_RETURN_IF_ERROR(MarkDpu(limits, op, plan));
     } else {

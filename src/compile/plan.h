@@ -59,6 +59,11 @@ Result<int> UpstreamFixPoint(const Plan& plan, const xir::Op* op);
 // The DPU op whose output `op` is (itself for kDpu, owner for kFused), or null.
 const xir::Op* DpuOwner(const Plan& plan, const xir::Op* op);
 
+// flatten -> matmul(flatten, const fix, transpose_b): the matmul, else null.
+const xir::Op* DenseMatmulOf(const xir::Op* flatten);
+// The activation inputs of a DPU op (a dense layer's: the flatten's input).
+std::vector<const xir::Op*> ActivationInputs(const xir::Op* op);
+
 // Roles, fused chains and components (partition.cc).
 Status Partition(const target::DpuLimits& limits, Plan* plan);
 // One FixGraph per component (lower.cc).
