@@ -55,6 +55,7 @@ Result<CompiledModel> CompileXmodel(const std::string& input, const std::string&
   const uint64_t fingerprint = options.fingerprint.value_or(limits.fingerprint);
   try {
     xmodel::CompiledXmodelBuilder builder(graph->get_name());
+    builder.CopyModelInfo(*graph);
     SIGNDPU_RETURN_IF_ERROR(internal::Emit(plan, &builder));
     SIGNDPU_RETURN_IF_ERROR(builder.Write(limits.name, fingerprint, output));
   } catch (const std::exception& e) {

@@ -34,6 +34,13 @@ Status CompiledXmodelBuilder::Rename(xir::Op* op, const std::string& tensor_name
   return Status::Ok();
 }
 
+void CompiledXmodelBuilder::CopyModelInfo(const xir::Graph& source) {
+  if (!source.has_attrs()) return;
+  const std::unique_ptr<xir::Attrs> attrs = source.get_attrs();
+  for (const std::string& key : attrs->get_keys())
+    if (key.rfind("signdpu_", 0) == 0) graph_->set_attr(key, attrs->get_attr(key));
+}
+
 Result<xir::Op*> CompiledXmodelBuilder::AddDataFix(const std::string& name, const Shape& shape, int fix_point,
                                                    const std::string& tensor_name) {
   SIGNDPU_RETURN_IF_ERROR(CheckNewName(name));

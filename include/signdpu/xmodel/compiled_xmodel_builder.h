@@ -54,6 +54,10 @@ class CompiledXmodelBuilder {
   // inputs (argument name -> ops).
   Result<xir::Op*> CopyCpuOp(const xir::Op* source, const std::map<std::string, std::vector<xir::Op*>>& inputs);
 
+  // The source graph's signdpu_* attributes (input mean / scale / colour,
+  // softmax, labels: what `signdpu run` reads; docs/xmodel.md).
+  void CopyModelInfo(const xir::Graph& source);
+
   // The subgraph tree, then the file. `target`: the DPU's name; every DPU
   // child carries `fingerprint`.
   Status Write(const std::string& target, uint64_t fingerprint, const std::string& path);
