@@ -37,8 +37,9 @@ using signdpu::FixOpKind;
 int64_t Macs(const FixGraph& g) {
   int64_t macs = 0;
   for (const FixOp& op : g.ops) {
-    if (op.weights.empty()) continue;
-    const auto& c = op.conv;
+    const signdpu::ConvAttrs* conv = op.AttrsIf<signdpu::ConvAttrs>();
+    if (conv == nullptr) continue;
+    const auto& c = *conv;
     const int64_t out = g.tensors[op.output].per_image_size(), in_c = g.tensors[op.inputs[0]].shape.back();
     const bool dw = op.kind == FixOpKind::kDepthwiseConv2d || op.kind == FixOpKind::kTransposedDepthwiseConv2d;
     const bool tr = op.kind == FixOpKind::kTransposedConv2d || op.kind == FixOpKind::kTransposedDepthwiseConv2d;

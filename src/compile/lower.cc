@@ -28,15 +28,6 @@ struct PartBuilder {
   std::vector<const xir::Op*> inputs, outputs;
 };
 
-FixOp NewOp(FixOpKind kind, const xir::Op* op, const std::vector<int>& ins, const OpInfo& info) {
-  FixOp f;
-  f.kind = kind;
-  f.name = op->get_name();
-  f.inputs = ins;
-  f.output = info.tensor;
-  return f;
-}
-
 // The int8 values of a fix op over a const, rounded with the fix's round_mode.
 Result<std::vector<int8_t>> QuantizeConst(const xir::Op* fix, int* fix_point, CompiledModel* m) {
   const auto in = InputOps(fix, names::kArgInput);
@@ -89,8 +80,7 @@ Status LowerConv(const xir::Op* op, const OpInfo& info, const std::vector<int>& 
   if (pad_mode != names::kPadModeFloor) return Unsupported(Where(op) + ": pad_mode " + pad_mode + " (FLOOR only)");
   SIGNDPU_ASSIGN_OR_RETURN(int group, GetAttrOr<int>(op, names::kGroup, 1, Where(op)));
   if (!depthwise && group != 1) return Unsupported(Where(op) + ": group " + std::to_string(group) + " (1 only)");
-  FixOp f = NewOp(FixOpKind::kConv2d, op, ins, info);
-  ConvConfig& a = f.conv;
+  ConvAttrs a;
   SIGNDPU_ASSIGN_OR_RETURN(auto k, IntVec(op, names::kKernel, 2, {}));
   SIGNDPU_ASSIGN_OR_RETURN(auto s, IntVec(op, names::kStride, 2, {}));
   SIGNDPU_ASSIGN_OR_RETURN(auto d, IntVec(op, names::kDilation, 2, {1, 1}));
@@ -109,22 +99,21 @@ Status LowerConv(const xir::Op* op, const OpInfo& info, const std::vector<int>& 
   a.activation = info.activation;
   const auto w = InputOps(op, names::kArgWeights), bias = InputOps(op, names::kArgBias);
   if (w.size() != 1 || bias.size() > 1) return InvalidArgument(Where(op) + ": needs one weights and at most one bias input");
-  SIGNDPU_ASSIGN_OR_RETURN(f.weights, QuantizeConst(w[0], &a.fix_weights, &plan->model_out));
+  SIGNDPU_ASSIGN_OR_RETURN(a.weights, QuantizeConst(w[0], &a.fix_weights, &plan->model_out));
   a.has_bias = !bias.empty();
   if (a.has_bias) {
-    SIGNDPU_ASSIGN_OR_RETURN(f.bias, QuantizeConst(bias[0], &a.fix_bias, &plan->model_out));
+    SIGNDPU_ASSIGN_OR_RETURN(a.bias, QuantizeConst(bias[0], &a.fix_bias, &plan->model_out));
   }
-  f.kind = transposed ? (depthwise ? FixOpKind::kTransposedDepthwiseConv2d : FixOpKind::kTransposedConv2d)
-                      : (depthwise ? FixOpKind::kDepthwiseConv2d : FixOpKind::kConv2d);
-  b->graph.ops.push_back(std::move(f));
+  const FixOpKind kind = transposed ? (depthwise ? FixOpKind::kTransposedDepthwiseConv2d : FixOpKind::kTransposedConv2d)
+                                    : (depthwise ? FixOpKind::kDepthwiseConv2d : FixOpKind::kConv2d);
+  b->graph.ops.push_back(MakeFixOp(kind, op->get_name(), ins, info.tensor, std::move(a)));
   return Status::Ok();
 }
 
 Status LowerPool(const xir::Op* op, const OpInfo& info, const std::vector<int>& ins, PartBuilder* b) {
   const Shape& in = b->graph.tensors[ins[0]].shape;
   if (in.size() != 4) return Unsupported(Where(op) + ": only NHWC (4-D) tensors");
-  FixOp f = NewOp(FixOpKind::kPool, op, ins, info);
-  PoolConfig& a = f.pool;
+  PoolAttrs a;
   a.type = PoolType::kMax;
   a.stride_h = a.stride_w = 1;
   if (op->get_type() == names::kReductionMax) {
@@ -147,7 +136,7 @@ Status LowerPool(const xir::Op* op, const OpInfo& info, const std::vector<int>& 
     a.kernel_w = k[0]; a.kernel_h = k[1]; a.stride_w = s[0]; a.stride_h = s[1];
     a.pad_left = p[0]; a.pad_right = p[1]; a.pad_top = p[2]; a.pad_bottom = p[3];
   }
-  b->graph.ops.push_back(std::move(f));
+  b->graph.ops.push_back(MakeFixOp(FixOpKind::kPool, op->get_name(), ins, info.tensor, std::move(a)));
   return Status::Ok();
 }
 
@@ -159,25 +148,22 @@ Status LowerDense(const xir::Op* op, const OpInfo& info, const std::vector<int>&
   const Shape in = b->graph.tensors[ins[0]].shape;
   const auto out = op->get_output_tensor()->get_shape();
   if (in.size() != 4 || out.size() != 2) return Unsupported(Where(op) + ": dense needs a 4-D input and a 2-D output");
-  FixOp f = NewOp(FixOpKind::kConv2d, op, ins, info);
-  ConvConfig& a = f.conv;
+  ConvAttrs a;
   a.kernel_h = static_cast<int>(in[1]);
   a.kernel_w = static_cast<int>(in[2]);
   a.out_channels = out[1];
   a.activation = info.activation;
   const auto args = InputOps(op, names::kArgInput), bias = InputOps(op, names::kArgBias);
-  SIGNDPU_ASSIGN_OR_RETURN(f.weights, QuantizeConst(args[1], &a.fix_weights, &plan->model_out));
+  SIGNDPU_ASSIGN_OR_RETURN(a.weights, QuantizeConst(args[1], &a.fix_weights, &plan->model_out));
   a.has_bias = !bias.empty();
   if (a.has_bias) {
-    SIGNDPU_ASSIGN_OR_RETURN(f.bias, QuantizeConst(bias[0], &a.fix_bias, &plan->model_out));
+    SIGNDPU_ASSIGN_OR_RETURN(a.bias, QuantizeConst(bias[0], &a.fix_bias, &plan->model_out));
   }
-  const FixTensor& o = b->graph.tensors[info.tensor];
-  f.output = static_cast<int>(b->graph.tensors.size());
-  b->graph.tensors.push_back({op->get_name() + "_conv2d", Shape{1, 1, 1, out[1]}, o.fix_point});
-  FixOp reshape = NewOp(FixOpKind::kCopy, op, {f.output}, info);
-  reshape.name = op->get_name() + "_reshape";
-  b->graph.ops.push_back(std::move(f));
-  b->graph.ops.push_back(std::move(reshape));
+  const int fp = b->graph.tensors[info.tensor].fix_point;
+  const int conv_out = static_cast<int>(b->graph.tensors.size());
+  b->graph.tensors.push_back({op->get_name() + "_conv2d", Shape{1, 1, 1, out[1]}, fp});
+  b->graph.ops.push_back(MakeFixOp(FixOpKind::kConv2d, op->get_name(), ins, conv_out, std::move(a)));
+  b->graph.ops.push_back(MakeFixOp(FixOpKind::kCopy, op->get_name() + "_reshape", {conv_out}, info.tensor));
   return Status::Ok();
 }
 
@@ -264,9 +250,7 @@ Status LowerParts(Plan* plan) {
     const OpInfo& info = plan->info.at(op);
     const std::string& t = op->get_type();
     if (t == names::kConcat) {
-      FixOp f = NewOp(FixOpKind::kConcat, op, ins, info);
-      f.concat_axis = -1;
-      b.graph.ops.push_back(std::move(f));
+      b.graph.ops.push_back(MakeFixOp(FixOpKind::kConcat, op->get_name(), ins, info.tensor, ConcatAttrs{-1}));
     } else if (t == names::kMatmul) {
       SIGNDPU_RETURN_IF_ERROR(LowerDense(op, info, ins, plan, &b));
     } else if (t == names::kReductionMax || t == names::kMaxPool2d) {

@@ -1,5 +1,7 @@
 #include "signdpu/ir/fix_graph.h"
 
+#include <algorithm>
+
 #include "signdpu/ir/op_registry.h"
 
 namespace signdpu {
@@ -13,6 +15,48 @@ int FixGraph::FindTensor(const std::string& tensor_name) const {
   for (size_t i = 0; i < tensors.size(); ++i)
     if (tensors[i].name == tensor_name) return static_cast<int>(i);
   return -1;
+}
+
+Nhwc ToNhwc(const Shape& s) {
+  Nhwc r;
+  if (s.size() == 4) { r.n = s[0]; r.h = s[1]; r.w = s[2]; r.c = s[3]; }
+  else if (s.size() == 2) { r.n = s[0]; r.c = s[1]; }
+  else if (s.size() == 3) { r.n = s[0]; r.w = s[1]; r.c = s[2]; }
+  else { r.n = s.empty() ? 1 : s[0]; r.c = NumElements(s) / std::max<int64_t>(1, r.n); }
+  return r;
+}
+
+ConvConfig ConvConfigOf(const FixGraph& g, const FixOp& op, int batch) {
+  ConvConfig c;
+  static_cast<ConvSpec&>(c) = op.Attrs<ConvAttrs>();
+  const FixTensor& in = g.tensors[op.inputs[0]];
+  c.input = ToNhwc(in.shape);
+  c.input.n = batch;
+  c.fix_in = in.fix_point;
+  c.fix_out = g.tensors[op.output].fix_point;
+  c.depthwise = op.kind == FixOpKind::kDepthwiseConv2d || op.kind == FixOpKind::kTransposedDepthwiseConv2d;
+  return c;
+}
+
+PoolConfig PoolConfigOf(const FixGraph& g, const FixOp& op, int batch) {
+  PoolConfig c;
+  static_cast<PoolSpec&>(c) = op.Attrs<PoolAttrs>();
+  const FixTensor& in = g.tensors[op.inputs[0]];
+  c.input = ToNhwc(in.shape);
+  c.input.n = batch;
+  c.fix_in = in.fix_point;
+  c.fix_out = g.tensors[op.output].fix_point;
+  return c;
+}
+
+FixOp MakeFixOp(FixOpKind kind, std::string name, std::vector<int> inputs, int output, FixOpAttrs attrs) {
+  FixOp op;
+  op.kind = kind;
+  op.name = std::move(name);
+  op.inputs = std::move(inputs);
+  op.output = output;
+  op.attrs = std::move(attrs);
+  return op;
 }
 
 namespace {
@@ -49,6 +93,9 @@ Status ValidateOps(const FixGraph& g, std::vector<bool>* defined) {
     const ir::FixOpDef* def = ir::FindFixOpDef(op.kind);
     if (def == nullptr)
       return InvalidArgument(where + ": op kind " + std::to_string(static_cast<int>(op.kind)) + " is not registered");
+    if (op.attrs.index() != def->attrs)
+      return InvalidArgument(where + ": attributes are alternative " + std::to_string(op.attrs.index()) +
+                             " of FixOpAttrs, the op kind reads " + std::to_string(def->attrs));
     SIGNDPU_RETURN_IF_ERROR(def->validate(g, op, where));
   }
   return Status::Ok();

@@ -38,8 +38,9 @@ Result<std::vector<WeightGroup>> PrepareWeightGroups(const FixGraph& g, KernelPa
       const FixOp& conv = g.ops[static_cast<size_t>(pi)];
       if (group.conv_ops.empty()) group.input = conv.inputs[0];
       if (conv.kind != FixOpKind::kConv2d || conv.inputs[0] != group.input) break;
-      SIGNDPU_ASSIGN_OR_RETURN(ConvParams p, MakeConvParams(internal::EffectiveConv(g, conv, 1), conv.name));
-      specs.push_back({p, conv.weights.data(), conv.bias.empty() ? nullptr : conv.bias.data()});
+      SIGNDPU_ASSIGN_OR_RETURN(ConvParams p, MakeConvParams(ConvConfigOf(g, conv), conv.name));
+      const ConvAttrs& a = conv.Attrs<ConvAttrs>();
+      specs.push_back({p, a.weights.data(), a.bias.empty() ? nullptr : a.bias.data()});
       group.conv_ops.push_back(pi);
     }
     if (group.conv_ops.size() != cat.inputs.size()) continue;

@@ -113,8 +113,8 @@ void CorrectBias(const DpuFloatOp& op, const SliceWeights& sw, const QuantizedTe
 }
 
 // (4.2) min(0, shift_cut - 16) <= shift_bias = fi + fw - fb <= 16 (>= 0 with LEAKYRELU)
-void QuantizeConvBias(const DpuFloatOp& op, const std::vector<float>& bias, int fi, int fw, int shift_cut, FixOp* f,
-                      LayerReport* r) {
+void QuantizeConvBias(const DpuFloatOp& op, const std::vector<float>& bias, int fi, int fw, int shift_cut,
+                      ConvAttrs* f, LayerReport* r) {
   QuantizedTensor b = QuantizeWeights(bias);
   const int lo = op.conv.activation == Activation::kLeakyRelu ? 0 : std::min(0, shift_cut - 16);
   const int fb_min = fi + fw - 16, fb_max = fi + fw - lo;
@@ -125,8 +125,8 @@ void QuantizeConvBias(const DpuFloatOp& op, const std::vector<float>& bias, int 
     b = QuantizeWeightsAt(bias, fb);
   }
   f->bias = b.q;
-  f->conv.has_bias = true;
-  f->conv.fix_bias = b.fix_point;
+  f->has_bias = true;
+  f->fix_bias = b.fix_point;
   r->fix_bias = b.fix_point;
   r->bias_sqnr_db = b.sqnr_db;
   r->shift_bias = fi + fw - b.fix_point;
@@ -135,14 +135,14 @@ void QuantizeConvBias(const DpuFloatOp& op, const std::vector<float>& bias, int 
 // One conv2d-fix / depthwise-conv2d-fix for `slice` of `op`; `*fo` is the
 // output position.
 void QuantizeConv(const DpuFloatOp& op, const ConvSlice& slice, int fi, int* fo, const std::vector<double>* mean,
-                  WeightCache* cache, FixOp* f, LayerReport* r) {
+                  WeightCache* cache, FixOp* op_out, LayerReport* r) {
   const SliceWeights sw(op, slice, cache);
-  f->conv = op.conv;
-  f->conv.out_channels = slice.c1 - slice.c0;
+  ConvAttrs* f = &op_out->attrs.emplace<ConvAttrs>(ConvAttrs{op.conv, {}, {}});
+  f->out_channels = slice.c1 - slice.c0;
   const QuantizedTensor w = QuantizeConvWeights(sw, slice.fo_shared, fi, fo, r);
   const int shift_cut = fi + w.fix_point - *fo;
   f->weights = w.q;
-  f->conv.fix_weights = w.fix_point;
+  f->fix_weights = w.fix_point;
   r->fix_weights = w.fix_point;
   r->weights_sqnr_db = w.sqnr_db;
   r->has_weights = true;
@@ -156,7 +156,7 @@ void QuantizeConv(const DpuFloatOp& op, const ConvSlice& slice, int fi, int* fo,
   if (!bias.empty()) {
     QuantizeConvBias(op, bias, fi, w.fix_point, shift_cut, f, r);
   } else {
-    f->conv.has_bias = false;
+    f->has_bias = false;
   }
   r->fix_out = *fo;
 }
@@ -176,7 +176,7 @@ Status QuantizeWeightGroups(QuantizeState& s, const DpuFloatOp& op, FixOp* f, La
   concat.kind = FixOpKind::kConcat;
   concat.name = op.name;
   concat.output = op.output;
-  concat.concat_axis = static_cast<int>(s.g.tensors[op.output].shape.size()) - 1;
+  concat.attrs = ConcatAttrs{static_cast<int>(s.g.tensors[op.output].shape.size()) - 1};
   int64_t c0 = 0;
   for (size_t k = 0; k < op.channel_group_ends.size(); ++k) {
     const int64_t c1 = op.channel_group_ends[k];
@@ -221,14 +221,14 @@ Status QuantizeConvOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerRep
 }
 
 Status QuantizePoolOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
-  f->pool = op.pool;
+  f->attrs = PoolAttrs{op.pool};
   if (op.pool.type == PoolType::kMax) s.fps[op.output] = s.fps[op.inputs[0]];
   r->fix_out = s.fps[op.output];
   return Status::Ok();
 }
 
 Status QuantizeEltwiseOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
-  f->eltwise_activation = op.eltwise_activation;
+  f->attrs = EltwiseAttrs{op.eltwise_activation};
   r->fix_out = s.fps[op.output];
   for (int id : op.inputs) {
     if (s.fps[id] != s.fps[op.inputs[0]]) {
@@ -257,20 +257,6 @@ OpQuantizer FindQuantizer(FixOpKind kind) {
   for (const auto& [k, q] : kQuantizers)
     if (k == kind) return q;
   return nullptr;
-}
-
-// Copies the geometry fix fields into the op configs for readability (the
-// executor takes them from the tensors).
-void FillDerivedFixPoints(FixGraph* out) {
-  for (FixOp& f : out->ops) {
-    if (f.kind == FixOpKind::kConv2d || f.kind == FixOpKind::kDepthwiseConv2d) {
-      f.conv.fix_in = out->tensors[f.inputs[0]].fix_point;
-      f.conv.fix_out = out->tensors[f.output].fix_point;
-    } else if (f.kind == FixOpKind::kPool) {
-      f.pool.fix_in = out->tensors[f.inputs[0]].fix_point;
-      f.pool.fix_out = out->tensors[f.output].fix_point;
-    }
-  }
 }
 
 }  // namespace
@@ -306,7 +292,6 @@ Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std
     report->push_back(std::move(r));
   }
   for (size_t i = 0; i < fps.size(); ++i) out.tensors[i].fix_point = fps[i];
-  FillDerivedFixPoints(&out);
   Status s = out.Validate();
   if (!s.ok()) return s.WithContext("quantised graph");
   return out;

@@ -107,15 +107,16 @@ Result<std::vector<LayerFill>> EstimateLayerFill(const FixGraph& g, const std::s
       f.pixel = fill(ow, pp);
       f.in_ch = fill(ic, icp);
       f.out_ch = fill(oc, ocp);
-      f.macs = oh * ow * oc * ic * op.conv.kernel_h * op.conv.kernel_w;
+      const ConvAttrs& conv = op.Attrs<ConvAttrs>();
+      f.macs = oh * ow * oc * ic * conv.kernel_h * conv.kernel_w;
       std::snprintf(par, sizeof par, "pixel %d x in %d x out %d", pp, icp, ocp);
     } else {
       f.engine = "alu";
       f.pixel = fill(ow, alu_pp);
       f.out_ch = fill(oc, alu_cp);
-      const int64_t k = op.kind == FixOpKind::kDepthwiseConv2d ? op.conv.kernel_h * op.conv.kernel_w
-                        : op.kind == FixOpKind::kPool     ? op.pool.kernel_h * op.pool.kernel_w
-                                                          : 1;
+      int64_t k = 1;
+      if (const ConvAttrs* conv = op.AttrsIf<ConvAttrs>()) k = int64_t{conv->kernel_h} * conv->kernel_w;
+      if (const PoolAttrs* pool = op.AttrsIf<PoolAttrs>()) k = int64_t{pool->kernel_h} * pool->kernel_w;
       f.macs = oh * ow * oc * k;
       std::snprintf(par, sizeof par, "pixel %d x channel %d", alu_pp, alu_cp);
     }

@@ -394,8 +394,8 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
   auto is_dense = [&](const FixOp& op) {
     const Shape& in = g.tensors[op.inputs[0]].shape;
     const Shape& out = g.tensors[op.output].shape;
-    const ConvConfig& c = op.conv;
     if (op.kind != FixOpKind::kConv2d || in.size() != 4 || out.size() != 4 || out[1] != 1 || out[2] != 1) return false;
+    const ConvAttrs& c = op.Attrs<ConvAttrs>();
     if (c.kernel_h != in[1] || c.kernel_w != in[2] || c.pad_left || c.pad_right || c.pad_top || c.pad_bottom) return false;
     if (uses[op.output] != 1 || user[op.output]->kind != FixOpKind::kCopy) return false;
     const Shape& flat = g.tensors[user[op.output]->output].shape;
@@ -427,7 +427,7 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
     switch (op.kind) {
       case FixOpKind::kConv2d:
       case FixOpKind::kDepthwiseConv2d: {
-        const ConvConfig& c = op.conv;
+        const ConvAttrs& c = op.Attrs<ConvAttrs>();
         x.kind = op.kind == FixOpKind::kConv2d ? LayerKind::kConv : LayerKind::kDepthwiseConv;
         x.kernel_h = c.kernel_h, x.kernel_w = c.kernel_w, x.stride_h = c.stride_h, x.stride_w = c.stride_w;
         x.dilation_h = c.dilation_h, x.dilation_w = c.dilation_w;
@@ -437,7 +437,7 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
         break;
       }
       case FixOpKind::kPool: {
-        const PoolConfig& p = op.pool;
+        const PoolAttrs& p = op.Attrs<PoolAttrs>();
         x.kind = p.type == PoolType::kAvg ? LayerKind::kAvgPool : LayerKind::kMaxPool;
         x.kernel_h = p.kernel_h, x.kernel_w = p.kernel_w, x.stride_h = p.stride_h, x.stride_w = p.stride_w;
         x.pad_left = p.pad_left, x.pad_right = p.pad_right, x.pad_top = p.pad_top, x.pad_bottom = p.pad_bottom;
@@ -445,7 +445,7 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
       }
       case FixOpKind::kEltwiseAdd:
         x.kind = LayerKind::kEltwiseAdd;
-        x.nonlinear = act(op.eltwise_activation);
+        x.nonlinear = act(op.Attrs<EltwiseAttrs>().activation);
         break;
       case FixOpKind::kHardSigmoid:
         x.kind = LayerKind::kHardSigmoid;

@@ -56,8 +56,9 @@ std::vector<bool> FindDense(const FixGraph& g) {
     const Shape& in = g.tensors[c.inputs[0]].shape;
     const Shape& out = g.tensors[c.output].shape;
     if (in.size() != 4 || out.size() != 4 || out[1] != 1 || out[2] != 1) continue;
-    if (c.conv.kernel_h != in[1] || c.conv.kernel_w != in[2] || c.conv.pad_left || c.conv.pad_right ||
-        c.conv.pad_top || c.conv.pad_bottom || c.conv.dilation_h != 1 || c.conv.dilation_w != 1)
+    const ConvAttrs& a = c.Attrs<ConvAttrs>();
+    if (a.kernel_h != in[1] || a.kernel_w != in[2] || a.pad_left || a.pad_right || a.pad_top || a.pad_bottom ||
+        a.dilation_h != 1 || a.dilation_w != 1)
       continue;
     if (uses[c.output] != 1 || is_output[c.output]) continue;
     for (size_t j = i + 1; j < g.ops.size(); ++j) {

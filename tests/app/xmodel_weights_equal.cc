@@ -52,11 +52,13 @@ int main(int argc, char** argv) {
         std::printf("subgraph %zu op %zu: kinds differ (%s vs %s)\n", i, j, x.name.c_str(), y.name.c_str());
         return 1;
       }
-      if (x.weights.empty() && y.weights.empty()) continue;
+      const signdpu::ConvAttrs* xc = x.AttrsIf<signdpu::ConvAttrs>();
+      const signdpu::ConvAttrs* yc = y.AttrsIf<signdpu::ConvAttrs>();
+      if (xc == nullptr || yc == nullptr || (xc->weights.empty() && yc->weights.empty())) continue;
       ++convs;
-      const bool same = x.weights == y.weights && x.bias == y.bias;
-      std::printf("subgraph %zu %s: %zu weights, %zu biases: %s\n", i, x.name.c_str(), x.weights.size(), x.bias.size(),
-                  same ? "equal" : "DIFFERENT");
+      const bool same = xc->weights == yc->weights && xc->bias == yc->bias;
+      std::printf("subgraph %zu %s: %zu weights, %zu biases: %s\n", i, x.name.c_str(), xc->weights.size(),
+                  xc->bias.size(), same ? "equal" : "DIFFERENT");
       equal = equal && same;
     }
   }

@@ -134,13 +134,17 @@ TEST_F(PointPillarsPair, OpsWeightsAndFixPointsMatch) {
       EXPECT_EQ(a.tensors[x.output].shape, b.tensors[y->output].shape) << x.name;
       EXPECT_EQ(a.tensors[x.output].name, b.tensors[y->output].name) << x.name;
       if (x.kind == FixOpKind::kPool) {
-        EXPECT_EQ(x.pool.kernel_h, y->pool.kernel_h) << x.name;
-        EXPECT_EQ(x.pool.kernel_w, y->pool.kernel_w) << x.name;
-        EXPECT_EQ(x.pool.type, y->pool.type) << x.name;
+        const PoolAttrs &p = x.Attrs<PoolAttrs>(), &q = y->Attrs<PoolAttrs>();
+        EXPECT_EQ(p.kernel_h, q.kernel_h) << x.name;
+        EXPECT_EQ(p.kernel_w, q.kernel_w) << x.name;
+        EXPECT_EQ(p.type, q.type) << x.name;
       }
-      if (x.weights.empty()) continue;
+      const ConvAttrs* xc = x.AttrsIf<ConvAttrs>();
+      const ConvAttrs* yc = y->AttrsIf<ConvAttrs>();
+      if (xc == nullptr) continue;
+      ASSERT_NE(yc, nullptr) << x.name;
       ++convs;
-      const ConvConfig &c = x.conv, &d = y->conv;
+      const ConvAttrs &c = *xc, &d = *yc;
       EXPECT_EQ(std::vector<int>({c.kernel_h, c.kernel_w, c.stride_h, c.stride_w, c.dilation_h, c.dilation_w,
                                   c.pad_left, c.pad_right, c.pad_top, c.pad_bottom}),
                 std::vector<int>({d.kernel_h, d.kernel_w, d.stride_h, d.stride_w, d.dilation_h, d.dilation_w,
@@ -149,8 +153,8 @@ TEST_F(PointPillarsPair, OpsWeightsAndFixPointsMatch) {
       EXPECT_EQ(c.activation, d.activation) << x.name;
       EXPECT_EQ(c.fix_weights, d.fix_weights) << x.name;
       EXPECT_EQ(c.fix_bias, d.fix_bias) << x.name;
-      EXPECT_TRUE(x.weights == y->weights) << x.name << ": int8 weights differ";
-      EXPECT_TRUE(x.bias == y->bias) << x.name << ": int8 bias differs";
+      EXPECT_TRUE(c.weights == d.weights) << x.name << ": int8 weights differ";
+      EXPECT_TRUE(c.bias == d.bias) << x.name << ": int8 bias differs";
     }
   }
   EXPECT_EQ(convs, 23);  // 20 conv2d-fix + 3 transposed-conv2d-fix

@@ -9,6 +9,8 @@
 #include "signdpu/kernels/reference/conv2d_fix.h"
 #include "signdpu/kernels/reference/eltwise_fix.h"
 #include "signdpu/kernels/reference/pool_fix.h"
+#include "signdpu/kernels/reference/transposed_conv2d_fix.h"
+#include "signdpu/kernels/reference/transposed_depthwise_conv2d_fix.h"
 
 namespace signdpu::testing {
 
@@ -48,7 +50,7 @@ std::vector<std::vector<int8_t>> EvalReference(const FixGraph& g, const std::vec
       switch (op.kind) {
         case FixOpKind::kConv2d:
         case FixOpKind::kDepthwiseConv2d: {
-          ConvConfig c = op.conv;
+          ConvConfig c = ConvConfigOf(g, op);
           c.input = Dims(in.shape);
           c.fix_in = in.fix_point;
           c.fix_out = out.fix_point;
@@ -56,12 +58,26 @@ std::vector<std::vector<int8_t>> EvalReference(const FixGraph& g, const std::vec
           auto p = MakeConvParams(c, op.name);
           EXPECT_TRUE(p.ok()) << p.status().message();
           if (!p.ok()) return {};
-          reference::Conv2dFix(*p, t[op.inputs[0]].data(), op.weights.data(), c.has_bias ? op.bias.data() : nullptr,
+          reference::Conv2dFix(*p, t[op.inputs[0]].data(), op.Attrs<ConvAttrs>().weights.data(), c.has_bias ? op.Attrs<ConvAttrs>().bias.data() : nullptr,
                                y.data());
           break;
         }
+        case FixOpKind::kTransposedConv2d:
+        case FixOpKind::kTransposedDepthwiseConv2d: {
+          const ConvAttrs& a = op.Attrs<ConvAttrs>();
+          auto p = MakeTransposedConvParams(ConvConfigOf(g, op), op.name);
+          EXPECT_TRUE(p.ok()) << p.status().message();
+          if (!p.ok()) return {};
+          const int8_t* bias = a.has_bias ? a.bias.data() : nullptr;
+          if (op.kind == FixOpKind::kTransposedConv2d) {
+            reference::TransposedConv2dFix(*p, t[op.inputs[0]].data(), a.weights.data(), bias, y.data());
+          } else {
+            reference::TransposedDepthwiseConv2dFix(*p, t[op.inputs[0]].data(), a.weights.data(), bias, y.data());
+          }
+          break;
+        }
         case FixOpKind::kPool: {
-          PoolConfig c = op.pool;
+          PoolConfig c = PoolConfigOf(g, op);
           c.input = Dims(in.shape);
           c.fix_in = in.fix_point;
           c.fix_out = out.fix_point;
@@ -78,7 +94,7 @@ std::vector<std::vector<int8_t>> EvalReference(const FixGraph& g, const std::vec
             fis.push_back(g.tensors[id].fix_point);
             ins.push_back(t[id].data());
           }
-          auto p = MakeEltwiseParams(fis, out.fix_point, out.per_image_size(), op.eltwise_activation, op.name);
+          auto p = MakeEltwiseParams(fis, out.fix_point, out.per_image_size(), op.Attrs<EltwiseAttrs>().activation, op.name);
           EXPECT_TRUE(p.ok()) << p.status().message();
           if (!p.ok()) return {};
           reference::EltwiseAddFix(*p, ins, y.data());
@@ -86,7 +102,7 @@ std::vector<std::vector<int8_t>> EvalReference(const FixGraph& g, const std::vec
         }
         case FixOpKind::kHardSigmoid:
           for (size_t i = 0; i < y.size(); ++i)
-            y[i] = XilinxHardSigmoid(t[op.inputs[0]][i], op.hsigmoid_in, op.shift_hsigmoid);
+            y[i] = XilinxHardSigmoid(t[op.inputs[0]][i], op.Attrs<HardSigmoidAttrs>().hsigmoid_in, op.Attrs<HardSigmoidAttrs>().shift_hsigmoid);
           break;
         case FixOpKind::kCopy:
           y = t[op.inputs[0]];

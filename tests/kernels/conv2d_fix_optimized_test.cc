@@ -452,18 +452,19 @@ TEST(Conv2dFixOptimizedTest, ExecutorAllPathsMatchReference) {
   auto conv = [&](const char* name, int in, int out, int o, int k, int pad, bool dw, Activation act) {
     FixOp op;
     op.kind = dw ? FixOpKind::kDepthwiseConv2d : FixOpKind::kConv2d;
+    ConvAttrs& op_attrs = op.attrs.emplace<ConvAttrs>();
     op.name = name;
     op.inputs = {in};
     op.output = out;
-    op.conv.out_channels = o;
-    op.conv.kernel_h = op.conv.kernel_w = k;
-    op.conv.pad_left = op.conv.pad_right = op.conv.pad_top = op.conv.pad_bottom = pad;
-    op.conv.fix_weights = 7;
-    op.conv.fix_bias = 9;
-    op.conv.activation = act;
+    op_attrs.out_channels = o;
+    op_attrs.kernel_h = op_attrs.kernel_w = k;
+    op_attrs.pad_left = op_attrs.pad_right = op_attrs.pad_top = op_attrs.pad_bottom = pad;
+    op_attrs.fix_weights = 7;
+    op_attrs.fix_bias = 9;
+    op_attrs.activation = act;
     const int64_t c = g.tensors[in].shape[3];
-    op.weights = MakeData(dw ? k * k * c : o * k * k * c, 0, rng, true);
-    op.bias = MakeData(o, 0, rng, true);
+    op_attrs.weights = MakeData(dw ? k * k * c : o * k * k * c, 0, rng, true);
+    op_attrs.bias = MakeData(o, 0, rng, true);
     g.ops.push_back(op);
   };
   const int x = tensor("x", {1, 10, 10, 1}, 6);
@@ -476,6 +477,7 @@ TEST(Conv2dFixOptimizedTest, ExecutorAllPathsMatchReference) {
   conv("b1", c1, b1, 12, 1, 0, true, Activation::kNone);
   FixOp pool;
   pool.kind = FixOpKind::kPool;
+  pool.attrs = PoolAttrs{};
   pool.name = "p1";
   pool.inputs = {b1};
   pool.output = p1;

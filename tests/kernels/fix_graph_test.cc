@@ -33,33 +33,36 @@ FixGraph SmallGraph(uint32_t seed) {
   g.inputs = {0};
   FixOp conv;
   conv.kind = FixOpKind::kConv2d;
+  ConvAttrs& conv_attrs = conv.attrs.emplace<ConvAttrs>();
   conv.name = "conv1";
   conv.inputs = {0};
   conv.output = 1;
-  conv.conv.out_channels = 4;
-  conv.conv.kernel_h = conv.conv.kernel_w = 3;
-  conv.conv.pad_left = conv.conv.pad_right = conv.conv.pad_top = conv.conv.pad_bottom = 1;
-  conv.conv.fix_weights = 7;
-  conv.conv.fix_bias = 7;
-  conv.conv.activation = Activation::kRelu;
-  conv.weights = rnd(4 * 9 * 2);
-  conv.bias = rnd(4);
+  conv_attrs.out_channels = 4;
+  conv_attrs.kernel_h = conv_attrs.kernel_w = 3;
+  conv_attrs.pad_left = conv_attrs.pad_right = conv_attrs.pad_top = conv_attrs.pad_bottom = 1;
+  conv_attrs.fix_weights = 7;
+  conv_attrs.fix_bias = 7;
+  conv_attrs.activation = Activation::kRelu;
+  conv_attrs.weights = rnd(4 * 9 * 2);
+  conv_attrs.bias = rnd(4);
   FixOp pool;
   pool.kind = FixOpKind::kPool;
+  pool.attrs = PoolAttrs{};
   pool.name = "pool1";
   pool.inputs = {1};
   pool.output = 2;
   FixOp fc;
   fc.kind = FixOpKind::kConv2d;
+  ConvAttrs& fc_attrs = fc.attrs.emplace<ConvAttrs>();
   fc.name = "fc";
   fc.inputs = {2};
   fc.output = 3;
-  fc.conv.out_channels = 5;
-  fc.conv.kernel_h = fc.conv.kernel_w = 3;
-  fc.conv.fix_weights = 8;
-  fc.conv.fix_bias = 6;
-  fc.weights = rnd(5 * 9 * 4);
-  fc.bias = rnd(5);
+  fc_attrs.out_channels = 5;
+  fc_attrs.kernel_h = fc_attrs.kernel_w = 3;
+  fc_attrs.fix_weights = 8;
+  fc_attrs.fix_bias = 6;
+  fc_attrs.weights = rnd(5 * 9 * 4);
+  fc_attrs.bias = rnd(5);
   FixOp flat;
   flat.kind = FixOpKind::kCopy;
   flat.name = "flatten";
@@ -88,34 +91,34 @@ TEST(FixGraph, ValidGraphRunsAndMatchesManualReferenceChain) {
 
   // Manual chain with the reference kernels, image by image.
   for (int n = 0; n < batch; ++n) {
-    ConvConfig c1 = g.ops[0].conv;
+    ConvConfig c1 = ConvConfigOf(g, g.ops[0]);
     c1.input = {1, 6, 6, 2};
     c1.fix_in = 6;
     c1.fix_out = 4;
     auto p1 = MakeConvParams(c1);
     ASSERT_TRUE(p1.ok());
     std::vector<int8_t> t1(144), t2(36), t3(5);
-    reference::Conv2dFix(p1.value(), in.data() + n * 72, g.ops[0].weights.data(), g.ops[0].bias.data(), t1.data());
+    reference::Conv2dFix(p1.value(), in.data() + n * 72, g.ops[0].Attrs<ConvAttrs>().weights.data(), g.ops[0].Attrs<ConvAttrs>().bias.data(), t1.data());
     PoolConfig pc;
     pc.input = {1, 6, 6, 4};
     pc.fix_in = pc.fix_out = 4;
     auto pp = MakePoolParams(pc);
     ASSERT_TRUE(pp.ok());
     reference::PoolFix(pp.value(), t1.data(), t2.data());
-    ConvConfig c3 = g.ops[2].conv;
+    ConvConfig c3 = ConvConfigOf(g, g.ops[2]);
     c3.input = {1, 3, 3, 4};
     c3.fix_in = 4;
     c3.fix_out = 3;
     auto p3 = MakeConvParams(c3);
     ASSERT_TRUE(p3.ok());
-    reference::Conv2dFix(p3.value(), t2.data(), g.ops[2].weights.data(), g.ops[2].bias.data(), t3.data());
+    reference::Conv2dFix(p3.value(), t2.data(), g.ops[2].Attrs<ConvAttrs>().weights.data(), g.ops[2].Attrs<ConvAttrs>().bias.data(), t3.data());
     for (int k = 0; k < 5; ++k) EXPECT_EQ(out_ref[n * 5 + k], t3[k]) << "image " << n << " class " << k;
   }
 }
 
 TEST(FixGraph, ValidationNamesTheOp) {
   FixGraph g = SmallGraph(2);
-  g.ops[2].weights.pop_back();
+  g.ops[2].Attrs<ConvAttrs>().weights.pop_back();
   Status s = g.Validate();
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("fc (conv2d-fix): weights have 179 bytes, expected 180"), std::string::npos)
@@ -163,7 +166,7 @@ FixGraph ConcatConvGraph(uint32_t seed) {
 
 // One conv of ConcatConvGraph on one image with the reference kernel.
 std::vector<int8_t> ReferenceConv(const FixGraph& g, const FixOp& op, const int8_t* image) {
-  ConvConfig c = op.conv;
+  ConvConfig c = ConvConfigOf(g, op);
   c.input = {1, 5, 5, 3};
   c.fix_in = g.tensors[op.inputs[0]].fix_point;
   c.fix_out = g.tensors[op.output].fix_point;
@@ -171,7 +174,7 @@ std::vector<int8_t> ReferenceConv(const FixGraph& g, const FixOp& op, const int8
   EXPECT_TRUE(p.ok()) << p.status().message();
   if (!p.ok()) return {};
   std::vector<int8_t> y(static_cast<size_t>(p->output.size()));
-  reference::Conv2dFix(*p, image, op.weights.data(), op.bias.data(), y.data());
+  reference::Conv2dFix(*p, image, op.Attrs<ConvAttrs>().weights.data(), op.Attrs<ConvAttrs>().bias.data(), y.data());
   return y;
 }
 
@@ -217,7 +220,7 @@ TEST(FixGraphConcat, TwoConvsConcatenatedAtTheirChannelOffsetsOnEveryPath) {
 TEST(FixGraphConcat, TwoDimensionalInputsAndNegativeAxis) {
   FixGraph g = testing::Concat2DGraph();
   for (int axis : {1, -1}) {
-    g.ops[0].concat_axis = axis;
+    g.ops[0].Attrs<ConcatAttrs>().axis = axis;
     auto ex = FixGraphExecutor::Create(g, 2, KernelPath::kReference);
     ASSERT_TRUE(ex.ok()) << ex.status().message();
     const std::vector<int8_t> x = {1, 2, 3, -1, -2, -3}, y = {10, 20, -10, -20};
@@ -227,7 +230,7 @@ TEST(FixGraphConcat, TwoDimensionalInputsAndNegativeAxis) {
   }
   // One input: a degenerate concat is a copy.
   g.ops[0].inputs = {0};
-  g.ops[0].concat_axis = 1;
+  g.ops[0].Attrs<ConcatAttrs>().axis = 1;
   g.tensors[2].shape = {1, 3};
   EXPECT_TRUE(g.Validate().ok()) << g.Validate().message();
 }
@@ -267,12 +270,12 @@ TEST(FixGraphConcat, ValidationRejectsFixPointShapeAndAxisProblemsNamingTheOp) {
 
   g = ConcatConvGraph(1);
   g.tensors[3].shape = {1, 25, 7};  // rank differs
-  g.ops[2].concat_axis = -1;
+  g.ops[2].Attrs<ConcatAttrs>().axis = -1;
   EXPECT_NE(ValidateMessage(g).find("cat (concat-fix): input a has shape"), std::string::npos) << ValidateMessage(g);
 
   for (int axis : {0, 1, 2, -2, -4}) {
     g = ConcatConvGraph(1);
-    g.ops[2].concat_axis = axis;
+    g.ops[2].Attrs<ConcatAttrs>().axis = axis;
     s = g.Validate();
     EXPECT_EQ(s.code(), StatusCode::kUnsupported) << "axis " << axis << ": " << s.message();
     EXPECT_NE(s.message().find("cat (concat-fix): concat axis " + std::to_string(axis)), std::string::npos)
@@ -281,7 +284,7 @@ TEST(FixGraphConcat, ValidationRejectsFixPointShapeAndAxisProblemsNamingTheOp) {
   }
   for (int axis : {4, -5}) {
     g = ConcatConvGraph(1);
-    g.ops[2].concat_axis = axis;
+    g.ops[2].Attrs<ConcatAttrs>().axis = axis;
     s = g.Validate();
     EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << "axis " << axis << ": " << s.message();
     EXPECT_NE(s.message().find("cat (concat-fix): concat axis " + std::to_string(axis) + " is out of range"),
@@ -289,7 +292,7 @@ TEST(FixGraphConcat, ValidationRejectsFixPointShapeAndAxisProblemsNamingTheOp) {
         << s.message();
   }
   g = ConcatConvGraph(1);
-  g.ops[2].concat_axis = -1;  // the last axis, counted from the end
+  g.ops[2].Attrs<ConcatAttrs>().axis = -1;  // the last axis, counted from the end
   EXPECT_EQ(ValidateMessage(g), "");
   g = ConcatConvGraph(1);
   g.tensors[1].fix_point = 5;

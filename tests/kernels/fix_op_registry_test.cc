@@ -20,6 +20,8 @@ TEST(OpRegistry, EveryKindHasExactlyOneRegistrationNamedByItsXirType) {
       {FixOpKind::kPool, names::kPoolFix},         {FixOpKind::kEltwiseAdd, names::kEltwiseFix},
       {FixOpKind::kCopy, names::kReshapeFix},      {FixOpKind::kHardSigmoid, names::kHardSigmoidFix},
       {FixOpKind::kConcat, names::kConcatFix},
+      {FixOpKind::kTransposedConv2d, names::kTransposedConv2dFix},
+      {FixOpKind::kTransposedDepthwiseConv2d, names::kTransposedDepthwiseConv2dFix},
   };
   EXPECT_EQ(ir::AllFixOpDefs().size(), std::size(expected));
   std::set<FixOpKind> seen;
@@ -57,6 +59,24 @@ TEST(OpRegistry, AnUnregisteredKindIsAnErrorNamingTheOpNotACrash) {
   EXPECT_NE(s.message().find("mystery"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("not registered"), std::string::npos) << s.message();
   EXPECT_FALSE(FixGraphExecutor::Create(g, 1, KernelPath::kReference).ok());
+}
+
+TEST(OpRegistry, AttributesOfAnotherKindAreAnErrorNamingTheOp) {
+  FixGraph g;
+  g.name = "g";
+  g.tensors = {{"in", {1, 2, 2, 4}, 0}, {"out", {1, 1, 1, 4}, 0}};
+  g.inputs = {0};
+  g.outputs = {1};
+  g.ops = {MakeFixOp(FixOpKind::kPool, "pool", {0}, 1, EltwiseAttrs{})};
+  const Status s = g.Validate();
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("pool (pool-fix): attributes are alternative"), std::string::npos) << s.message();
+  EXPECT_FALSE(FixGraphExecutor::Create(g, 1, KernelPath::kReference).ok());
+  g.ops[0].attrs = PoolAttrs{};  // the default 2x2 MAX window
+  EXPECT_TRUE(g.Validate().ok()) << g.Validate().message();
+  EXPECT_EQ(g.ops[0].AttrsIf<ConvAttrs>(), nullptr);
+  EXPECT_EQ(g.ops[0].Attrs<PoolAttrs>().kernel_h, 2);
+  EXPECT_EQ(PoolConfigOf(g, g.ops[0], 3).input.n, 3);
 }
 
 }  // namespace

@@ -17,28 +17,30 @@ FixOp ConvOp(const std::string& name, int in, int out, int64_t out_ch, int64_t i
              Activation act, uint32_t seed, bool bias) {
   FixOp op;
   op.kind = FixOpKind::kConv2d;
+  ConvAttrs& op_attrs = op.attrs.emplace<ConvAttrs>();
   op.name = name;
   op.inputs = {in};
   op.output = out;
-  op.conv.out_channels = out_ch;
-  op.conv.kernel_h = op.conv.kernel_w = k;
-  op.conv.pad_left = op.conv.pad_right = op.conv.pad_top = op.conv.pad_bottom = pad;
-  op.conv.fix_weights = fw;
-  op.conv.fix_bias = fb;
-  op.conv.activation = act;
-  op.conv.has_bias = bias;
-  op.weights = RandomInt8(static_cast<size_t>(out_ch * k * k * in_ch), seed);
-  if (bias) op.bias = RandomInt8(static_cast<size_t>(out_ch), seed + 1000);
+  op_attrs.out_channels = out_ch;
+  op_attrs.kernel_h = op_attrs.kernel_w = k;
+  op_attrs.pad_left = op_attrs.pad_right = op_attrs.pad_top = op_attrs.pad_bottom = pad;
+  op_attrs.fix_weights = fw;
+  op_attrs.fix_bias = fb;
+  op_attrs.activation = act;
+  op_attrs.has_bias = bias;
+  op_attrs.weights = RandomInt8(static_cast<size_t>(out_ch * k * k * in_ch), seed);
+  if (bias) op_attrs.bias = RandomInt8(static_cast<size_t>(out_ch), seed + 1000);
   return op;
 }
 
 FixOp ConcatOp(const std::string& name, std::vector<int> inputs, int out, int axis) {
   FixOp cat;
   cat.kind = FixOpKind::kConcat;
+  ConcatAttrs& cat_attrs = cat.attrs.emplace<ConcatAttrs>();
   cat.name = name;
   cat.inputs = std::move(inputs);
   cat.output = out;
-  cat.concat_axis = axis;
+  cat_attrs.axis = axis;
   return cat;
 }
 

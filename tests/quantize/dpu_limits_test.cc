@@ -171,13 +171,15 @@ TEST(DpuLimits, FixGraphCheckNamesTheLayer) {
   g.inputs = {0};
   FixOp conv;
   conv.kind = FixOpKind::kConv2d;
+  ConvAttrs& conv_attrs = conv.attrs.emplace<ConvAttrs>();
   conv.name = "features/conv1_g0";
   conv.inputs = {0};
   conv.output = 1;
-  conv.conv.kernel_h = conv.conv.kernel_w = 17;
-  conv.conv.out_channels = 4;
+  conv_attrs.kernel_h = conv_attrs.kernel_w = 17;
+  conv_attrs.out_channels = 4;
   FixOp pool;
   pool.kind = FixOpKind::kPool;
+  pool.attrs = PoolAttrs{};
   pool.name = "pool";
   pool.inputs = {1};
   pool.output = 2;
@@ -192,7 +194,7 @@ TEST(DpuLimits, FixGraphCheckNamesTheLayer) {
   EXPECT_EQ(s.message(),
             "layer features/conv1_g0: kernel 17x17 (h x w) outside conv_engine.conv_limit.kernel_size 1-16 "
             "[DPU DPUCZDX8G_ISA1_B4096]");
-  g.ops[0].conv.kernel_h = g.ops[0].conv.kernel_w = 16;
+  g.ops[0].Attrs<ConvAttrs>().kernel_h = g.ops[0].Attrs<ConvAttrs>().kernel_w = 16;
   EXPECT_TRUE(CheckFixGraph(B4096(), g).ok());
 }
 
@@ -205,11 +207,12 @@ TEST(DpuLimits, DenseLayersHaveNoKernelLimit) {
   g.inputs = {0};
   FixOp fc;
   fc.kind = FixOpKind::kConv2d;
+  ConvAttrs& fc_attrs = fc.attrs.emplace<ConvAttrs>();
   fc.name = "fc";
   fc.inputs = {0};
   fc.output = 1;
-  fc.conv.kernel_h = fc.conv.kernel_w = 20;
-  fc.conv.out_channels = 4;
+  fc_attrs.kernel_h = fc_attrs.kernel_w = 20;
+  fc_attrs.out_channels = 4;
   FixOp flat;
   flat.kind = FixOpKind::kCopy;
   flat.name = "logits";

@@ -44,13 +44,13 @@ TEST(QuantizeGraph, BiasCorrectionRemovesTheMeanShiftOfWeightRounding) {
   std::vector<LayerReport> report;
   auto plain = QuantizeGraph(g, {0, 2}, &report);
   ASSERT_TRUE(plain.ok()) << plain.status().message();
-  ASSERT_EQ(plain->ops[0].conv.fix_weights, 8);
-  EXPECT_EQ(plain->ops[0].weights, (std::vector<int8_t>{77, 77}));
+  ASSERT_EQ(plain->ops[0].Attrs<ConvAttrs>().fix_weights, 8);
+  EXPECT_EQ(plain->ops[0].Attrs<ConvAttrs>().weights, (std::vector<int8_t>{77, 77}));
   const std::vector<std::vector<double>> means = {{10.0, 10.0}, {0.0}};
   auto corrected = QuantizeGraph(g, {0, 2}, &report, &means);
   ASSERT_TRUE(corrected.ok()) << corrected.status().message();
   auto bias_real = [](const FixGraph& f) {
-    return f.ops[0].bias[0] * std::ldexp(1.0, -f.ops[0].conv.fix_bias);
+    return f.ops[0].Attrs<ConvAttrs>().bias[0] * std::ldexp(1.0, -f.ops[0].Attrs<ConvAttrs>().fix_bias);
   };
   EXPECT_NEAR(bias_real(*plain), 0.5, 1e-9);
   const double shift = 2 * (77.0 / 256 - 0.3f) * 10;
@@ -65,7 +65,7 @@ TEST(QuantizeGraph, ShiftCutAboveSixteenLowersTheWeightFixPoint) {
   std::vector<LayerReport> report;
   auto f = QuantizeGraph(g, {10, 0}, &report);
   ASSERT_TRUE(f.ok()) << f.status().message();
-  EXPECT_EQ(f->ops[0].conv.fix_weights, 6);
+  EXPECT_EQ(f->ops[0].Attrs<ConvAttrs>().fix_weights, 6);
   ASSERT_FALSE(report[0].adjustments.empty());
   EXPECT_NE(report[0].adjustments[0].find("so that shift_cut <= 16"), std::string::npos) << report[0].adjustments[0];
 }
@@ -100,8 +100,8 @@ TEST(QuantizeGraph, WeightGroupsBecomeOneConvPerGroupAndAConcatSharingTheOutputF
   ASSERT_TRUE(grouped.ok()) << grouped.status().message();
   ASSERT_EQ(grouped->ops.size(), 3u);
   EXPECT_EQ(grouped->ops[0].name, "conv_g0");
-  EXPECT_EQ(grouped->ops[0].conv.fix_weights, 5);   // 2.0 fits at 2^-5
-  EXPECT_EQ(grouped->ops[1].conv.fix_weights, 12);  // 0.03 * 2^12 = 122.9
+  EXPECT_EQ(grouped->ops[0].Attrs<ConvAttrs>().fix_weights, 5);   // 2.0 fits at 2^-5
+  EXPECT_EQ(grouped->ops[1].Attrs<ConvAttrs>().fix_weights, 12);  // 0.03 * 2^12 = 122.9
   EXPECT_EQ(grouped->ops[2].kind, FixOpKind::kConcat);
   EXPECT_EQ(grouped->ops[2].output, 1);
   for (int in : grouped->ops[2].inputs) EXPECT_EQ(grouped->tensors[in].fix_point, 10) << grouped->tensors[in].name;
@@ -113,7 +113,7 @@ TEST(QuantizeGraph, WeightGroupsBecomeOneConvPerGroupAndAConcatSharingTheOutputF
   auto plain = QuantizeGraph(WideConv({}), {6, 10}, &plain_report);
   ASSERT_TRUE(plain.ok()) << plain.status().message();
   ASSERT_EQ(plain->ops.size(), 1u);
-  EXPECT_EQ(plain->ops[0].conv.fix_weights, 5);
+  EXPECT_EQ(plain->ops[0].Attrs<ConvAttrs>().fix_weights, 5);
 
   // x = (1.0, 0.5) at fix point 6; the small channels are 0.02 and 0.03.
   const std::vector<int8_t> x = {64, 32};
@@ -137,7 +137,7 @@ TEST(QuantizeGraph, AGroupBelowTheSharedOutputPositionRaisesItsWeightPosition) {
   std::vector<LayerReport> report;
   auto f = QuantizeGraph(WideConv({2, 4}), {0, 7}, &report);
   ASSERT_TRUE(f.ok()) << f.status().message();
-  EXPECT_EQ(f->ops[0].conv.fix_weights, 7);
+  EXPECT_EQ(f->ops[0].Attrs<ConvAttrs>().fix_weights, 7);
   EXPECT_EQ(f->tensors[1].fix_point, 7);
   ASSERT_FALSE(report[0].adjustments.empty());
   EXPECT_NE(report[0].adjustments[0].find("the output position is the concat's"), std::string::npos)

@@ -69,32 +69,32 @@ TEST(ReadDpuSubgraph, XilinxConvSubgraph) {
   EXPECT_EQ(out.fix_point, 3);
 
   const FixOp& c0 = Op(*g, "quant_conv2d");
-  EXPECT_EQ(c0.conv.out_channels, 32);
-  EXPECT_EQ(c0.conv.kernel_h, 7);
-  EXPECT_EQ(c0.conv.kernel_w, 7);
-  EXPECT_EQ(c0.conv.fix_weights, 14);
-  EXPECT_EQ(c0.conv.fix_bias, 7);
-  EXPECT_EQ(c0.conv.activation, Activation::kNone);
+  EXPECT_EQ(c0.Attrs<ConvAttrs>().out_channels, 32);
+  EXPECT_EQ(c0.Attrs<ConvAttrs>().kernel_h, 7);
+  EXPECT_EQ(c0.Attrs<ConvAttrs>().kernel_w, 7);
+  EXPECT_EQ(c0.Attrs<ConvAttrs>().fix_weights, 14);
+  EXPECT_EQ(c0.Attrs<ConvAttrs>().fix_bias, 7);
+  EXPECT_EQ(c0.Attrs<ConvAttrs>().activation, Activation::kNone);
   EXPECT_EQ(g->tensors[c0.output].fix_point, 5);
-  EXPECT_EQ(c0.weights.size(), 32u * 7 * 7 * 1);
-  EXPECT_TRUE(AnyNonZero(c0.weights));
+  EXPECT_EQ(c0.Attrs<ConvAttrs>().weights.size(), 32u * 7 * 7 * 1);
+  EXPECT_TRUE(AnyNonZero(c0.Attrs<ConvAttrs>().weights));
   // This conv's bias sits at ddr_addr 0 of REG_0, whose first bytes are
   // f3 fc 3d 29 (xir dump_txt of the fixture).
-  ASSERT_EQ(c0.bias.size(), 32u);
-  EXPECT_EQ(c0.bias[0], static_cast<int8_t>(0xf3));
-  EXPECT_EQ(c0.bias[1], static_cast<int8_t>(0xfc));
-  EXPECT_EQ(c0.bias[2], static_cast<int8_t>(0x3d));
-  EXPECT_EQ(c0.bias[3], static_cast<int8_t>(0x29));
+  ASSERT_EQ(c0.Attrs<ConvAttrs>().bias.size(), 32u);
+  EXPECT_EQ(c0.Attrs<ConvAttrs>().bias[0], static_cast<int8_t>(0xf3));
+  EXPECT_EQ(c0.Attrs<ConvAttrs>().bias[1], static_cast<int8_t>(0xfc));
+  EXPECT_EQ(c0.Attrs<ConvAttrs>().bias[2], static_cast<int8_t>(0x3d));
+  EXPECT_EQ(c0.Attrs<ConvAttrs>().bias[3], static_cast<int8_t>(0x29));
   const FixOp& c2 = Op(*g, "quant_conv2d_2");
-  EXPECT_EQ(c2.weights.size(), 64u * 5 * 5 * 32);
-  EXPECT_EQ(c2.conv.fix_weights, 10);
-  EXPECT_EQ(c2.conv.fix_bias, 13);  // negative shift_bias: 4 + 10 - 13 = 1 ... (fi 4)
-  EXPECT_TRUE(AnyNonZero(c2.weights));
-  EXPECT_TRUE(AnyNonZero(c2.bias));
+  EXPECT_EQ(c2.Attrs<ConvAttrs>().weights.size(), 64u * 5 * 5 * 32);
+  EXPECT_EQ(c2.Attrs<ConvAttrs>().fix_weights, 10);
+  EXPECT_EQ(c2.Attrs<ConvAttrs>().fix_bias, 13);  // negative shift_bias: 4 + 10 - 13 = 1 ... (fi 4)
+  EXPECT_TRUE(AnyNonZero(c2.Attrs<ConvAttrs>().weights));
+  EXPECT_TRUE(AnyNonZero(c2.Attrs<ConvAttrs>().bias));
   const FixOp& p0 = Op(*g, "quant_max_pooling2d_fix");
-  EXPECT_EQ(p0.pool.type, PoolType::kMax);
-  EXPECT_EQ(p0.pool.kernel_h, 2);
-  EXPECT_EQ(p0.pool.stride_w, 2);
+  EXPECT_EQ(p0.Attrs<PoolAttrs>().type, PoolType::kMax);
+  EXPECT_EQ(p0.Attrs<PoolAttrs>().kernel_h, 2);
+  EXPECT_EQ(p0.Attrs<PoolAttrs>().stride_w, 2);
   auto ex = FixGraphExecutor::Create(*g, 2);
   EXPECT_TRUE(ex.ok()) << ex.status().message();
 }
@@ -118,14 +118,14 @@ TEST(ReadDpuSubgraph, XilinxDenseHardSigmoidSubgraph) {
   EXPECT_EQ(out.shape, (Shape{1, 10}));
   EXPECT_EQ(out.fix_point, 7);
   const FixOp& dense = Op(*g, "quant_dense(TransferMatMulToConv2d)");
-  EXPECT_EQ(dense.conv.kernel_h, 2);
-  EXPECT_EQ(dense.conv.out_channels, 10);
-  EXPECT_EQ(dense.conv.fix_weights, 9);
-  EXPECT_EQ(dense.weights.size(), 10u * 2 * 2 * 64);
-  EXPECT_TRUE(AnyNonZero(dense.weights));
+  EXPECT_EQ(dense.Attrs<ConvAttrs>().kernel_h, 2);
+  EXPECT_EQ(dense.Attrs<ConvAttrs>().out_channels, 10);
+  EXPECT_EQ(dense.Attrs<ConvAttrs>().fix_weights, 9);
+  EXPECT_EQ(dense.Attrs<ConvAttrs>().weights.size(), 10u * 2 * 2 * 64);
+  EXPECT_TRUE(AnyNonZero(dense.Attrs<ConvAttrs>().weights));
   const FixOp& hs = Op(*g, "quant_dense_sigmoid_sigmoid(MoveReshape)");
-  EXPECT_EQ(hs.hsigmoid_in, 2);
-  EXPECT_EQ(hs.shift_hsigmoid, 9);
+  EXPECT_EQ(hs.Attrs<HardSigmoidAttrs>().hsigmoid_in, 2);
+  EXPECT_EQ(hs.Attrs<HardSigmoidAttrs>().shift_hsigmoid, 9);
 }
 
 TEST(ReadDpuSubgraph, RejectsNonDpuSubgraphs) {
@@ -239,7 +239,7 @@ TEST(ReadDpuSubgraph, ConcatFixAxisAndFixPoints) {
   ASSERT_TRUE(g.ok()) << g.status().message();
   EXPECT_EQ(CountKind(*g, FixOpKind::kConcat), 1);
   const FixOp& cat = Op(*g, "cat");
-  EXPECT_EQ(cat.concat_axis, 3);
+  EXPECT_EQ(cat.Attrs<ConcatAttrs>().axis, 3);
   ASSERT_EQ(cat.inputs.size(), 2u);
   EXPECT_EQ(g->tensors[cat.inputs[0]].name, "left");
   EXPECT_EQ(g->tensors[cat.inputs[1]].name, "right");
@@ -248,7 +248,7 @@ TEST(ReadDpuSubgraph, ConcatFixAxisAndFixPoints) {
   xg->get_op("cat")->set_attr("axis", xir::any(-1));
   g = ReadDpuSubgraph(DpuSubgraphs(*xg).at(0));
   ASSERT_TRUE(g.ok()) << g.status().message();
-  EXPECT_EQ(Op(*g, "cat").concat_axis, 3) << "stored non-negative";
+  EXPECT_EQ(Op(*g, "cat").Attrs<ConcatAttrs>().axis, 3) << "stored non-negative";
 
   auto expect_rejected = [&](const std::function<void(xir::Graph*)>& edit, StatusCode code,
                              const std::string& expect_in_message) {

@@ -17,6 +17,7 @@ FixGraph TinyClassifier(uint32_t seed) {
   g.inputs = {0};
   FixOp pool;
   pool.kind = FixOpKind::kPool;
+  pool.attrs = PoolAttrs{};
   pool.name = "pool1";
   pool.inputs = {1};
   pool.output = 2;
@@ -46,38 +47,42 @@ FixGraph AllOpsGraph(uint32_t seed) {
   FixOp a = ConvOp("a", 0, 1, 4, 3, 3, 1, 7, 8, Activation::kRelu6, seed);
   FixOp dw;
   dw.kind = FixOpKind::kDepthwiseConv2d;
+  ConvAttrs& dw_attrs = dw.attrs.emplace<ConvAttrs>();
   dw.name = "dw";
   dw.inputs = {1};
   dw.output = 2;
-  dw.conv.out_channels = 4;
-  dw.conv.kernel_h = dw.conv.kernel_w = 3;
-  dw.conv.pad_left = dw.conv.pad_right = dw.conv.pad_top = dw.conv.pad_bottom = 1;
-  dw.conv.stride_h = dw.conv.stride_w = 1;
-  dw.conv.fix_weights = 6;
-  dw.conv.fix_bias = 6;
-  dw.conv.activation = Activation::kLeakyRelu;
-  dw.weights = RandomInt8(9 * 4, seed + 10);
-  dw.bias = RandomInt8(4, seed + 11);
+  dw_attrs.out_channels = 4;
+  dw_attrs.kernel_h = dw_attrs.kernel_w = 3;
+  dw_attrs.pad_left = dw_attrs.pad_right = dw_attrs.pad_top = dw_attrs.pad_bottom = 1;
+  dw_attrs.stride_h = dw_attrs.stride_w = 1;
+  dw_attrs.fix_weights = 6;
+  dw_attrs.fix_bias = 6;
+  dw_attrs.activation = Activation::kLeakyRelu;
+  dw_attrs.weights = RandomInt8(9 * 4, seed + 10);
+  dw_attrs.bias = RandomInt8(4, seed + 11);
   FixOp add;
   add.kind = FixOpKind::kEltwiseAdd;
+  EltwiseAttrs& add_attrs = add.attrs.emplace<EltwiseAttrs>();
   add.name = "sum";
   add.inputs = {1, 2};
   add.output = 3;
-  add.eltwise_activation = Activation::kRelu;
+  add_attrs.activation = Activation::kRelu;
   FixOp avg;
   avg.kind = FixOpKind::kPool;
+  PoolAttrs& avg_attrs = avg.attrs.emplace<PoolAttrs>();
   avg.name = "avg";
   avg.inputs = {3};
   avg.output = 4;
-  avg.pool.type = PoolType::kAvg;
+  avg_attrs.type = PoolType::kAvg;
   FixOp proj = ConvOp("proj", 4, 5, 2, 4, 1, 0, 7, 0, Activation::kNone, seed + 20, /*bias=*/false);
   FixOp hs;
   hs.kind = FixOpKind::kHardSigmoid;
+  HardSigmoidAttrs& hs_attrs = hs.attrs.emplace<HardSigmoidAttrs>();
   hs.name = "hsig";
   hs.inputs = {5};
   hs.output = 6;
-  hs.hsigmoid_in = 2;
-  hs.shift_hsigmoid = 14 + 2 - 7;
+  hs_attrs.hsigmoid_in = 2;
+  hs_attrs.shift_hsigmoid = 14 + 2 - 7;
   FixOp flat;
   flat.kind = FixOpKind::kCopy;
   flat.name = "out";
@@ -149,8 +154,8 @@ std::string DiffFixGraphs(const FixGraph& e, const FixGraph& a) {
       return os.str();
     if (x.inputs != y.inputs) return w + ": inputs differ";
     if (x.kind == FixOpKind::kConv2d || x.kind == FixOpKind::kDepthwiseConv2d) {
-      const ConvConfig& c = x.conv;
-      const ConvConfig& d = y.conv;
+      const ConvAttrs& c = x.Attrs<ConvAttrs>();
+      const ConvAttrs& d = y.Attrs<ConvAttrs>();
       if (Differ(os, w + " out_channels", c.out_channels, d.out_channels) ||
           Differ(os, w + " kernel_h", c.kernel_h, d.kernel_h) || Differ(os, w + " kernel_w", c.kernel_w, d.kernel_w) ||
           Differ(os, w + " stride_h", c.stride_h, d.stride_h) || Differ(os, w + " stride_w", c.stride_w, d.stride_w) ||
@@ -164,11 +169,11 @@ std::string DiffFixGraphs(const FixGraph& e, const FixGraph& a) {
                  std::string(ActivationName(d.activation))))
         return os.str();
       if (c.has_bias && Differ(os, w + " fix_bias", c.fix_bias, d.fix_bias)) return os.str();
-      if (x.weights != y.weights) return w + ": weights differ";
-      if (x.bias != y.bias) return w + ": bias differs";
+      if (c.weights != d.weights) return w + ": weights differ";
+      if (c.bias != d.bias) return w + ": bias differs";
     } else if (x.kind == FixOpKind::kPool) {
-      const PoolConfig& p = x.pool;
-      const PoolConfig& q = y.pool;
+      const PoolAttrs& p = x.Attrs<PoolAttrs>();
+      const PoolAttrs& q = y.Attrs<PoolAttrs>();
       if (Differ(os, w + " type", static_cast<int>(p.type), static_cast<int>(q.type)) ||
           Differ(os, w + " kernel_h", p.kernel_h, q.kernel_h) || Differ(os, w + " kernel_w", p.kernel_w, q.kernel_w) ||
           Differ(os, w + " stride_h", p.stride_h, q.stride_h) || Differ(os, w + " stride_w", p.stride_w, q.stride_w) ||
@@ -176,15 +181,17 @@ std::string DiffFixGraphs(const FixGraph& e, const FixGraph& a) {
           Differ(os, w + " pad_top", p.pad_top, q.pad_top) || Differ(os, w + " pad_bottom", p.pad_bottom, q.pad_bottom))
         return os.str();
     } else if (x.kind == FixOpKind::kEltwiseAdd) {
-      if (Differ(os, w + " activation", std::string(ActivationName(x.eltwise_activation)),
-                 std::string(ActivationName(y.eltwise_activation))))
+      if (Differ(os, w + " activation", std::string(ActivationName(x.Attrs<EltwiseAttrs>().activation)),
+                 std::string(ActivationName(y.Attrs<EltwiseAttrs>().activation))))
         return os.str();
     } else if (x.kind == FixOpKind::kHardSigmoid) {
-      if (Differ(os, w + " hsigmoid_in", x.hsigmoid_in, y.hsigmoid_in) ||
-          Differ(os, w + " shift_hsigmoid", x.shift_hsigmoid, y.shift_hsigmoid))
+      const HardSigmoidAttrs& p = x.Attrs<HardSigmoidAttrs>();
+      const HardSigmoidAttrs& q = y.Attrs<HardSigmoidAttrs>();
+      if (Differ(os, w + " hsigmoid_in", p.hsigmoid_in, q.hsigmoid_in) ||
+          Differ(os, w + " shift_hsigmoid", p.shift_hsigmoid, q.shift_hsigmoid))
         return os.str();
     } else if (x.kind == FixOpKind::kConcat) {
-      if (Differ(os, w + " concat_axis", x.concat_axis, y.concat_axis)) return os.str();
+      if (Differ(os, w + " concat_axis", x.Attrs<ConcatAttrs>().axis, y.Attrs<ConcatAttrs>().axis)) return os.str();
     }
   }
   return "";

@@ -31,10 +31,7 @@ FixGraph ConcatGraph(uint32_t seed);
 xmodel::HostModelInfo InfoFor(const std::string& model_name);
 
 // Empty string when equal; else the first difference. Compares what the
-// writer stores (names, shapes, fix points, attributes, weights); the
-// FixOp fields FixGraph derives from tensors (conv.input, conv.fix_in,
-// conv.fix_out, conv.depthwise, pool.input, pool.fix_in, pool.fix_out) are
-// ignored.
+// writer stores (names, shapes, fix points, attributes, weights).
 std::string DiffFixGraphs(const FixGraph& expected, const FixGraph& actual);
 
 

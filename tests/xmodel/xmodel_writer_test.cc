@@ -126,7 +126,7 @@ TEST(HostXmodel, ConcatFixOpAndTensorAttributes) {
   }
   // A negative FixGraph axis is written as the non-negative XIR axis.
   FixGraph g = ConcatGraph(4);
-  g.ops[2].concat_axis = -1;
+  g.ops[2].Attrs<ConcatAttrs>().axis = -1;
   auto built = BuildHostGraph(g, InfoFor(g.name));
   ASSERT_TRUE(built.ok()) << built.status().message();
   EXPECT_EQ((*built)->get_op("cat")->get_attr<int>("axis"), 3);
@@ -188,7 +188,7 @@ TEST(HostXmodel, InvalidGraphsAreRejectedAndLeaveNoFile) {
   const std::string dir = MakeTempDir("invalid");
   const std::string path = dir + "/bad.xmodel";
   FixGraph g = TinyClassifier(1);
-  g.ops[0].weights.pop_back();  // wrong weight count
+  g.ops[0].Attrs<ConvAttrs>().weights.pop_back();  // wrong weight count
   Status s = WriteHostXmodel(g, InfoFor("bad"), path);
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("conv1"), std::string::npos) << s.message();
@@ -283,10 +283,10 @@ TEST(QuantizerXmodel, MirrorsVaiQLayout) {
   EXPECT_EQ(Input(xg.get_op("conv1_fix"), "input")->get_name(), "conv1_relu");
   // float weights are exactly q * 2^-fp
   const std::vector<float> w = ConstFloats(Input(wfix, "input"));
-  ASSERT_EQ(w.size(), g.ops[0].weights.size());
+  ASSERT_EQ(w.size(), g.ops[0].Attrs<ConvAttrs>().weights.size());
   for (size_t i = 0; i < w.size(); ++i) {
-    ASSERT_EQ(w[i], std::ldexp(static_cast<float>(g.ops[0].weights[i]), -7)) << i;
-    ASSERT_EQ(QuantizeReal(w[i], 7, RoundMode::kStd), g.ops[0].weights[i]) << i;
+    ASSERT_EQ(w[i], std::ldexp(static_cast<float>(g.ops[0].Attrs<ConvAttrs>().weights[i]), -7)) << i;
+    ASSERT_EQ(QuantizeReal(w[i], 7, RoundMode::kStd), g.ops[0].Attrs<ConvAttrs>().weights[i]) << i;
   }
   // dense: flatten -> matmul(transpose_b) with weights [O, H*W*C]
   const xir::Op* mm = xg.get_op("dense");
@@ -359,12 +359,12 @@ TEST(QuantizerXmodel, AveragePoolScaleIsTheDpuFactor) {
     ASSERT_EQ(avg.kind, FixOpKind::kPool);
     // 6x6 -> 3x3 output: 3x3 with stride 2 and one padded row/column;
     // larger kernels with stride 1 and k - 4 padded rows/columns.
-    avg.pool.kernel_h = avg.pool.kernel_w = c.k;
+    avg.Attrs<PoolAttrs>().kernel_h = avg.Attrs<PoolAttrs>().kernel_w = c.k;
     const int stride = c.k == 3 ? 2 : 1;
-    avg.pool.stride_h = avg.pool.stride_w = stride;
+    avg.Attrs<PoolAttrs>().stride_h = avg.Attrs<PoolAttrs>().stride_w = stride;
     const int pad = c.k == 3 ? 1 : c.k - 4;
-    avg.pool.pad_left = avg.pool.pad_top = pad / 2;
-    avg.pool.pad_right = avg.pool.pad_bottom = pad - pad / 2;
+    avg.Attrs<PoolAttrs>().pad_left = avg.Attrs<PoolAttrs>().pad_top = pad / 2;
+    avg.Attrs<PoolAttrs>().pad_right = avg.Attrs<PoolAttrs>().pad_bottom = pad - pad / 2;
     auto built = BuildQuantizerGraph(g, InfoFor("allops"));
     ASSERT_TRUE(built.ok()) << built.status().message();
     EXPECT_EQ((*built)->get_op("avg_i0")->get_attr<std::vector<int>>("kernel"), (std::vector<int>{c.k, c.k}));

@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "signdpu/core/shape.h"
@@ -44,30 +46,81 @@ enum class FixOpKind {
 // The XIR op type of the kind (its registration); "?" for a value outside the enum.
 const char* FixOpKindName(FixOpKind kind);
 
+// Per-op attributes: one struct per op, holding only what the op stores.
+// What the graph already holds is computed, never stored twice: input and
+// output shapes and fix points are the tensors' (the single source; see
+// ConvConfigOf / PoolConfigOf), and "depthwise" is the op kind.
+struct CopyAttrs {};  // kCopy: a byte copy has no attributes
+
+// kConv2d / kDepthwiseConv2d / kTransposedConv2d / kTransposedDepthwiseConv2d
+// (transposed: stride = the zero-insertion factors, pad = XIR's pad attribute)
+struct ConvAttrs : ConvSpec {
+  std::vector<int8_t> weights;  // OHWI, [1,kh,kw,C] for depthwise
+  std::vector<int8_t> bias;     // [O]; empty when has_bias is false
+};
+
+struct PoolAttrs : PoolSpec {};  // kPool
+
+struct EltwiseAttrs {  // kEltwiseAdd
+  Activation activation = Activation::kNone;
+};
+
+struct HardSigmoidAttrs {  // kHardSigmoid: the XIR attributes
+  int hsigmoid_in = 0;
+  int shift_hsigmoid = 0;
+};
+
+// kConcat: axis of the per-image tensor shapes (NHWC [1,H,W,C], or [1,C]);
+// negative counts from the end (-1 = last). Only the last axis (channels)
+// is supported. Every input must have the output's fix_point (the Vitis
+// quantiser puts one fix after a concat and none on its inputs), so the op
+// is a pure byte copy; inputs keep their order along the axis.
+struct ConcatAttrs {
+  int axis = -1;
+};
+
+// One alternative per attribute struct; an op kind's registration
+// (ir::FixOpDef::attrs) names the alternative it reads, and FixGraph::Validate
+// rejects an op whose attributes are another.
+using FixOpAttrs = std::variant<CopyAttrs, ConvAttrs, PoolAttrs, EltwiseAttrs, HardSigmoidAttrs, ConcatAttrs>;
+
+// The index of T in FixOpAttrs (a compile error if T is not one).
+template <class T, class V = FixOpAttrs>
+struct FixOpAttrsIndex;
+template <class T, class... Ts>
+struct FixOpAttrsIndex<T, std::variant<Ts...>> {
+  static constexpr size_t Find() {
+    constexpr bool same[] = {std::is_same_v<T, Ts>...};
+    for (size_t i = 0; i < sizeof...(Ts); ++i)
+      if (same[i]) return i;
+    return sizeof...(Ts);
+  }
+  static constexpr size_t value = Find();
+  static_assert(value < sizeof...(Ts), "not a FixOpAttrs alternative");
+};
+
 struct FixOp {
   FixOpKind kind = FixOpKind::kCopy;
   std::string name;
   std::vector<int> inputs;  // tensor ids
   int output = -1;          // tensor id
-  // kConv2d / kDepthwiseConv2d / kTransposed*: config.input.n is ignored (the batch
-  // decides); transposed: stride = zero-insertion factors, pad = XIR's pad
-  ConvConfig conv;
-  std::vector<int8_t> weights;  // OHWI, [1,kh,kw,C] for depthwise
-  std::vector<int8_t> bias;     // [O]; empty when conv.has_bias is false
-  // kPool
-  PoolConfig pool;
-  // kEltwiseAdd
-  Activation eltwise_activation = Activation::kNone;
-  // kHardSigmoid: the XIR attributes hsigmoid_in and shift_hsigmoid
-  int hsigmoid_in = 0;
-  int shift_hsigmoid = 0;
-  // kConcat: axis of the per-image tensor shapes (NHWC [1,H,W,C], or [1,C]);
-  // negative counts from the end (-1 = last). Only the last axis (channels)
-  // is supported. Every input must have the output's fix_point (the Vitis
-  // quantiser puts one fix after a concat and none on its inputs), so the op
-  // is a pure byte copy; inputs keep their order along the axis.
-  int concat_axis = -1;
+  FixOpAttrs attrs;         // the alternative the kind's registration reads
+
+  // Typed access. Attrs<T>() throws std::bad_variant_access when the op holds
+  // another alternative: call it on ops of a validated graph (or after
+  // checking the kind); AttrsIf<T>() returns null instead.
+  template <class T>
+  const T& Attrs() const { return std::get<T>(attrs); }
+  template <class T>
+  T& Attrs() { return std::get<T>(attrs); }
+  template <class T>
+  const T* AttrsIf() const { return std::get_if<T>(&attrs); }
+  template <class T>
+  T* AttrsIf() { return std::get_if<T>(&attrs); }
 };
+
+// Builds an op; `attrs` must be the alternative `kind` reads (Validate checks).
+FixOp MakeFixOp(FixOpKind kind, std::string name, std::vector<int> inputs, int output, FixOpAttrs attrs = CopyAttrs{});
 
 struct FixGraph {
   std::string name;
@@ -81,6 +134,16 @@ struct FixGraph {
   // op-specific checks are each op's registration (FixOpDef::validate).
   Status Validate() const;
 };
+
+// The per-image NHWC view of a shape: rank 4 is NHWC, rank 2 [N, C],
+// rank 3 [N, W, C]; other ranks fold everything after dim 0 into C.
+Nhwc ToNhwc(const Shape& s);
+
+// A conv or pool op of `graph` as its kernel sees it: the op's stored spec
+// plus its tensors' shapes and fix points (input.n = batch) and, for convs,
+// depthwise from the kind. The op must hold ConvAttrs / PoolAttrs.
+ConvConfig ConvConfigOf(const FixGraph& graph, const FixOp& op, int batch = 1);
+PoolConfig PoolConfigOf(const FixGraph& graph, const FixOp& op, int batch = 1);
 
 // Executes a FixGraph for a fixed batch size. Prepare (validation, parameter
 // precomputation, weight packing) happens once in Create; Run only computes.

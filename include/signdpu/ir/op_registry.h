@@ -30,8 +30,10 @@ struct FixOpDef {
   FixOpKind kind;
   // The XIR op type the kind is written as (signdpu/xmodel/xir_names.h).
   const char* name;
-  // Checks one op of a graph whose tensor ids, arity >= 1 and definition
-  // order FixGraph::Validate has checked already; `where` names the op in
+  // The FixOpAttrs alternative the op reads: FixOpAttrsIndex<ItsAttrs>::value.
+  size_t attrs;
+  // Checks one op of a graph whose tensor ids, arity >= 1, definition order
+  // and attribute alternative FixGraph::Validate has checked already; `where` names the op in
   // messages ("<op name> (<type>)").
   Status (*validate)(const FixGraph& graph, const FixOp& op, const std::string& where);
   // Prepares one op of a validated graph for `path` (the reference path

@@ -12,12 +12,13 @@ namespace {
 Status ValidateConcat(const FixGraph& g, const FixOp& op, const std::string& where) {
   const FixTensor& out = g.tensors[op.output];
   const int rank = static_cast<int>(out.shape.size());
-  const int axis = op.concat_axis < 0 ? op.concat_axis + rank : op.concat_axis;
+  const int axis_attr = op.Attrs<ConcatAttrs>().axis;
+  const int axis = axis_attr < 0 ? axis_attr + rank : axis_attr;
   if (axis < 0 || axis >= rank)
-    return InvalidArgument(where + ": concat axis " + std::to_string(op.concat_axis) + " is out of range for output " +
+    return InvalidArgument(where + ": concat axis " + std::to_string(axis_attr) + " is out of range for output " +
                            out.name + " of rank " + std::to_string(rank));
   if (rank < 2 || axis != rank - 1)
-    return Unsupported(where + ": concat axis " + std::to_string(op.concat_axis) + " of output " + out.name + " " +
+    return Unsupported(where + ": concat axis " + std::to_string(axis_attr) + " of output " + out.name + " " +
                        ShapeToString(out.shape) + " (only the last axis, channels, is supported)");
   int64_t channels = 0;
   for (int id : op.inputs) {
@@ -61,7 +62,8 @@ Result<std::unique_ptr<PreparedOp>> PrepareConcat(const FixGraph& g, const FixOp
 }  // namespace
 
 const FixOpDef& ConcatFixOp() {
-  static const FixOpDef def{FixOpKind::kConcat, xmodel::names::kConcatFix, ValidateConcat, PrepareConcat};
+  static const FixOpDef def{FixOpKind::kConcat, xmodel::names::kConcatFix, FixOpAttrsIndex<ConcatAttrs>::value,
+                            ValidateConcat, PrepareConcat};
   return def;
 }
 

@@ -12,12 +12,13 @@ namespace {
 
 Status ValidateConv(const FixGraph& g, const FixOp& op, const std::string& where) {
   if (op.inputs.size() != 1) return InvalidArgument(where + ": expects 1 activation input");
-  SIGNDPU_ASSIGN_OR_RETURN(ConvParams p, MakeConvParams(EffectiveConv(g, op, 1), where));
-  if (static_cast<int64_t>(op.weights.size()) != p.weights_size())
-    return InvalidArgument(where + ": weights have " + std::to_string(op.weights.size()) + " bytes, expected " +
+  const ConvAttrs& conv = op.Attrs<ConvAttrs>();
+  SIGNDPU_ASSIGN_OR_RETURN(ConvParams p, MakeConvParams(ConvConfigOf(g, op), where));
+  if (static_cast<int64_t>(conv.weights.size()) != p.weights_size())
+    return InvalidArgument(where + ": weights have " + std::to_string(conv.weights.size()) + " bytes, expected " +
                            std::to_string(p.weights_size()));
-  if (p.config.has_bias && static_cast<int64_t>(op.bias.size()) != p.output.c)
-    return InvalidArgument(where + ": bias has " + std::to_string(op.bias.size()) + " values, expected " +
+  if (p.config.has_bias && static_cast<int64_t>(conv.bias.size()) != p.output.c)
+    return InvalidArgument(where + ": bias has " + std::to_string(conv.bias.size()) + " values, expected " +
                            std::to_string(p.output.c));
   const FixTensor& out = g.tensors[op.output];
   if (p.output.size() != out.per_image_size())
@@ -27,21 +28,23 @@ Status ValidateConv(const FixGraph& g, const FixOp& op, const std::string& where
 }
 
 Result<std::unique_ptr<PreparedOp>> PrepareConv(const FixGraph& g, const FixOp& op, KernelPath path) {
-  SIGNDPU_ASSIGN_OR_RETURN(ConvParams p, MakeConvParams(EffectiveConv(g, op, 1), op.name));
+  const ConvAttrs& conv = op.Attrs<ConvAttrs>();
+  SIGNDPU_ASSIGN_OR_RETURN(ConvParams p, MakeConvParams(ConvConfigOf(g, op), op.name));
   return WrapConvKernel(
-      optimized::PrepareConv2d(p, op.weights.data(), op.bias.empty() ? nullptr : op.bias.data(), path));
+      optimized::PrepareConv2d(p, conv.weights.data(), conv.bias.empty() ? nullptr : conv.bias.data(), path));
 }
 
 }  // namespace
 
 const FixOpDef& Conv2dFixOp() {
-  static const FixOpDef def{FixOpKind::kConv2d, xmodel::names::kConv2dFix, ValidateConv, PrepareConv};
+  static const FixOpDef def{FixOpKind::kConv2d, xmodel::names::kConv2dFix, FixOpAttrsIndex<ConvAttrs>::value,
+                            ValidateConv, PrepareConv};
   return def;
 }
 
 const FixOpDef& DepthwiseConv2dFixOp() {
-  static const FixOpDef def{FixOpKind::kDepthwiseConv2d, xmodel::names::kDepthwiseConv2dFix, ValidateConv,
-                            PrepareConv};
+  static const FixOpDef def{FixOpKind::kDepthwiseConv2d, xmodel::names::kDepthwiseConv2dFix,
+                            FixOpAttrsIndex<ConvAttrs>::value, ValidateConv, PrepareConv};
   return def;
 }
 

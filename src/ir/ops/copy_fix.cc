@@ -39,7 +39,7 @@ Result<std::unique_ptr<PreparedOp>> PrepareCopy(const FixGraph& g, const FixOp& 
 }  // namespace
 
 const FixOpDef& CopyFixOp() {
-  static const FixOpDef def{FixOpKind::kCopy, xmodel::names::kReshapeFix, ValidateCopy, PrepareCopy};
+  static const FixOpDef def{FixOpKind::kCopy, xmodel::names::kReshapeFix, FixOpAttrsIndex<CopyAttrs>::value, ValidateCopy, PrepareCopy};
   return def;
 }
 

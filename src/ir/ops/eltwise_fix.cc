@@ -12,7 +12,7 @@ Result<EltwiseParams> MakeParams(const FixGraph& g, const FixOp& op, const std::
   std::vector<int> fis;
   for (int id : op.inputs) fis.push_back(g.tensors[id].fix_point);
   const FixTensor& out = g.tensors[op.output];
-  return MakeEltwiseParams(fis, out.fix_point, out.per_image_size(), op.eltwise_activation, where);
+  return MakeEltwiseParams(fis, out.fix_point, out.per_image_size(), op.Attrs<EltwiseAttrs>().activation, where);
 }
 
 Status ValidateEltwise(const FixGraph& g, const FixOp& op, const std::string& where) {
@@ -44,7 +44,8 @@ Result<std::unique_ptr<PreparedOp>> PrepareEltwise(const FixGraph& g, const FixO
 }  // namespace
 
 const FixOpDef& EltwiseFixOp() {
-  static const FixOpDef def{FixOpKind::kEltwiseAdd, xmodel::names::kEltwiseFix, ValidateEltwise, PrepareEltwise};
+  static const FixOpDef def{FixOpKind::kEltwiseAdd, xmodel::names::kEltwiseFix, FixOpAttrsIndex<EltwiseAttrs>::value,
+                            ValidateEltwise, PrepareEltwise};
   return def;
 }
 

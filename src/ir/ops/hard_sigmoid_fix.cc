@@ -15,7 +15,8 @@ Status ValidateHardSigmoid(const FixGraph& g, const FixOp& op, const std::string
   if (in.per_image_size() != out.per_image_size())
     return InvalidArgument(where + ": input has " + std::to_string(in.per_image_size()) + " elements, output " +
                            std::to_string(out.per_image_size()));
-  return MakeHardSigmoidParams(op.hsigmoid_in, op.shift_hsigmoid, out.per_image_size(), where).status();
+  const HardSigmoidAttrs& a = op.Attrs<HardSigmoidAttrs>();
+  return MakeHardSigmoidParams(a.hsigmoid_in, a.shift_hsigmoid, out.per_image_size(), where).status();
 }
 
 class HardSigmoidOp final : public PreparedOp {
@@ -32,7 +33,8 @@ class HardSigmoidOp final : public PreparedOp {
 };
 
 Result<std::unique_ptr<PreparedOp>> PrepareHardSigmoid(const FixGraph& g, const FixOp& op, KernelPath) {
-  SIGNDPU_ASSIGN_OR_RETURN(HardSigmoidParams p, MakeHardSigmoidParams(op.hsigmoid_in, op.shift_hsigmoid,
+  const HardSigmoidAttrs& a = op.Attrs<HardSigmoidAttrs>();
+  SIGNDPU_ASSIGN_OR_RETURN(HardSigmoidParams p, MakeHardSigmoidParams(a.hsigmoid_in, a.shift_hsigmoid,
                                                                       g.tensors[op.output].per_image_size(), op.name));
   return std::unique_ptr<PreparedOp>(std::make_unique<HardSigmoidOp>(p));
 }
@@ -40,7 +42,8 @@ Result<std::unique_ptr<PreparedOp>> PrepareHardSigmoid(const FixGraph& g, const 
 }  // namespace
 
 const FixOpDef& HardSigmoidFixOp() {
-  static const FixOpDef def{FixOpKind::kHardSigmoid, xmodel::names::kHardSigmoidFix, ValidateHardSigmoid,
+  static const FixOpDef def{FixOpKind::kHardSigmoid, xmodel::names::kHardSigmoidFix,
+                            FixOpAttrsIndex<HardSigmoidAttrs>::value, ValidateHardSigmoid,
                             PrepareHardSigmoid};
   return def;
 }

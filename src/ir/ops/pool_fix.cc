@@ -10,7 +10,7 @@ namespace {
 
 Status ValidatePool(const FixGraph& g, const FixOp& op, const std::string& where) {
   if (op.inputs.size() != 1) return InvalidArgument(where + ": expects 1 input");
-  SIGNDPU_ASSIGN_OR_RETURN(PoolParams p, MakePoolParams(EffectivePool(g, op, 1), where));
+  SIGNDPU_ASSIGN_OR_RETURN(PoolParams p, MakePoolParams(PoolConfigOf(g, op), where));
   const FixTensor& out = g.tensors[op.output];
   if (p.output.size() != out.per_image_size())
     return InvalidArgument(where + ": output " + out.name + " has shape " + ShapeToString(out.shape) +
@@ -30,14 +30,15 @@ class PoolOp final : public PreparedOp {
 };
 
 Result<std::unique_ptr<PreparedOp>> PreparePoolOp(const FixGraph& g, const FixOp& op, KernelPath path) {
-  SIGNDPU_ASSIGN_OR_RETURN(PoolParams p, MakePoolParams(EffectivePool(g, op, 1), op.name));
+  SIGNDPU_ASSIGN_OR_RETURN(PoolParams p, MakePoolParams(PoolConfigOf(g, op), op.name));
   return std::unique_ptr<PreparedOp>(std::make_unique<PoolOp>(optimized::PreparePool(p, path)));
 }
 
 }  // namespace
 
 const FixOpDef& PoolFixOp() {
-  static const FixOpDef def{FixOpKind::kPool, xmodel::names::kPoolFix, ValidatePool, PreparePoolOp};
+  static const FixOpDef def{FixOpKind::kPool, xmodel::names::kPoolFix, FixOpAttrsIndex<PoolAttrs>::value, ValidatePool,
+                            PreparePoolOp};
   return def;
 }
 

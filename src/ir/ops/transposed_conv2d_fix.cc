@@ -12,21 +12,16 @@ namespace signdpu::ir {
 namespace internal {
 namespace {
 
-ConvConfig TransposedConfig(const FixGraph& g, const FixOp& op) {
-  ConvConfig c = EffectiveConv(g, op, 1);
-  c.depthwise = op.kind == FixOpKind::kTransposedDepthwiseConv2d;
-  return c;
-}
-
 Status ValidateTransposed(const FixGraph& g, const FixOp& op, const std::string& where) {
   if (op.inputs.size() != 1) return InvalidArgument(where + ": expects 1 activation input");
   if (g.tensors[op.inputs[0]].shape.size() != 4) return InvalidArgument(where + ": input is not NHWC");
-  SIGNDPU_ASSIGN_OR_RETURN(TransposedConvParams p, MakeTransposedConvParams(TransposedConfig(g, op), where));
-  if (static_cast<int64_t>(op.weights.size()) != p.weights_size())
-    return InvalidArgument(where + ": weights have " + std::to_string(op.weights.size()) + " bytes, expected " +
+  const ConvAttrs& conv = op.Attrs<ConvAttrs>();
+  SIGNDPU_ASSIGN_OR_RETURN(TransposedConvParams p, MakeTransposedConvParams(ConvConfigOf(g, op), where));
+  if (static_cast<int64_t>(conv.weights.size()) != p.weights_size())
+    return InvalidArgument(where + ": weights have " + std::to_string(conv.weights.size()) + " bytes, expected " +
                            std::to_string(p.weights_size()));
-  if (p.conv.config.has_bias && static_cast<int64_t>(op.bias.size()) != p.output().c)
-    return InvalidArgument(where + ": bias has " + std::to_string(op.bias.size()) + " values, expected " +
+  if (p.conv.config.has_bias && static_cast<int64_t>(conv.bias.size()) != p.output().c)
+    return InvalidArgument(where + ": bias has " + std::to_string(conv.bias.size()) + " values, expected " +
                            std::to_string(p.output().c));
   const FixTensor& out = g.tensors[op.output];
   if (p.output().ToShape() != out.shape)
@@ -36,22 +31,24 @@ Status ValidateTransposed(const FixGraph& g, const FixOp& op, const std::string&
 }
 
 Result<std::unique_ptr<PreparedOp>> PrepareTransposed(const FixGraph& g, const FixOp& op, KernelPath path) {
-  SIGNDPU_ASSIGN_OR_RETURN(TransposedConvParams p, MakeTransposedConvParams(TransposedConfig(g, op), op.name));
-  return WrapConvKernel(optimized::PrepareTransposedConv2d(p, op.weights.data(),
-                                                           op.bias.empty() ? nullptr : op.bias.data(), path));
+  const ConvAttrs& conv = op.Attrs<ConvAttrs>();
+  SIGNDPU_ASSIGN_OR_RETURN(TransposedConvParams p, MakeTransposedConvParams(ConvConfigOf(g, op), op.name));
+  return WrapConvKernel(optimized::PrepareTransposedConv2d(p, conv.weights.data(),
+                                                           conv.bias.empty() ? nullptr : conv.bias.data(), path));
 }
 
 }  // namespace
 
 const FixOpDef& TransposedConv2dFixOp() {
-  static const FixOpDef def{FixOpKind::kTransposedConv2d, xmodel::names::kTransposedConv2dFix, ValidateTransposed,
+  static const FixOpDef def{FixOpKind::kTransposedConv2d, xmodel::names::kTransposedConv2dFix,
+                            FixOpAttrsIndex<ConvAttrs>::value, ValidateTransposed,
                             PrepareTransposed};
   return def;
 }
 
 const FixOpDef& TransposedDepthwiseConv2dFixOp() {
   static const FixOpDef def{FixOpKind::kTransposedDepthwiseConv2d, xmodel::names::kTransposedDepthwiseConv2dFix,
-                            ValidateTransposed, PrepareTransposed};
+                            FixOpAttrsIndex<ConvAttrs>::value, ValidateTransposed, PrepareTransposed};
   return def;
 }
 

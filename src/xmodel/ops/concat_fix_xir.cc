@@ -30,7 +30,7 @@ Status ReadConcat(XirReadContext& ctx, const xir::Op* op, const std::string&, co
   if (rank < 2 || normalised != rank - 1)
     return Unsupported(where + ": concat axis " + std::to_string(axis) + " of a rank-" + std::to_string(rank) +
                        " tensor (only the last axis, channels, is supported)");
-  f->concat_axis = normalised;
+  f->attrs = ConcatAttrs{normalised};
   return Status::Ok();
 }
 
@@ -46,7 +46,8 @@ Status ReadConcatDone(const FixGraph& g, const std::string& where, FixOp* f) {
 // as vai_q writes it (voxelnet_quantized.xmodel: concat axis 3).
 int WrittenAxis(const FixGraph& g, const FixOp& f) {
   const int rank = static_cast<int>(g.tensors[f.output].shape.size());
-  return f.concat_axis < 0 ? f.concat_axis + rank : f.concat_axis;
+  const int axis = f.Attrs<ConcatAttrs>().axis;
+  return axis < 0 ? axis + rank : axis;
 }
 
 void WriteHost(HostWriteContext&, const FixGraph& g, const FixOp& f, HostOp* op) {

@@ -14,15 +14,7 @@ namespace {
 std::string WeightsName(const FixOp& op) { return op.name + "_weights"; }
 std::string BiasName(const FixOp& op) { return op.name + "_bias"; }
 
-Nhwc ToNhwc4(const Shape& s) {
-  Nhwc r;
-  if (s.size() == 4) {
-    r.n = s[0]; r.h = s[1]; r.w = s[2]; r.c = s[3];
-  }
-  return r;
-}
-
-Status ReadWindow(XirReadContext& ctx, const xir::Op* op, const std::string& where, ConvConfig* c) {
+Status ReadWindow(XirReadContext& ctx, const xir::Op* op, const std::string& where, ConvSpec* c) {
   SIGNDPU_ASSIGN_OR_RETURN(auto kernel, ctx.WindowAttr(op, names::kKernel, 2, 1, kMaxWindow, {}, where));
   SIGNDPU_ASSIGN_OR_RETURN(auto stride, ctx.WindowAttr(op, names::kStride, 2, 1, kMaxWindow, {}, where));
   SIGNDPU_ASSIGN_OR_RETURN(auto dilation, ctx.WindowAttr(op, names::kDilation, 2, 1, kMaxWindow, {1, 1}, where));
@@ -34,7 +26,7 @@ Status ReadWindow(XirReadContext& ctx, const xir::Op* op, const std::string& whe
   return Status::Ok();
 }
 
-Status ReadActivation(const xir::Op* op, const std::string& where, ConvConfig* c) {
+Status ReadActivation(const xir::Op* op, const std::string& where, ConvSpec* c) {
   SIGNDPU_ASSIGN_OR_RETURN(std::string nonlinear, GetAttrOr<std::string>(op, names::kNonlinear, "", where));
   if (!ParseActivation(nonlinear, &c->activation))
     return Unsupported(where + ": nonlinear " + nonlinear + " (supported: NONE, RELU, RELU6, LEAKYRELU)");
@@ -48,8 +40,8 @@ Status ReadActivation(const xir::Op* op, const std::string& where, ConvConfig* c
 
 // weights [O, kh, kw, C] (depthwise [1, kh, kw, C])
 Status ReadWeights(XirReadContext& ctx, const xir::Op* w, int64_t channels, bool depthwise, const std::string& where,
-                   FixOp* f) {
-  ConvConfig& c = f->conv;
+                   ConvAttrs* f) {
+  ConvAttrs& c = *f;
   if (w->get_type() != names::kConstFix)
     return Unsupported(where + ": weights come from " + w->get_name() + " (" + w->get_type() + "), not const-fix");
   const std::vector<int32_t> wshape = w->get_output_tensor()->get_shape();
@@ -70,8 +62,8 @@ Status ReadWeights(XirReadContext& ctx, const xir::Op* w, int64_t channels, bool
   return Status::Ok();
 }
 
-Status ReadBias(XirReadContext& ctx, const xir::Op* b, const std::string& where, FixOp* f) {
-  ConvConfig& c = f->conv;
+Status ReadBias(XirReadContext& ctx, const xir::Op* b, const std::string& where, ConvAttrs* f) {
+  ConvAttrs& c = *f;
   if (b->get_type() != names::kConstFix)
     return Unsupported(where + ": bias comes from " + b->get_name() + " (" + b->get_type() + "), not const-fix");
   const std::vector<int32_t> bshape = b->get_output_tensor()->get_shape();
@@ -103,13 +95,12 @@ Status ReadConvCommon(XirReadContext& ctx, const xir::Op* op, bool depthwise, co
     return Unsupported(where + ": input " + input.name + " has shape " + ShapeToString(input.shape) +
                        ", expected NHWC");
   const int64_t channels = input.shape[3];
-  ConvConfig& c = f->conv;
-  c.depthwise = depthwise;
+  ConvAttrs& c = f->attrs.emplace<ConvAttrs>();
   SIGNDPU_RETURN_IF_ERROR(ReadWindow(ctx, op, where, &c));
   SIGNDPU_RETURN_IF_ERROR(ReadActivation(op, where, &c));
-  SIGNDPU_RETURN_IF_ERROR(ReadWeights(ctx, weights[0], channels, depthwise, where, f));
+  SIGNDPU_RETURN_IF_ERROR(ReadWeights(ctx, weights[0], channels, depthwise, where, &c));
   c.has_bias = !bias.empty();
-  if (c.has_bias) SIGNDPU_RETURN_IF_ERROR(ReadBias(ctx, bias[0], where, f));
+  if (c.has_bias) SIGNDPU_RETURN_IF_ERROR(ReadBias(ctx, bias[0], where, &c));
   return Status::Ok();
 }
 
@@ -130,27 +121,18 @@ Status ReadConv(XirReadContext& ctx, const xir::Op* op, const std::string& type,
 
 }  // namespace
 
-// Fills the fields FixGraph derives from tensors, so dumps are readable.
-Status ReadConvDone(const FixGraph& g, const std::string&, FixOp* f) {
-  const FixTensor& in = g.tensors[f->inputs[0]];
-  f->conv.input = ToNhwc4(in.shape);
-  f->conv.fix_in = in.fix_point;
-  f->conv.fix_out = g.tensors[f->output].fix_point;
-  return Status::Ok();
-}
-
 void HostConsts(const FixOp& f, std::vector<std::string>* out) {
   out->push_back(WeightsName(f));
-  if (f.conv.has_bias) out->push_back(BiasName(f));
+  if (f.Attrs<ConvAttrs>().has_bias) out->push_back(BiasName(f));
 }
 
 void WriteConvHost(HostWriteContext& ctx, const FixGraph& g, const FixOp& f, HostOp* op) {
-  const ConvConfig& c = f.conv;
+  const ConvAttrs& c = f.Attrs<ConvAttrs>();
   const int64_t channels = g.tensors[f.inputs[0]].shape[3];
   const bool depthwise = f.kind == FixOpKind::kDepthwiseConv2d || f.kind == FixOpKind::kTransposedDepthwiseConv2d;
   const Shape wshape = {depthwise ? 1 : c.out_channels, c.kernel_h, c.kernel_w, channels};
-  op->inputs[names::kArgWeights] = {ctx.AddConst(WeightsName(f), wshape, f.weights, c.fix_weights)};
-  if (c.has_bias) op->inputs[names::kArgBias] = {ctx.AddConst(BiasName(f), {c.out_channels}, f.bias, c.fix_bias)};
+  op->inputs[names::kArgWeights] = {ctx.AddConst(WeightsName(f), wshape, c.weights, c.fix_weights)};
+  if (c.has_bias) op->inputs[names::kArgBias] = {ctx.AddConst(BiasName(f), {c.out_channels}, c.bias, c.fix_bias)};
   xir::Attrs* attrs = op->attrs.get();
   attrs->set_attr<std::vector<int>>(names::kKernel, {c.kernel_w, c.kernel_h});
   attrs->set_attr<std::vector<int>>(names::kStride, {c.stride_w, c.stride_h});
@@ -161,6 +143,7 @@ void WriteConvHost(HostWriteContext& ctx, const FixGraph& g, const FixOp& f, Hos
   if (f.kind == FixOpKind::kConv2d) attrs->set_attr<int>(names::kGroup, 1);
 }
 
+Status WriteQuantizerConv(QuantizerWriteContext& ctx, const FixOp& f, xir::Op* input);
 namespace {
 
 void WriteHost(HostWriteContext& ctx, const FixGraph& g, const FixOp& f, HostOp* op) {
@@ -172,15 +155,15 @@ void WriteHost(HostWriteContext& ctx, const FixGraph& g, const FixOp& f, HostOp*
 
 Status WriteQuantizerConv(QuantizerWriteContext& ctx, const FixOp& f, xir::Op* input) {
   const FixGraph& g = ctx.graph();
-  const ConvConfig& c = f.conv;
+  const ConvAttrs& c = f.Attrs<ConvAttrs>();
   const bool transposed = f.kind == FixOpKind::kTransposedConv2d || f.kind == FixOpKind::kTransposedDepthwiseConv2d;
   const bool depthwise = f.kind == FixOpKind::kDepthwiseConv2d || f.kind == FixOpKind::kTransposedDepthwiseConv2d;
   const int64_t channels = g.tensors[f.inputs[0]].shape[3];
   const Shape wshape = {depthwise ? 1 : c.out_channels, c.kernel_h, c.kernel_w, channels};
   std::map<std::string, std::vector<xir::Op*>> inputs;
   inputs[names::kArgInput] = {input};
-  inputs[names::kArgWeights] = {ctx.AddConst(f.name + "_weight", wshape, f.weights, c.fix_weights)};
-  if (c.has_bias) inputs[names::kArgBias] = {ctx.AddConst(f.name + "_bias", {c.out_channels}, f.bias, c.fix_bias)};
+  inputs[names::kArgWeights] = {ctx.AddConst(f.name + "_weight", wshape, c.weights, c.fix_weights)};
+  if (c.has_bias) inputs[names::kArgBias] = {ctx.AddConst(f.name + "_bias", {c.out_channels}, c.bias, c.fix_bias)};
   auto attrs = NewAttrs();
   attrs->set_attr<std::vector<int>>(names::kKernel, {c.kernel_w, c.kernel_h});
   attrs->set_attr<std::vector<int>>(names::kStride, {c.stride_w, c.stride_h});
@@ -204,17 +187,17 @@ namespace {
 // conv (kernel = whole input) + copy to [1, O]  ->  flatten + matmul.
 // Weights [O, kh, kw, C] are already in NHWC flatten order: [O, kh*kw*C].
 Status WriteQuantizerDense(QuantizerWriteContext& ctx, const FixOp& conv, const FixOp& copy, xir::Op* input) {
-  const ConvConfig& c = conv.conv;
+  const ConvAttrs& c = conv.Attrs<ConvAttrs>();
   const Shape& in = ctx.graph().tensors[conv.inputs[0]].shape;
   auto fattrs = NewAttrs();
   fattrs->set_attr<int>(names::kStartAxis, 1);
   fattrs->set_attr<int>(names::kEndAxis, -1);
   xir::Op* flat = ctx.Add(copy.name, names::kFlatten, std::move(fattrs), {{names::kArgInput, {input}}});
   const Shape wshape = {c.out_channels, in[1] * in[2] * in[3]};
-  xir::Op* w = ctx.AddConst(conv.name + "_weight", wshape, conv.weights, c.fix_weights);
+  xir::Op* w = ctx.AddConst(conv.name + "_weight", wshape, c.weights, c.fix_weights);
   std::map<std::string, std::vector<xir::Op*>> inputs;
   inputs[names::kArgInput] = {flat, w};
-  if (c.has_bias) inputs[names::kArgBias] = {ctx.AddConst(conv.name + "_bias", {c.out_channels}, conv.bias, c.fix_bias)};
+  if (c.has_bias) inputs[names::kArgBias] = {ctx.AddConst(conv.name + "_bias", {c.out_channels}, c.bias, c.fix_bias)};
   auto attrs = NewAttrs();
   attrs->set_attr<bool>(names::kTransposeA, false);
   attrs->set_attr<bool>(names::kTransposeB, true);
@@ -235,13 +218,13 @@ Status WriteQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xi
 }  // namespace
 
 const XirOpIo& Conv2dFixXir() {
-  static const XirOpIo io{FixOpKind::kConv2d, {names::kConv2dFix}, ReadConv, ReadConvDone, HostConsts, WriteHost,
+  static const XirOpIo io{FixOpKind::kConv2d, {names::kConv2dFix}, ReadConv, nullptr, HostConsts, WriteHost,
                           WriteQuantizer};
   return io;
 }
 
 const XirOpIo& DepthwiseConv2dFixXir() {
-  static const XirOpIo io{FixOpKind::kDepthwiseConv2d, {names::kDepthwiseConv2dFix}, ReadConv, ReadConvDone,
+  static const XirOpIo io{FixOpKind::kDepthwiseConv2d, {names::kDepthwiseConv2dFix}, ReadConv, nullptr,
                           HostConsts, WriteHost, WriteQuantizer};
   return io;
 }

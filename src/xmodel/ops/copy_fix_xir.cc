@@ -9,6 +9,7 @@ namespace {
 
 Status ReadCopy(XirReadContext& ctx, const xir::Op* op, const std::string&, const std::string& where, FixOp* f) {
   f->kind = FixOpKind::kCopy;
+  f->attrs = CopyAttrs{};
   SIGNDPU_RETURN_IF_ERROR(ctx.CheckArgNames(op, {names::kArgInput}, where));
   SIGNDPU_ASSIGN_OR_RETURN(auto in, ctx.ArgOps(op, names::kArgInput, 1, 1, where));
   SIGNDPU_ASSIGN_OR_RETURN(int id, ctx.ActivationId(in[0], where));

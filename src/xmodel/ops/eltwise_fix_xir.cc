@@ -18,8 +18,9 @@ Status ReadEltwise(XirReadContext& ctx, const xir::Op* op, const std::string&, c
   SIGNDPU_ASSIGN_OR_RETURN(std::string type, GetAttrOr<std::string>(op, names::kType, names::kEltwiseAdd, where));
   if (type != names::kEltwiseAdd) return Unsupported(where + ": eltwise type " + type + " (supported: ADD)");
   SIGNDPU_ASSIGN_OR_RETURN(std::string nonlinear, GetAttrOr<std::string>(op, names::kNonlinear, "", where));
-  if (!ParseActivation(nonlinear, &f->eltwise_activation) ||
-      (f->eltwise_activation != Activation::kNone && f->eltwise_activation != Activation::kRelu))
+  EltwiseAttrs& a = f->attrs.emplace<EltwiseAttrs>();
+  if (!ParseActivation(nonlinear, &a.activation) ||
+      (a.activation != Activation::kNone && a.activation != Activation::kRelu))
     return Unsupported(where + ": eltwise nonlinear " + nonlinear + " (supported: NONE, RELU)");
   return Status::Ok();
 }
@@ -27,13 +28,13 @@ Status ReadEltwise(XirReadContext& ctx, const xir::Op* op, const std::string&, c
 void WriteHost(HostWriteContext&, const FixGraph&, const FixOp& f, HostOp* op) {
   op->type = names::kEltwiseFix;
   op->attrs->set_attr<std::string>(names::kType, names::kEltwiseAdd);
-  op->attrs->set_attr<std::string>(names::kNonlinear, ActivationName(f.eltwise_activation));
+  op->attrs->set_attr<std::string>(names::kNonlinear, ActivationName(f.Attrs<EltwiseAttrs>().activation));
 }
 
 Status WriteQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xir::Op*>& ins) {
   const FixOp& f = ctx.graph().ops[i];
   xir::Op* add = ctx.Add(f.name, names::kAdd, NewAttrs(), {{names::kArgInput, ins}});
-  return ctx.Finish(ctx.AddActivation(f.name, f.eltwise_activation, add), f.output);
+  return ctx.Finish(ctx.AddActivation(f.name, f.Attrs<EltwiseAttrs>().activation, add), f.output);
 }
 
 }  // namespace

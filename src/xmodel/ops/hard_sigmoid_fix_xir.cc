@@ -20,15 +20,17 @@ Status ReadHardSigmoid(XirReadContext& ctx, const xir::Op* op, const std::string
   SIGNDPU_ASSIGN_OR_RETURN(auto in, ctx.ArgOps(op, names::kArgInput, 1, 1, where));
   SIGNDPU_ASSIGN_OR_RETURN(int id, ctx.ActivationId(in[0], where));
   f->inputs = {id};
-  SIGNDPU_ASSIGN_OR_RETURN(f->hsigmoid_in, GetAttr<int>(op, names::kHsigmoidIn, where));
-  SIGNDPU_ASSIGN_OR_RETURN(f->shift_hsigmoid, GetAttr<int>(op, names::kShiftHsigmoid, where));
+  HardSigmoidAttrs& a = f->attrs.emplace<HardSigmoidAttrs>();
+  SIGNDPU_ASSIGN_OR_RETURN(a.hsigmoid_in, GetAttr<int>(op, names::kHsigmoidIn, where));
+  SIGNDPU_ASSIGN_OR_RETURN(a.shift_hsigmoid, GetAttr<int>(op, names::kShiftHsigmoid, where));
   return Status::Ok();
 }
 
 void WriteHost(HostWriteContext&, const FixGraph&, const FixOp& f, HostOp* op) {
   op->type = names::kHardSigmoidFix;
-  op->attrs->set_attr<int>(names::kHsigmoidIn, f.hsigmoid_in);
-  op->attrs->set_attr<int>(names::kShiftHsigmoid, f.shift_hsigmoid);
+  const HardSigmoidAttrs& a = f.Attrs<HardSigmoidAttrs>();
+  op->attrs->set_attr<int>(names::kHsigmoidIn, a.hsigmoid_in);
+  op->attrs->set_attr<int>(names::kShiftHsigmoid, a.shift_hsigmoid);
 }
 
 Status WriteQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xir::Op*>& ins) {

@@ -22,7 +22,7 @@ Status ReadPool(XirReadContext& ctx, const xir::Op* op, const std::string&, cons
   SIGNDPU_ASSIGN_OR_RETURN(int in_id, ctx.ActivationId(in[0], where));
   f->inputs = {in_id};
   if (ctx.graph().tensors[in_id].shape.size() != 4) return Unsupported(where + ": input is not NHWC");
-  PoolConfig& p = f->pool;
+  PoolAttrs& p = f->attrs.emplace<PoolAttrs>();
   SIGNDPU_ASSIGN_OR_RETURN(std::string type, GetAttr<std::string>(op, names::kType, where));
   if (type == names::kPoolMax) {
     p.type = PoolType::kMax;
@@ -42,17 +42,8 @@ Status ReadPool(XirReadContext& ctx, const xir::Op* op, const std::string&, cons
   return Status::Ok();
 }
 
-// Fills the fields FixGraph derives from tensors, so dumps are readable.
-Status ReadPoolDone(const FixGraph& g, const std::string&, FixOp* f) {
-  const Shape& s = g.tensors[f->inputs[0]].shape;  // NHWC (checked by ReadPool)
-  f->pool.input = Nhwc{s[0], s[1], s[2], s[3]};
-  f->pool.fix_in = g.tensors[f->inputs[0]].fix_point;
-  f->pool.fix_out = g.tensors[f->output].fix_point;
-  return Status::Ok();
-}
-
 void WriteHost(HostWriteContext&, const FixGraph&, const FixOp& f, HostOp* op) {
-  const PoolConfig& p = f.pool;
+  const PoolAttrs& p = f.Attrs<PoolAttrs>();
   op->type = names::kPoolFix;
   op->attrs->set_attr<std::vector<int>>(names::kKernel, {p.kernel_w, p.kernel_h});
   op->attrs->set_attr<std::vector<int>>(names::kStride, {p.stride_w, p.stride_h});
@@ -62,7 +53,7 @@ void WriteHost(HostWriteContext&, const FixGraph&, const FixOp& f, HostOp* op) {
 
 Status WriteQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xir::Op*>& ins) {
   const FixOp& f = ctx.graph().ops[i];
-  const PoolConfig& p = f.pool;
+  const PoolAttrs& p = f.Attrs<PoolAttrs>();
   auto attrs = NewAttrs();
   attrs->set_attr<std::vector<int>>(names::kKernel, {p.kernel_w, p.kernel_h});
   attrs->set_attr<std::vector<int>>(names::kStride, {p.stride_w, p.stride_h});
@@ -86,7 +77,7 @@ Status WriteQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xi
 }  // namespace
 
 const XirOpIo& PoolFixXir() {
-  static const XirOpIo io{FixOpKind::kPool, {names::kPoolFix}, ReadPool, ReadPoolDone, nullptr, WriteHost,
+  static const XirOpIo io{FixOpKind::kPool, {names::kPoolFix}, ReadPool, nullptr, nullptr, WriteHost,
                           WriteQuantizer};
   return io;
 }

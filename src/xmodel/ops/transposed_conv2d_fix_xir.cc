@@ -29,14 +29,14 @@ Status WriteQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xi
 }  // namespace
 
 const XirOpIo& TransposedConv2dFixXir() {
-  static const XirOpIo io{FixOpKind::kTransposedConv2d, {names::kTransposedConv2dFix}, ReadTransposed, ReadConvDone,
+  static const XirOpIo io{FixOpKind::kTransposedConv2d, {names::kTransposedConv2dFix}, ReadTransposed, nullptr,
                           HostConsts, WriteHost, WriteQuantizer};
   return io;
 }
 
 const XirOpIo& TransposedDepthwiseConv2dFixXir() {
   static const XirOpIo io{FixOpKind::kTransposedDepthwiseConv2d, {names::kTransposedDepthwiseConv2dFix},
-                          ReadTransposed, ReadConvDone, HostConsts, WriteHost, WriteQuantizer};
+                          ReadTransposed, nullptr, HostConsts, WriteHost, WriteQuantizer};
   return io;
 }
 

@@ -20,14 +20,15 @@ int main() {
   g.outputs = {1};
   signdpu::FixOp op;
   op.kind = signdpu::FixOpKind::kConv2d;
+  signdpu::ConvAttrs& op_attrs = op.attrs.emplace<signdpu::ConvAttrs>();
   op.name = "dense";
   op.inputs = {0};
   op.output = 1;
-  op.conv.out_channels = 1;
-  op.conv.fix_weights = 7;
-  op.conv.fix_bias = 7;
-  op.weights = {64, 64};  // 0.5, 0.5
-  op.bias = {0};
+  op_attrs.out_channels = 1;
+  op_attrs.fix_weights = 7;
+  op_attrs.fix_bias = 7;
+  op_attrs.weights = {64, 64};  // 0.5, 0.5
+  op_attrs.bias = {0};
   g.ops = {op};
   auto ex = signdpu::FixGraphExecutor::Create(g, 1);
   if (!ex.ok()) return 2;

@@ -37,18 +37,27 @@ enum class Activation { kNone, kRelu, kRelu6, kLeakyRelu };
 const char* ActivationName(Activation act);           // "NONE", "RELU", "RELU6", "LEAKYRELU"
 bool ParseActivation(const std::string& name, Activation* act);  // accepts "" as NONE
 
-// What a model file says about one conv; validated by MakeConvParams.
-struct ConvConfig {
-  Nhwc input;            // n, h, w, c
+// What a conv op stores (its XIR attributes and the fix points of its
+// weights and bias). out_channels is the weights' O dimension (weights are
+// kept flat).
+struct ConvSpec {
   int64_t out_channels = 0;
   int kernel_h = 1, kernel_w = 1;
   int stride_h = 1, stride_w = 1;
   int dilation_h = 1, dilation_w = 1;
   int pad_left = 0, pad_right = 0, pad_top = 0, pad_bottom = 0;
-  int fix_in = 0, fix_weights = 0, fix_bias = 0, fix_out = 0;
+  int fix_weights = 0, fix_bias = 0;
   bool has_bias = true;
-  bool depthwise = false;
   Activation activation = Activation::kNone;
+};
+
+// One conv as the kernel sees it: the stored spec plus what a graph derives
+// from its tensors and op kind (input shape, input/output fix points,
+// depthwise); validated by MakeConvParams.
+struct ConvConfig : ConvSpec {
+  Nhwc input;            // n, h, w, c
+  int fix_in = 0, fix_out = 0;
+  bool depthwise = false;
 };
 
 // Everything the kernel needs, precomputed once.

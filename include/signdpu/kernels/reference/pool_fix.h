@@ -24,12 +24,18 @@ namespace signdpu {
 
 enum class PoolType { kMax, kAvg };
 
-struct PoolConfig {
-  Nhwc input;
+// What a pool op stores (its XIR attributes).
+struct PoolSpec {
   PoolType type = PoolType::kMax;
   int kernel_h = 2, kernel_w = 2;
   int stride_h = 2, stride_w = 2;
   int pad_left = 0, pad_right = 0, pad_top = 0, pad_bottom = 0;
+};
+
+// One pool as the kernel sees it: the stored spec plus what a graph derives
+// from its tensors (input shape, input/output fix points).
+struct PoolConfig : PoolSpec {
+  Nhwc input;
   int fix_in = 0, fix_out = 0;
 };
 
