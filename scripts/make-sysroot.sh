@@ -39,7 +39,7 @@ PACKAGES=(
   libvart-dev libxir-dev libunilog-dev libgoogle-glog-dev libgflags-dev
   libtarget-factory-dev libprotobuf-dev
   libopencv-dev
-  nlohmann-json3-dev libcli11-dev libsystemd-dev
+  nlohmann-json3-dev libcli11-dev libcivetweb-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Bump when the way the tree is post-processed changes.

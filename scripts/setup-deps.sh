@@ -38,8 +38,8 @@ RUNTIME_PKGS=(
   libopencv-dev
   # ONNX import (the quantiser)
   libonnx-dev
-  # CLI, JSON
-  libcli11-dev nlohmann-json3-dev
+  # CLI, JSON, HTTP server of `signdpu run --serve` (civetweb)
+  libcli11-dev nlohmann-json3-dev libcivetweb-dev
   # data set (Fashion-MNIST, same geometry as Sign Language MNIST) and its converter
   dataset-fashion-mnist python3-numpy
 )
@@ -56,8 +56,9 @@ TEST_PKGS=(
   python3-torch python3-onnx
   # tooling used by tests and scripts (file: ELF checks of scripts/deploy.sh)
   clang libclang-rt-14-dev xxd time file
-  # headless browser for the report.html test (tests/quantize/report_html_browser.sh)
-  chromium
+  # headless browser for the report.html and live view tests (tests/browser/chromium.sh);
+  # HTTP client and socket relay of the --serve/--results tests (tests/app/live_e2e.sh)
+  chromium curl socat
   # cross builds (Debian arm64 sysroot + qemu; scripts/make-sysroot.sh, scripts/cross-test.sh)
   g++-aarch64-linux-gnu qemu-user mmdebstrap
 )

@@ -64,7 +64,7 @@ Result<PreparedRun> PrepareWorkers(const Model& model, const PipelineOptions& o,
   w.pre.roi = o.roi;
   w.top_k = o.top_k;
   w.skip_bad = o.skip_bad;
-  w.keep_images = o.display || !o.record_path.empty();
+  w.keep_images = o.display || !o.record_path.empty() || o.keep_images;
   return p;
 }
 
@@ -76,6 +76,8 @@ CollectorConfig CollectorConfigFor(const PipelineOptions& o, int threads, io::Fr
   c.json = o.json;
   c.labels = o.labels;
   c.emit = o.emit;
+  c.on_frame = o.on_frame;
+  c.roi = o.roi;
   c.sink = sink;
   c.notifier = o.notifier;
   c.progress = o.progress;
@@ -123,7 +125,7 @@ Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const P
 
   StatsCollector stats(static_cast<int>(wc.classes), o.labels);
   std::unique_ptr<io::FrameSink> sink;
-  if (wc.keep_images) {
+  if (o.display || !o.record_path.empty()) {
     auto opened = io::OpenFrameSink(o.display, o.record_path);
     if (!opened.ok()) {
       flags.reader_stop = true;

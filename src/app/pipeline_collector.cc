@@ -4,40 +4,27 @@
 #include <cstdio>
 #include <utility>
 
-#include <opencv2/imgproc.hpp>
-
+#include "signdpu/app/overlay.h"
 #include "signdpu/io/service_notifier.h"
 
 namespace signdpu::app {
 namespace {
-// The class name drawn on a shown or recorded frame: near the top-left
-// corner, scaled with the frame height, green, 2 pixels thick.
-constexpr int kTextLeft = 10;
-constexpr int kMinTextBaseline = 30;   // pixels; else 1/8 of the height
-constexpr int kBaselineDivisor = 8;
-constexpr double kRowsPerFontScale = 240.0;  // font scale = rows/240, at least 1
-constexpr int kTextThickness = 2;
 // How often the service status and the progress line are refreshed.
 constexpr std::chrono::seconds kStatusInterval{1};
 }  // namespace
-
-cv::Mat AnnotateFrame(const cv::Mat& image, const std::string& text) {
-  cv::Mat shown = image.clone();
-  if (shown.channels() == 1) cv::cvtColor(shown, shown, cv::COLOR_GRAY2BGR);
-  cv::putText(shown, text, cv::Point(kTextLeft, std::max(kMinTextBaseline, shown.rows / kBaselineDivisor)),
-              cv::FONT_HERSHEY_SIMPLEX, std::max(1.0, shown.rows / kRowsPerFontScale), cv::Scalar(0, 255, 0),
-              kTextThickness);
-  return shown;
-}
 
 void ResultCollector::Handle(const DoneFrame& d) {
   stats_->Add(d.result);
   ++emitted_;
   if (c_.per_frame && c_.emit) c_.emit(c_.json ? FrameJson(d.result, c_.labels) : FrameText(d.result, c_.labels));
-  if (c_.sink != nullptr && !d.image.empty()) {
-    const std::string text = d.result.top.empty() ? "?" : LabelName(c_.labels, d.result.top[0].first);
-    cv::Mat shown = AnnotateFrame(d.image, text);
-    if (sink_status_.ok()) sink_status_ = c_.sink->Write(shown);
+  if (c_.on_frame) {
+    const int64_t errors = flags_ ? flags_->skipped.load() + flags_->source_skipped.load() : 0;
+    c_.on_frame(FrameEvent{d.result, d.image, errors});
+  }
+  if (c_.sink != nullptr && !d.image.empty() && sink_status_.ok()) {
+    const double secs = std::chrono::duration<double>(PipelineClock::now() - c_.start).count();
+    const FrameOverlay overlay = OverlayFor(d.result, c_.labels, d.image, c_.roi, secs > 0 ? emitted_ / secs : 0);
+    sink_status_ = c_.sink->Write(AnnotateFrame(d.image, overlay));
   }
 }
 
@@ -59,6 +46,7 @@ void ResultCollector::Tick() {
 }
 
 void ResultCollector::Run(ResultQueue& results, PipelineFlags& flags) {
+  flags_ = &flags;
   if (c_.notifier) (void)c_.notifier->Ready();  // runners created, input open
   std::vector<DoneFrame> got;
   while (results.Pop(&got, c_.workers)) {

@@ -34,6 +34,7 @@ Status ReadFrames(io::FrameSource& source, const ReaderConfig& c, FrameQueue& qu
     QueuedFrame item;
     if (!source_done) {
       Result<bool> got = source.Next(&item.frame);
+      flags.source_skipped = source.skipped();
       if (got.ok() && got.value()) status = CheckLabel(item.frame, c.classes);
       if (!got.ok()) status = got.status();
       if (!status.ok()) {

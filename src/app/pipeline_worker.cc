@@ -14,6 +14,13 @@
 namespace signdpu::app {
 namespace {
 
+// The picture handed on for display, record and the live view: the frame's
+// image, or a CSV row's model-sized gray pixels as one.
+cv::Mat KeptImage(const io::Frame& frame, const io::PreprocessConfig& pre) {
+  if (!frame.image.empty() || frame.pixels.size() != static_cast<size_t>(pre.height) * pre.width) return frame.image;
+  return cv::Mat(pre.height, pre.width, CV_8UC1, const_cast<uint8_t*>(frame.pixels.data())).clone();
+}
+
 // One worker's runner and buffers.
 class Worker {
  public:
@@ -114,7 +121,7 @@ bool Worker::Collect(const std::vector<QueuedFrame>& good, ResultQueue& results)
     d.result.label = good[i].frame.label;
     d.result.top = reference::TopK(probs_.data(), c_.classes, c_.top_k);
     d.result.latency_us = std::chrono::duration<double, std::micro>(PipelineClock::now() - good[i].read_at).count();
-    if (c_.keep_images) d.image = good[i].frame.image;
+    if (c_.keep_images) d.image = KeptImage(good[i].frame, c_.pre);
     done.push_back(std::move(d));
   }
   stats_.frames += static_cast<int64_t>(good.size());

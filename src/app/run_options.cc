@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "signdpu/core/number_parse.h"
 #include "signdpu/io/csv_reader.h"
 
 namespace signdpu::app {
@@ -49,6 +50,27 @@ Status CheckCsvConflicts(const RunOptions& o, const io::Roi& roi) {
   return Status::Ok();
 }
 
+// --results, --on-change[=N] and --serve (app/live_outputs.h).
+Status CheckLiveFlags(const RunOptions& o, CheckedRunOptions* c) {
+  if (o.Given("--results")) {
+    SIGNDPU_ASSIGN_OR_RETURN(c->results, ParseResultsTarget(o.results));
+  }
+  if (o.Given("--on-change")) {
+    if (!c->results) return InvalidArgument("--on-change: needs --results TARGET (it filters the results lines)");
+    c->on_change = 1;  // bare --on-change: every change
+    if (!o.on_change_text.empty()) {
+      SIGNDPU_ASSIGN_OR_RETURN(int64_t n, ParseInt64(o.on_change_text, "--on-change", 0, 1000000));
+      c->on_change = static_cast<int>(n);
+    }
+  }
+  if (c->results && c->results->kind == ResultsTarget::Kind::kStdout && !o.quiet)
+    return InvalidArgument("--results -: standard output also carries the per-frame lines; add --quiet");
+  if (o.Given("--serve")) {
+    SIGNDPU_ASSIGN_OR_RETURN(c->serve, ParseServeAddress(o.serve));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status CheckRunFileFlags(const RunOptions& o) {
@@ -68,6 +90,7 @@ Result<CheckedRunOptions> CheckRunOptions(const RunOptions& o) {
   SIGNDPU_RETURN_IF_ERROR(CheckCsvConflicts(o, c.roi));
   if (!o.summary_json.empty()) SIGNDPU_RETURN_IF_ERROR(CheckOutputFolder("--summary-json", o.summary_json));
   if (!o.record.empty()) SIGNDPU_RETURN_IF_ERROR(CheckOutputFolder("--record", o.record));
+  SIGNDPU_RETURN_IF_ERROR(CheckLiveFlags(o, &c));
   return c;
 }
 

@@ -21,6 +21,7 @@
 #include "signdpu/app/budget.h"
 #include "signdpu/app/dump.h"
 #include "signdpu/app/inspect_int.h"
+#include "signdpu/app/live_outputs.h"
 #include "signdpu/app/model.h"
 #include "signdpu/app/pipeline.h"
 #include "signdpu/app/run_options.h"
@@ -137,6 +138,24 @@ struct RunCommand {
   std::vector<const CLI::Option*> named;  // the other options; with numbers.options, those given fill RunOptions::given
 };
 
+// --results, --on-change[=N], --serve (app/live_outputs.h; checked in run_options.cc).
+void AddLiveFlags(CLI::App* run, signdpu::app::RunOptions* o, std::vector<const CLI::Option*>* named) {
+  named->push_back(run->add_option("--results", o->results,
+                                   "one JSON line per prediction to - (stdout, needs --quiet), a file (appended), a "
+                                   "FIFO or unix:PATH (a listening socket); a slow or absent reader loses lines, "
+                                   "never frames")
+                       ->type_name("TARGET"));
+  named->push_back(run->add_option("--on-change", o->on_change_text,
+                                   "with --results: a line only when the top class changes, after the new class "
+                                   "held N frames (bare flag: N=1; N=0: every frame)")
+                       ->expected(0, 1)
+                       ->type_name("[=N]"));
+  named->push_back(run->add_option("--serve", o->serve,
+                                   "live view and metrics over HTTP: /, /stream.mjpg, /metrics, /healthz (PORT binds "
+                                   "127.0.0.1; ADDR:PORT, [IPv6]:PORT; port 0: any free one; default off)")
+                       ->type_name("[ADDR:]PORT"));
+}
+
 void AddRunCommand(CLI::App& app, RunCommand* rc, std::list<std::string>* texts) {
   constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
   constexpr double kSecondsPerYear = 31536000;  // the longest --bench
@@ -170,6 +189,7 @@ void AddRunCommand(CLI::App& app, RunCommand* rc, std::list<std::string>* texts)
   numbers.Int(run, "--emu-batch", &o.emu_batch, 1, 1024,
               "engine batch of the emulator in mode ref (1-1024; the board's DPU runner has its own)", texts);
   named.push_back(run->add_flag("--quiet", o.quiet, "no per-frame lines, summary only"));
+  AddLiveFlags(run, &o, &named);
   named.push_back(run->add_flag("--no-progress", o.no_progress, "no progress line on a terminal"));
 }
 
@@ -329,7 +349,7 @@ int ReportRun(const signdpu::app::RunOptions& o, const signdpu::app::Summary& su
     if (!s.ok()) return Fail(s.WithContext("--summary-json"));
   }
   const std::string text = signdpu::app::SummaryText(summary);
-  if (o.json) {
+  if (o.json || o.results == "-") {
     std::fputs(text.c_str(), stderr);  // keep stdout pure JSON lines
   } else {
     std::fputs(text.c_str(), stdout);
@@ -341,7 +361,7 @@ int ReportRun(const signdpu::app::RunOptions& o, const signdpu::app::Summary& su
 // The pipeline with the service notifier, checked stdout writes and the
 // signal handlers.
 int ExecuteRun(const signdpu::app::RunOptions& o, signdpu::app::PipelineOptions p, const signdpu::app::Model& model,
-               signdpu::io::FrameSource& source) {
+               signdpu::io::FrameSource& source, signdpu::app::LiveOutputs* live) {
   p.stop = &g_stop;
   auto notifier = signdpu::io::ServiceNotifier::FromEnvironment();
   p.notifier = &notifier;
@@ -358,11 +378,17 @@ int ExecuteRun(const signdpu::app::RunOptions& o, signdpu::app::PipelineOptions 
       g_stop = true;
     }
   };
+  if (live != nullptr) {
+    p.on_frame = [live](const signdpu::app::FrameEvent& e) { live->OnFrame(e); };
+    p.keep_images = live->wants_images();
+  }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   auto summary = signdpu::app::RunPipeline(model, source, p);
   (void)notifier.Stopping();
+  const signdpu::Status live_status = live != nullptr ? live->Finish() : signdpu::Status::Ok();
   if (!summary.ok()) return Fail(summary.status());
+  if (!live_status.ok()) return Fail(live_status);
   return ReportRun(o, *summary, source, stdout_errno);
 }
 
@@ -396,9 +422,17 @@ int RunRun(RunCommand& rc) {
   if (auto s = signdpu::io::ProbeFrameSink(o.display, o.record); !s.ok()) return Fail(s);
   auto source = signdpu::app::OpenRunSource(o);
   if (!source.ok()) return Fail(source.status());
+  // --results and --serve: opened and listening before the first frame.
+  std::unique_ptr<signdpu::app::LiveOutputs> live;
+  if (checked->results || checked->serve) {
+    auto started = signdpu::app::LiveOutputs::Start(
+        {checked->results, checked->on_change, checked->serve, labels, checked->roi, (*source)->Describe()});
+    if (!started.ok()) return Fail(started.status());
+    live = std::move(started).value();
+  }
   const bool progress = !o.no_progress && isatty(fileno(stderr));
   return ExecuteRun(o, signdpu::app::RunPipelineOptions(o, *checked, plan->mode, labels, labels_what, progress), **model,
-                    **source);
+                    **source, live.get());
 }
 
 }  // namespace

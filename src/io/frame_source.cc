@@ -98,6 +98,11 @@ Result<std::unique_ptr<FrameSink>> OpenFrameSink(bool display, const std::string
   return api->open_sink(display, record_path);
 }
 
+Status EncodeJpeg(const cv::Mat& image, int quality, std::vector<uint8_t>* out) {
+  SIGNDPU_ASSIGN_OR_RETURN(const MediaApi* api, LoadMediaApi());
+  return api->encode_jpeg(image, quality, out);
+}
+
 Status ProbeFrameSink(bool display, const std::string& record_path) {
   if (!display && record_path.empty()) return Status::Ok();
   SIGNDPU_ASSIGN_OR_RETURN(const MediaApi* api, LoadMediaApi());

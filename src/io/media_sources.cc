@@ -417,8 +417,19 @@ Status MediaProbeSink(bool display, const std::string& record_path) {
   return Status::Ok();
 }
 
+Status MediaEncodeJpeg(const cv::Mat& image, int quality, std::vector<uint8_t>* out) {
+  try {
+    if (!cv::imencode(".jpg", image, *out, {cv::IMWRITE_JPEG_QUALITY, quality}))
+      return IoError("JPEG encoding of a " + std::to_string(image.cols) + "x" + std::to_string(image.rows) +
+                     " frame failed");
+  } catch (const cv::Exception& e) {
+    return IoError(std::string("JPEG encoding failed: ") + e.what());
+  }
+  return Status::Ok();
+}
+
 const MediaApi kApi = {kMediaApiVersion, MediaOpenCamera, MediaOpenLiveFile, MediaOpenVideo,
-                       MediaOpenImageDir, MediaOpenSink, MediaProbeSink};
+                       MediaOpenImageDir, MediaOpenSink, MediaProbeSink, MediaEncodeJpeg};
 
 }  // namespace
 }  // namespace signdpu::io

@@ -15,7 +15,8 @@ DESTDIR="$tmp/root" cmake --install "$bin" --component service >"$tmp/log" 2>&1 
 root="$tmp/root"
 unit="$root$unitdir/signdpu.service"
 conf="$root$sysconfdir/signdpu/signdpu.conf"
-for f in "$unit" "$conf" "$root$sysusersdir/signdpu.conf" "$root$datadir/signdpu/labels.txt"; do
+serve="$root$datadir/signdpu/systemd/signdpu-serve.conf"
+for f in "$unit" "$conf" "$root$sysusersdir/signdpu.conf" "$root$datadir/signdpu/labels.txt" "$serve"; do
   [[ -f "$f" ]] || bad "not installed: ${f#$root}"
 done
 if [[ -f "$unit" ]]; then
@@ -23,6 +24,7 @@ if [[ -f "$unit" ]]; then
   grep -qx "EnvironmentFile=-$sysconfdir/signdpu/signdpu.conf" "$unit" || bad "unit EnvironmentFile not rewritten to $sysconfdir"
   grep -qx "Environment=SIGNDPU_MODEL=$datadir/signdpu/models/signdpu_zcu104.xmodel" "$unit" || bad "unit model path not rewritten to $datadir"
   bash "$src/tests/deploy/unit_check.sh" verify "$unit" || bad "installed unit fails verify"
+  [[ -f "$serve" ]] && { bash "$src/tests/deploy/unit_check.sh" verify "$unit::$serve" || bad "installed unit with the --serve drop-in fails verify"; }
 fi
 if [[ -f "$conf" ]]; then
   grep -qx "SIGNDPU_LABELS=$datadir/signdpu/labels.txt" "$conf" || bad "config labels path not rewritten to $datadir"

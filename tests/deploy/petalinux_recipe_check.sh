@@ -23,7 +23,7 @@ grep -qE '^inherit .*\bsystemd\b' "$bb" || bad "recipe does not inherit systemd"
 for flag in SIGNDPU_BUILD_HOST_TOOLS=OFF SIGNDPU_BUILD_TESTS=OFF SIGNDPU_BUILD_BENCH=OFF; do
   grep -q -- "-D$flag" "$bb" || bad "EXTRA_OECMAKE lacks -D$flag"
 done
-for dep in vart xir unilog glog opencv nlohmann-json cli11; do
+for dep in vart xir unilog glog opencv nlohmann-json cli11 civetweb; do
   grep -A4 '^DEPENDS' "$bb" | grep -qw -- "$dep" || bad "DEPENDS lacks $dep"
 done
 service="$(sed -nE 's/^SYSTEMD_SERVICE:\$\{PN\} = "([^"]+)"/\1/p' "$bb")"

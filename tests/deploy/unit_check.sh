@@ -3,6 +3,8 @@
 #
 #   unit_check.sh verify UNIT...              `systemd-analyze verify` prints nothing
 #   unit_check.sh security THRESHOLD UNIT...  exposure <= THRESHOLD/10
+# A UNIT given as UNIT::DROPIN is checked with the drop-in's lines appended
+# (what systemd reads with DROPIN in UNIT.d/), e.g. signdpu-serve.conf.
 #
 # The units run /usr/bin/signdpu, which does not exist on a build host, and
 # `systemd-analyze verify` exits 1 when ExecStart's binary is missing. So
@@ -21,12 +23,15 @@ TRUE_BIN=/bin/true
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-# copy_unit SRC DIR: DIR/<same name> with ExecStart's binary -> /bin/true.
+# copy_unit SRC[::DROPIN] DIR: DIR/<same name> with ExecStart's binary ->
+# /bin/true, and the drop-in's lines appended when one is given.
 copy_unit() {
-  local src="$1" dir="$2"
+  local src="${1%%::*}" dropin="" dir="$2"
+  [[ "$1" == *::* ]] && dropin="${1#*::}"
   mkdir -p "$dir"
   grep -qE '^ExecStart=[-@:+!]*/' "$src" || { echo "FAIL: $src has no absolute ExecStart=" >&2; exit 1; }
   sed -E "s#^(ExecStart=[-@:+!]*)/[^[:space:]]+#\\1${TRUE_BIN}#" "$src" >"$dir/$(basename "$src")"
+  [[ -z "$dropin" ]] || cat "$dropin" >>"$dir/$(basename "$src")"
   echo "$dir/$(basename "$src")"
 }
 

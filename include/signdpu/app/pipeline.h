@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "signdpu/app/model.h"
+#include "signdpu/app/pipeline_queues.h"
 #include "signdpu/app/report.h"
 #include "signdpu/core/status.h"
 #include "signdpu/io/frame_source.h"
@@ -47,6 +48,10 @@ struct PipelineOptions {
   std::atomic<bool>* stop = nullptr;  // set by SIGINT/SIGTERM
   io::ServiceNotifier* notifier = nullptr;
   std::function<void(const std::string&)> emit;  // per-frame line sink (stdout)
+  // Each frame in order, for --results and --serve (app/live_outputs.h); on
+  // the collector thread, so it must not block. keep_images: with the image.
+  std::function<void(const FrameEvent&)> on_frame;
+  bool keep_images = false;
 };
 
 Result<Summary> RunPipeline(const Model& model, io::FrameSource& source, const PipelineOptions& options);

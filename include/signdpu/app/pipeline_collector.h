@@ -15,6 +15,7 @@
 #include "signdpu/app/report.h"
 #include "signdpu/core/status.h"
 #include "signdpu/io/frame_source.h"
+#include "signdpu/io/pixels.h"
 
 namespace signdpu::io {
 class ServiceNotifier;
@@ -29,13 +30,12 @@ struct CollectorConfig {
   std::vector<std::string> labels;
   std::function<void(const std::string&)> emit;  // per-frame line sink; may be empty
   io::FrameSink* sink = nullptr;   // display/record; null: images are not drawn
+  std::function<void(const FrameEvent&)> on_frame;  // --results, --serve; may be empty
+  io::Roi roi;                     // drawn on shown/recorded frames (app/overlay.h)
   io::ServiceNotifier* notifier = nullptr;
   bool progress = false;           // progress line on stderr
   PipelineClock::time_point start = PipelineClock::now();
 };
-
-// The frame with the top-1 class name drawn on it, in BGR.
-cv::Mat AnnotateFrame(const cv::Mat& image, const std::string& text);
 
 class ResultCollector {
  public:
@@ -57,6 +57,7 @@ class ResultCollector {
   std::map<int64_t, DoneFrame> reorder_;
   int64_t next_ = 0;
   int64_t emitted_ = 0;
+  const PipelineFlags* flags_ = nullptr;  // for the skip counts of FrameEvent
   Status sink_status_;
   PipelineClock::time_point last_status_ = PipelineClock::now();
 };

@@ -34,11 +34,20 @@ struct DoneFrame {
   cv::Mat image;  // only kept for display/record
 };
 
+// One classified frame as the collector hands it, in frame order, to the
+// per-frame hook of --results and --serve (PipelineOptions::on_frame).
+struct FrameEvent {
+  const FrameResult& result;
+  const cv::Mat& image;  // empty unless PipelineOptions::keep_images (and for CSV rows: the 28x28 pixels)
+  int64_t errors;        // frames skipped as bad so far (--skip-bad: reader and workers)
+};
+
 // Set by one unit, read by the others.
 struct PipelineFlags {
   std::atomic<bool> failed{false};       // a unit hit an error: everyone stops
   std::atomic<bool> reader_stop{false};  // the collector (or a failed start) ends reading
   std::atomic<int64_t> skipped{0};       // frames dropped by --skip-bad in the workers
+  std::atomic<int64_t> source_skipped{0};  // the source's own count (FrameSource::skipped), copied by the reader
   const std::atomic<bool>* stop = nullptr;  // SIGINT/SIGTERM (PipelineOptions::stop); may be null
   bool StopRequested() const { return stop != nullptr && stop->load(); }
 };

@@ -6,11 +6,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "signdpu/app/budget.h"
+#include "signdpu/app/live_server.h"
+#include "signdpu/app/results_output.h"
 #include "signdpu/app/model.h"
 #include "signdpu/app/pipeline.h"
 #include "signdpu/core/status.h"
@@ -22,6 +25,7 @@ namespace signdpu::app {
 // The flags of `signdpu run` as given; defaults as in `signdpu run --help`.
 struct RunOptions {
   std::string model_path, csv, camera, video, images, labels_path, summary_json, record;
+  std::string results, on_change_text, serve;  // --results, --on-change[=N], --serve (app/live_outputs.h)
   std::string mode_text = "auto";
   std::string roi_text = "centre";
   int threads = 2, top_k = 1, width = 0, height = 0, emu_batch = 8;
@@ -40,6 +44,9 @@ struct RunOptions {
 struct CheckedRunOptions {
   RunMode mode = RunMode::kAuto;  // as requested (PrepareRun resolves kAuto)
   io::Roi roi;
+  std::optional<ResultsTarget> results;
+  int on_change = 0;  // frames a class must hold before a results line; 0: every frame
+  std::optional<ServeAddress> serve;
 };
 
 // A CSV frame is 28x28x1 model-sized pixels (io::CsvOptions::pixels = 784),

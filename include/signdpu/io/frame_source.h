@@ -86,4 +86,8 @@ Result<std::unique_ptr<FrameSink>> OpenFrameSink(bool display, const std::string
 //   extension known to the back end); the probe file is removed again.
 Status ProbeFrameSink(bool display, const std::string& record_path);
 
+// A JPEG of `image` (BGR or gray, quality 1-100) for the live view of
+// `signdpu run --serve`; through the media module like the sinks.
+Status EncodeJpeg(const cv::Mat& image, int quality, std::vector<uint8_t>* out);
+
 }  // namespace signdpu::io

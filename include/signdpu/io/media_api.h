@@ -5,13 +5,14 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "signdpu/core/status.h"
 #include "signdpu/io/frame_source.h"
 
 namespace signdpu::io {
 
-constexpr int kMediaApiVersion = 2;  // 2: probe_sink, FrameSource::first_skip_reason
+constexpr int kMediaApiVersion = 3;  // 2: probe_sink, FrameSource::first_skip_reason; 3: encode_jpeg
 constexpr const char* kMediaLibrary = "libsigndpu-media.so";
 constexpr const char* kMediaEntryPoint = "signdpu_media_api_v1";
 
@@ -23,6 +24,7 @@ struct MediaApi {
   Result<std::unique_ptr<FrameSource>> (*open_image_dir)(const std::string& dir, bool skip_bad);
   Result<std::unique_ptr<FrameSink>> (*open_sink)(bool display, const std::string& record_path);
   Status (*probe_sink)(bool display, const std::string& record_path);
+  Status (*encode_jpeg)(const cv::Mat& image, int quality, std::vector<uint8_t>* out);
 };
 
 // dlopen()s the module once; NotFound with dlerror() when it is missing.

@@ -16,6 +16,11 @@
 
 namespace signdpu::io {
 
+// The --roi rectangle inside a cols x rows frame (the largest centred square,
+// the whole frame, or X,Y,W,H checked to lie inside). The one place that
+// knows it: preprocessing cuts it, the --record/--serve overlay draws it.
+Result<cv::Rect> RoiRect(int cols, int rows, const Roi& roi);
+
 // Any-size 8-bit image (1, 3 or 4 channels, BGR order as OpenCV reads it)
 // into `out` (height * width int8). Errors name the problem (empty image,
 // unsupported depth/channels, ROI outside the frame).

@@ -41,9 +41,13 @@ inherit cmake systemd pkgconfig
 # not available to read here]. ctest deploy_petalinux_recipe configures this
 # configuration against an OpenCV without dnn.
 # protobuf: XIR and target-factory link it (their CMake packages need it).
+# civetweb: the HTTP server of `signdpu run --serve` (C API only), from
+# meta-networking: recipes-connectivity/civetweb/civetweb_git.bb in honister
+# (1.12+git; civetweb_1.16.bb in later releases). cpp-httplib, the first
+# choice, has no recipe in meta-openembedded (docs/deployment.md).
 DEPENDS = " \
     vart xir unilog target-factory glog gflags protobuf \
-    opencv nlohmann-json cli11 \
+    opencv nlohmann-json cli11 civetweb \
 "
 
 # The board build: no host-only build stage (ONNX import, quantiser), no tests,
@@ -67,6 +71,7 @@ EXTRA_OECMAKE += " \
 #   ${sysconfdir}/signdpu/signdpu.conf                  its configuration
 #   ${nonarch_libdir}/sysusers.d/signdpu.conf           groups video, render
 #   ${datadir}/signdpu/labels.txt
+#   ${datadir}/signdpu/systemd/signdpu-serve.conf       drop-in that turns --serve and the network on
 #   ${datadir}/signdpu/models/signdpu_zcu104.xmodel
 #   ${docdir}/signdpu/deployment.md
 do_install:append() {
