@@ -48,6 +48,7 @@ struct Knobs {
   bool out_fix = true;      // a fix after the relu
   float leaky_alpha = 0;    // > 0: leaky-relu instead of relu
   bool custom_tail = false; // a custom op reading the output (CPU)
+  bool add_tail = false;    // an add of the output with itself (not lowered yet)
 };
 
 // data [1,8,8,4] -> fix 5 -> conv2d 3x3 (4 -> 8, pad 1) -> relu -> fix 4 [-> custom op]
@@ -75,6 +76,7 @@ std::string Build(const Knobs& k, const std::string& file) {
   xir::Op* act = g->add_op("act", k.leaky_alpha > 0 ? "leaky-relu" : "relu", std::move(ra), {{"input", {conv}}},
                            xir::DataType("FLOAT32"));
   xir::Op* last = k.out_fix ? Fix(g.get(), "act_fix", act, 4) : act;
+  if (k.add_tail) g->add_op("sum", "add", A(), {{"input", {last, last}}}, xir::DataType("FLOAT32"));
   if (k.custom_tail) {
     auto ta = A();
     ta->set_attr<std::vector<int>>("shape", {1, 8, 8, 8});
@@ -137,6 +139,9 @@ TEST(CompileHostile, UnsupportedFormsAreOneErrorNamingTheOp) {
   Knobs nofix;
   nofix.out_fix = false;
   ExpectOneLine(Compile(nofix, "nofix"), "op conv (conv2d): its output is not followed by one fix op");
+  Knobs add;
+  add.add_tail = true;
+  ExpectOneLine(Compile(add, "add"), "op sum (add): not lowered to the DPU by signdpu compile yet");
   Knobs leaky;
   leaky.leaky_alpha = 0.2f;
   ExpectOneLine(Compile(leaky, "leaky"), "op act (leaky-relu): alpha");
