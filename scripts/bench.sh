@@ -10,6 +10,10 @@
 #      rows): accuracy on the 10,000 test images, throughput at batch 1 and 64
 #      with the same 2 threads, ratios to the emulator. Skipped (and said so)
 #      without node/npm or when the package cannot be installed.
+#   7. the second, bigger model: Xilinx's PointPillars (both DPU subgraphs of
+#      `signdpu compile tests/data/xmodels/voxelnet_quantized.xmodel`, 5.37
+#      GMAC per frame) through the emulator, 2 threads: GMAC/s and the share
+#      of the int8 peak (bench/pointpillars_bench.cc)
 # Results also go to out/bench/bench.json. Method: docs/benchmarks.md.
 # Environment: BUILD_DIR (default build-release), SIGNDPU_SKIP_APT=1,
 #   SIGNDPU_ORT_VERSION (onnxruntime-node version, default 1.30.0),
@@ -29,20 +33,20 @@ bash scripts/setup-deps.sh >/dev/null
 bash scripts/prepare-data.sh >/dev/null
 GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
 cmake -S "$ROOT" -B "$BUILD_DIR" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DSIGNDPU_BUILD_TESTS=OFF -DSIGNDPU_BUILD_BENCH=ON >/dev/null
-cmake --build "$BUILD_DIR" -j "$(nproc)" --target signdpu signdpu-quantize signdpu_emu emu_vs_opencv csv_ingest >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)" --target signdpu signdpu-quantize signdpu_emu emu_vs_opencv csv_ingest pointpillars_bench >/dev/null
 B="$BUILD_DIR/bin"
 TEST_CSV=data/fashion_test.csv
 
-echo "== 1/6 emulator vs OpenCV DNN (this takes a few minutes)"
+echo "== 1/7 emulator vs OpenCV DNN (this takes a few minutes)"
 "$B/emu_vs_opencv" --benchmark_min_time=0.5 --benchmark_repetitions=5 > "$OUT/emu_vs_opencv.txt" 2>&1
 sed -n '/== emulator/,$p' "$OUT/emu_vs_opencv.txt"
 
-echo "== 2/6 calibration, 100 x 32 images"
+echo "== 2/7 calibration, 100 x 32 images"
 "$B/signdpu-quantize" --model models/signcnn_fashion.onnx --calib data/fashion_train.csv --calib_iter 100 \
   --calib_batch_size 32 --output_dir "$OUT/q" --name signcnn_fashion --labels models/fashion.labels.txt --no-progress > "$OUT/quantize.txt"
 calib_s=$(/usr/bin/python3 -c "import json; print(json.load(open('$OUT/q/report.json'))['calib_seconds'])")
 
-echo "== 3/6 CSV ingest ($TEST_CSV)"
+echo "== 3/7 CSV ingest ($TEST_CSV)"
 ours=$("$B/csv_ingest" "$TEST_CSV")
 np_s=$(/usr/bin/python3 - "$TEST_CSV" <<'PY'
 import sys, time, numpy as np
@@ -52,12 +56,12 @@ print(s)
 PY
 )
 
-echo "== 4/6 + 5/6 signdpu run end to end, peak RSS"
+echo "== 4/7 + 5/7 signdpu run end to end, peak RSS"
 /usr/bin/time -v "$B/signdpu" run --model "$OUT/q/signcnn_fashion.xmodel" --csv "$TEST_CSV" --mode ref --threads 2 \
   --quiet --no-progress --summary-json "$OUT/run.json" > "$OUT/run.txt" 2> "$OUT/run.time"
 rss_kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$OUT/run.time")
 
-echo "== 6/6 ONNX Runtime (npm onnxruntime-node), float and QDQ int8, 2 threads"
+echo "== 6/7 ONNX Runtime (npm onnxruntime-node), float and QDQ int8, 2 threads"
 ORT_DIR="$BUILD_DIR/ort"
 ORT_VERSION="${SIGNDPU_ORT_VERSION:-1.30.0}"
 ort_json=""
@@ -91,10 +95,15 @@ else
 fi
 [[ -n "$ort_skip" ]] && echo "ONNX Runtime: skipped: $ort_skip"
 
+echo "== 7/7 PointPillars (signdpu compile of Xilinx's voxelnet_quantized.xmodel), both DPU subgraphs, 2 threads"
+"$B/pointpillars_bench" --threads 2 --min-time 20 2>/dev/null | tail -n 1 > "$OUT/pointpillars.json"
+cat "$OUT/pointpillars.json"
+
 /usr/bin/python3 - "$OUT" "$calib_s" "$np_s" "$rss_kb" "$ours" "$ort_json" "$ort_skip" <<'PY'
 import json, re, sys, os
 out, calib_s, np_s, rss_kb, ours = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), json.loads(sys.argv[5])
 ort_json, ort_skip = sys.argv[6], sys.argv[7]
+pp = json.load(open(os.path.join(out, "pointpillars.json")))
 txt = open(os.path.join(out, "emu_vs_opencv.txt")).read()
 rows = re.findall(r"batch\s+(\d+), (\d) threads?: emulator\s+(\d+) images/s, OpenCV\s+(\d+) images/s", txt)
 run = json.load(open(os.path.join(out, "run.json")))
@@ -119,6 +128,7 @@ if ort_json:
     res["onnxruntime"] = ort
 else:
     res["onnxruntime"] = {"skipped": ort_skip}
+res["pointpillars"] = pp
 json.dump(res, open(os.path.join(out, "bench.json"), "w"), indent=2)
 def row(name, value, target, met):
     print(f"| {name:<44} | {value:<28} | {target:<18} | {'met' if met else 'NOT met':<7} |")
@@ -130,6 +140,9 @@ row("calibration 100 x 32 (Vitis AI: 268 s)", f"{calib_s:.2f} s = {res['calib_vs
 row("CSV ingest vs numpy.loadtxt", f"{res['csv_mb_per_s']:.0f} vs {res['numpy_loadtxt_mb_per_s']:.1f} MB/s = {res['csv_ratio']:.0f}x", ">= 20x", res["csv_ratio"] >= 20)
 row(f"signdpu run, {run['frames']} frames end to end", f"{run['seconds']:.2f} s ({run['fps_e2e']:.0f} fps)", "< 1 s", run["seconds"] < 1)
 row("peak RSS of signdpu run", f"{res['peak_rss_mb']:.1f} MB", "< 64 MB", res["peak_rss_mb"] < 64)
+print(f"\n| second model | MAC/frame | frames/s | GMAC/s | share of int8 peak ({pp['peak_gmac_per_s']:.0f} GMAC/s) | GMAC per CPU s (share of one core) |\n|---|---|---|---|---|---|")
+print(f"| PointPillars, signdpu compile, {pp['threads']} threads, {pp['kernels']} | {pp['macs_per_frame'] / 1e9:.2f} G | {pp['fps']:.2f} | "
+      f"{pp['gmac_per_s']:.1f} | {100 * pp['share_of_peak']:.1f} % | {pp['gmac_per_cpu_s']:.1f} ({100 * pp['share_of_core_peak']:.1f} %) |")
 if ort_json:
     v = res["onnxruntime"]["version"]
     print(f"\n| ONNX Runtime {v}, 2 threads, same run | accuracy (10,000) | batch 1 images/s | batch 64 images/s | emulator / ORT b1 | emulator / ORT b64 |\n|---|---|---|---|---|---|")

@@ -3,6 +3,7 @@
 //   signdpu inspect X.xmodel
 //   signdpu dump --model X.xmodel (--csv F | --input-raw F.bin) --out DIR
 //   signdpu compare DIR_A DIR_B
+//   signdpu compile MODEL_int.xmodel -o OUT.xmodel [--target T] [--fingerprint 0x...]
 #include <unistd.h>
 
 #include <atomic>
@@ -24,6 +25,7 @@
 #include "signdpu/app/model.h"
 #include "signdpu/app/pipeline.h"
 #include "signdpu/app/run_options.h"
+#include "signdpu/compile/compile.h"
 #include "signdpu/core/file_io.h"
 #include "signdpu/core/json_text.h"
 #include "signdpu/core/number_parse.h"
@@ -245,6 +247,38 @@ void AddCompareCommand(CLI::App& app, CompareCommand* cc) {
   cc->cmd->add_option("dir_b", cc->dir_b)->required();
 }
 
+struct CompileCommand {
+  CLI::App* cmd = nullptr;
+  std::string input, output, target = "DPUCZDX8G_ISA1_B4096", fingerprint;
+  CLI::Option *output_opt = nullptr, *fingerprint_opt = nullptr;
+};
+
+void AddCompileCommand(CLI::App& app, CompileCommand* cc) {
+  cc->cmd = app.add_subcommand("compile", "quantiser-format _int.xmodel -> host-runnable compiled xmodel (as vai_c_xir)");
+  cc->cmd->add_option("model", cc->input, "quantiser-format xmodel (vai_q_pytorch's or signdpu-quantize's)")->required();
+  cc->output_opt = cc->cmd->add_option("-o,--output", cc->output, "compiled xmodel to write")->required();
+  cc->cmd->add_option("--target", cc->target, "DPU target of libtarget-factory (default DPUCZDX8G_ISA1_B4096)");
+  cc->fingerprint_opt =
+      cc->cmd->add_option("--fingerprint", cc->fingerprint, "DPU fingerprint to write (default: the target's, Vitis AI 2.5)");
+}
+
+int RunCompile(const CompileCommand& cc) {
+  if (auto s = signdpu::app::CheckNotEmpty("--output", cc.output, true); !s.ok()) return Fail(s);
+  signdpu::compile::CompileOptions options;
+  options.target = cc.target;
+  if (cc.fingerprint_opt->count() > 0) {
+    auto fp = signdpu::ParseHex64(cc.fingerprint, "--fingerprint");
+    if (!fp.ok()) return Fail(fp.status());
+    options.fingerprint = *fp;
+  }
+  auto m = signdpu::compile::CompileXmodel(cc.input, cc.output, options);
+  if (!m.ok()) return Fail(m.status());
+  std::printf("%s", signdpu::compile::DescribePartition(*m).c_str());
+  std::printf("wrote %s\n", cc.output.c_str());
+  if (auto s = signdpu::FlushStdout(); !s.ok()) return Fail(s);
+  return 0;
+}
+
 // ---- inspect, compare, dump ------------------------------------------------------
 
 int RunInspect(const InspectCommand& ic) {
@@ -446,6 +480,8 @@ static int Main(int argc, char** argv) {
   AddDumpCommand(app, &dump, &number_texts);
   CompareCommand compare;
   AddCompareCommand(app, &compare);
+  CompileCommand compile;
+  AddCompileCommand(app, &compile);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -455,5 +491,6 @@ static int Main(int argc, char** argv) {
   if (*inspect.cmd) return RunInspect(inspect);
   if (*compare.cmd) return RunCompare(compare);
   if (*dump.cmd) return RunDump(dump);
+  if (*compile.cmd) return RunCompile(compile);
   return RunRun(run);
 }

@@ -88,4 +88,20 @@ Result<double> ParseFinite(std::string_view text, std::string_view what, double 
   return v;
 }
 
+Result<uint64_t> ParseHex64(std::string_view text, std::string_view what) {
+  const std::string shown = PrintableText(std::string(text));
+  if (text.size() < 3 || text.size() > 18 || text[0] != '0' || (text[1] != 'x' && text[1] != 'X'))
+    return InvalidArgument(std::string(what) + ": '" + shown + "' is not 0x followed by 1 to 16 hex digits");
+  uint64_t v = 0;
+  for (char c : text.substr(2)) {
+    int d = -1;
+    if (c >= '0' && c <= '9') d = c - '0';
+    else if (c >= 'a' && c <= 'f') d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') d = c - 'A' + 10;
+    if (d < 0) return InvalidArgument(std::string(what) + ": '" + shown + "' is not 0x followed by 1 to 16 hex digits");
+    v = (v << 4) | static_cast<uint64_t>(d);
+  }
+  return v;
+}
+
 }  // namespace signdpu

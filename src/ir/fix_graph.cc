@@ -34,7 +34,7 @@ ConvConfig ConvConfigOf(const FixGraph& g, const FixOp& op, int batch) {
   c.input.n = batch;
   c.fix_in = in.fix_point;
   c.fix_out = g.tensors[op.output].fix_point;
-  c.depthwise = op.kind == FixOpKind::kDepthwiseConv2d;
+  c.depthwise = op.kind == FixOpKind::kDepthwiseConv2d || op.kind == FixOpKind::kTransposedDepthwiseConv2d;
   return c;
 }
 

@@ -13,6 +13,7 @@ const std::vector<const FixOpDef*>& AllFixOpDefs() {
       &internal::ConcatFixOp(),     &internal::DepthwiseFixOp(),     &internal::UpsampleFixOp(),
       &internal::DownsampleFixOp(), &internal::PadFixOp(),           &internal::ReorgFixOp(),
       &internal::TileFixOp(),       &internal::PixelShuffleFixOp(),
+      &internal::TransposedConv2dFixOp(), &internal::TransposedDepthwiseConv2dFixOp(),
   };
   return defs;
 }

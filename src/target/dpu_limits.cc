@@ -460,6 +460,9 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
       case FixOpKind::kTile:
       case FixOpKind::kPixelShuffle:
         continue;  // read from compiled models only: no per-layer limit table
+      case FixOpKind::kTransposedConv2d:  // not checked here yet (vai_q_pytorch: dpu_op_filter.py:303, 497)
+      case FixOpKind::kTransposedDepthwiseConv2d:
+        continue;
     }
     layers.push_back(std::move(x));
   }

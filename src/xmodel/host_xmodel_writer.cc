@@ -75,6 +75,30 @@ class HostWriter final : public HostWriteContext {
   xir::Graph* graph_;
 };
 
+}  // namespace
+
+namespace internal {
+
+Status AddFixGraphOps(xir::Graph* graph, const FixGraph& g, const std::string& model,
+                      std::vector<xir::Op*>* producer, std::vector<xir::Op*>* ops) {
+  HostWriter writer(graph);
+  for (const FixOp& f : g.ops) {
+    xir::Op* op = writer.AddFixOp(g, f, *producer);
+    SIGNDPU_RETURN_IF_ERROR(CheckShape(op, g.tensors[f.output].shape, model));
+    (*producer)[f.output] = op;
+    for (const auto& [arg, ins] : op->get_input_ops()) {
+      for (xir::Op* in : ins)  // const-fix weights and bias, and const operands inside `input`
+        if (arg != names::kArgInput || in->get_type() == names::kConstFix) ops->push_back(in);
+    }
+    ops->push_back(op);
+  }
+  return Status::Ok();
+}
+
+}  // namespace internal
+
+namespace {
+
 // Merges the root's one-op children holding `ops` into one child.
 xir::Subgraph* MergeInto(xir::Graph* graph, const std::vector<xir::Op*>& ops, const std::string& name) {
   std::set<xir::Subgraph*> leaves;
@@ -109,18 +133,7 @@ Status AddInputs(xir::Graph* graph, const FixGraph& g, const std::string& model,
 
 // DPU: every op through its registration, with its const-fix weights and bias.
 Status AddDpuOps(xir::Graph* graph, const FixGraph& g, const std::string& model, HostOps* h) {
-  HostWriter writer(graph);
-  for (const FixOp& f : g.ops) {
-    xir::Op* op = writer.AddFixOp(g, f, h->producer);
-    SIGNDPU_RETURN_IF_ERROR(CheckShape(op, g.tensors[f.output].shape, model));
-    h->producer[f.output] = op;
-    for (const auto& [arg, ins] : op->get_input_ops()) {
-      for (xir::Op* in : ins)  // const-fix weights and bias, and const operands inside `input`
-        if (arg != names::kArgInput || in->get_type() == names::kConstFix) h->dpu.push_back(in);
-    }
-    h->dpu.push_back(op);
-  }
-  return Status::Ok();
+  return AddFixGraphOps(graph, g, model, &h->producer, &h->dpu);
 }
 
 // CPU: fix2float (+ softmax) per graph output.

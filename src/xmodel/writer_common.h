@@ -46,6 +46,14 @@ void SetGraphInfoAttrs(xir::Graph* graph, const HostModelInfo& info);
 // XIR's inferred shape must equal the FixGraph's.
 Status CheckShape(const xir::Op* op, const Shape& expected, const std::string& model);
 
+// Adds the ops of a validated FixGraph as a compiled-style DPU subgraph's ops
+// (const-fix weights and bias, the *-fix ops through their XirOpIo
+// write_host); producer[id] must hold the XIR op of every graph input tensor
+// and holds every tensor's on return; `ops` receives the ops in creation
+// order (src/xmodel/host_xmodel_writer.cc).
+Status AddFixGraphOps(xir::Graph* graph, const FixGraph& g, const std::string& model,
+                      std::vector<xir::Op*>* producer, std::vector<xir::Op*>* ops);
+
 // Serialises, re-validates with our own loader, writes `path` via a
 // temporary file in the same directory and a rename.
 Status WriteGraphAtomically(const xir::Graph& graph, const std::string& path);

@@ -270,6 +270,35 @@ with open(out, "w") as f:
   unlisten 1
   check "[[ $rc -eq 0 && ! -s '$WORK/notify4.log' ]]" "no NOTIFY_SOCKET: exit 0, no datagrams"
   ;;
+compile)
+  # signdpu compile of our own quantiser-format file gives the same DPU
+  # program as signdpu-quantize's host xmodel: byte-identical outputs on the
+  # whole test CSV (10,000 images when data/ is prepared, else the sample).
+  CSV="$SRC/data/fashion_test.csv"; [[ -f "$CSV" ]] || CSV="$SAMPLE"
+  rm -rf "$WORK/compiled.xmodel" "$WORK/cdumpA" "$WORK/cdumpB"
+  "$BIN/signdpu" compile "$Q/signcnn_fashion_int.xmodel" -o "$WORK/compiled.xmodel" > "$WORK/compile.txt"; rc=$?
+  cat "$WORK/compile.txt"
+  check "[[ $rc -eq 0 && -s '$WORK/compiled.xmodel' ]]" "compile of signcnn_fashion_int.xmodel exits 0"
+  check "grep -q '^DPU subgraph 0: ' '$WORK/compile.txt' && ! grep -q '^DPU subgraph 1' '$WORK/compile.txt'" "one DPU subgraph"
+  "$BIN/signdpu" dump --model "$XM" --csv "$CSV" --limit 10000 --mode ref --out "$WORK/cdumpA" >/dev/null 2>&1 || fail "dump host xmodel"
+  "$BIN/signdpu" dump --model "$WORK/compiled.xmodel" --csv "$CSV" --limit 10000 --mode ref --out "$WORK/cdumpB" >/dev/null 2>&1 || fail "dump compiled xmodel"
+  a=$(ls "$WORK/cdumpA"/*.bin 2>/dev/null); b=$(ls "$WORK/cdumpB"/*.bin 2>/dev/null)
+  check "[[ -n '$a' && -n '$b' ]] && cmp -s $a $b" "compiled vs host xmodel: identical int8 outputs on $(( $(wc -l < "$CSV") - 1 )) rows of $(basename "$CSV")"
+  "$BIN/signdpu" run --model "$WORK/compiled.xmodel" --csv "$SAMPLE" --mode ref --quiet --no-progress \
+    --summary-json "$WORK/compiled_run.json" > /dev/null 2>&1; rc=$?
+  check "[[ $rc -eq 0 ]]" "signdpu run classifies with the compiled xmodel"
+  "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref --quiet --no-progress \
+    --summary-json "$WORK/host_run.json" > /dev/null 2>&1
+  acc_c=$(json "$WORK/compiled_run.json" "d['accuracy']" 2>/dev/null); acc_h=$(json "$WORK/host_run.json" "d['accuracy']" 2>/dev/null)
+  check "[[ -n '$acc_c' && '$acc_c' == '$acc_h' ]]" \
+    "same accuracy as the host xmodel ($acc_c; the compile keeps the input mean/scale/labels graph attributes)"
+  expect_error "compile: no such file" 1 "no such file" -- "$BIN/signdpu" compile "$WORK/none_int.xmodel" -o "$WORK/x.xmodel"
+  expect_error "compile: a compiled model" 1 "compiled already" -- "$BIN/signdpu" compile "$XM" -o "$WORK/x.xmodel"
+  expect_error "compile: bad --fingerprint" 1 "--fingerprint" -- "$BIN/signdpu" compile "$Q/signcnn_fashion_int.xmodel" -o "$WORK/x.xmodel" --fingerprint 0xZZ
+  expect_error "compile: unknown --target" 1 "DPUNOPE" -- "$BIN/signdpu" compile "$Q/signcnn_fashion_int.xmodel" -o "$WORK/x.xmodel" --target DPUNOPE
+  "$BIN/signdpu" compile "$Q/signcnn_fashion_int.xmodel" -o "$WORK/fp.xmodel" --fingerprint 0x101000056010407 > /dev/null 2>&1
+  check "'$BIN/signdpu' inspect '$WORK/fp.xmodel' 2>/dev/null | grep -q 'dpu_fingerprint 0x0101000056010407'" "--fingerprint is written into the DPU subgraph"
+  ;;
 *) echo "unknown case $CASE"; exit 2 ;;
 esac
 echo "$CASE: $fails failure(s)"

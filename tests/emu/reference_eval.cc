@@ -9,6 +9,8 @@
 #include "signdpu/kernels/reference/conv2d_fix.h"
 #include "signdpu/kernels/reference/eltwise_fix.h"
 #include "signdpu/kernels/reference/pool_fix.h"
+#include "signdpu/kernels/reference/transposed_conv2d_fix.h"
+#include "signdpu/kernels/reference/transposed_depthwise_conv2d_fix.h"
 
 namespace signdpu::testing {
 
@@ -58,6 +60,20 @@ std::vector<std::vector<int8_t>> EvalReference(const FixGraph& g, const std::vec
           if (!p.ok()) return {};
           reference::Conv2dFix(*p, t[op.inputs[0]].data(), op.Attrs<ConvAttrs>().weights.data(), c.has_bias ? op.Attrs<ConvAttrs>().bias.data() : nullptr,
                                y.data());
+          break;
+        }
+        case FixOpKind::kTransposedConv2d:
+        case FixOpKind::kTransposedDepthwiseConv2d: {
+          const ConvAttrs& a = op.Attrs<ConvAttrs>();
+          auto p = MakeTransposedConvParams(ConvConfigOf(g, op), op.name);
+          EXPECT_TRUE(p.ok()) << p.status().message();
+          if (!p.ok()) return {};
+          const int8_t* bias = a.has_bias ? a.bias.data() : nullptr;
+          if (op.kind == FixOpKind::kTransposedConv2d) {
+            reference::TransposedConv2dFix(*p, t[op.inputs[0]].data(), a.weights.data(), bias, y.data());
+          } else {
+            reference::TransposedDepthwiseConv2dFix(*p, t[op.inputs[0]].data(), a.weights.data(), bias, y.data());
+          }
           break;
         }
         case FixOpKind::kPool: {

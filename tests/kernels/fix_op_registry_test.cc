@@ -23,6 +23,8 @@ TEST(OpRegistry, EveryKindHasExactlyOneRegistrationNamedByItsXirType) {
       {FixOpKind::kUpsample, names::kUpsampleFix}, {FixOpKind::kDownsample, names::kDownsampleFix},
       {FixOpKind::kPad, names::kPadFix},           {FixOpKind::kReorg, names::kReorgFix},
       {FixOpKind::kTile, names::kTileFix},         {FixOpKind::kPixelShuffle, names::kPixelShuffleFix},
+      {FixOpKind::kTransposedConv2d, names::kTransposedConv2dFix},
+      {FixOpKind::kTransposedDepthwiseConv2d, names::kTransposedDepthwiseConv2dFix},
   };
   EXPECT_EQ(ir::AllFixOpDefs().size(), std::size(expected));
   std::set<FixOpKind> seen;

@@ -39,6 +39,8 @@ TEST(XirOpRegistry, CompiledTypesMapToTheirKindsAndUnknownTypesToNothing) {
       {names::kReshapeFix, FixOpKind::kCopy},      {names::kUpload, FixOpKind::kCopy},
       {names::kDownload, FixOpKind::kCopy},        {names::kHardSigmoidFix, FixOpKind::kHardSigmoid},
       {names::kConcatFix, FixOpKind::kConcat},
+      {names::kTransposedConv2dFix, FixOpKind::kTransposedConv2d},
+      {names::kTransposedDepthwiseConv2dFix, FixOpKind::kTransposedDepthwiseConv2d},
   };
   for (const auto& [type, kind] : cases) {
     const XirOpIo* io = FindXirOpIoByType(type);
@@ -47,7 +49,7 @@ TEST(XirOpRegistry, CompiledTypesMapToTheirKindsAndUnknownTypesToNothing) {
   }
   EXPECT_EQ(FindXirOpIoByType(names::kConstFix), nullptr);  // read by the op that uses it
   EXPECT_EQ(FindXirOpIoByType(names::kDataFix), nullptr);   // a subgraph input
-  EXPECT_EQ(FindXirOpIoByType("transposed-conv2d-fix"), nullptr);
+  EXPECT_EQ(FindXirOpIoByType("transposed-conv3d-fix"), nullptr);
   EXPECT_EQ(FindXirOpIo(static_cast<FixOpKind>(99)), nullptr);
 }
 

@@ -20,4 +20,7 @@ Result<int64_t> ParseInt64(std::string_view text, std::string_view what, int64_t
 // and infinities are refused; the value must lie in [min, max].
 Result<double> ParseFinite(std::string_view text, std::string_view what, double min, double max);
 
+// "0x" followed by 1 to 16 hexadecimal digits (a DPU fingerprint), nothing else.
+Result<uint64_t> ParseHex64(std::string_view text, std::string_view what);
+
 }  // namespace signdpu

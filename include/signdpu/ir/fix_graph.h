@@ -48,6 +48,8 @@ enum class FixOpKind {
   kReorg,            // reorg-fix (kernels/reference/reorg_fix.h)
   kTile,             // tile-fix (kernels/reference/tile_fix.h)
   kPixelShuffle,     // pixel-shuffle-fix (kernels/reference/pixel_shuffle_fix.h)
+  kTransposedConv2d,           // transposed-conv2d-fix (kernels/reference/transposed_conv2d_fix.h)
+  kTransposedDepthwiseConv2d,  // transposed-depthwise-conv2d-fix
 };
 
 // The XIR op type of the kind (its registration); "?" for a value outside the enum.
@@ -59,7 +61,9 @@ const char* FixOpKindName(FixOpKind kind);
 // ConvConfigOf / PoolConfigOf), and "depthwise" is the op kind.
 struct CopyAttrs {};  // kCopy: a byte copy has no attributes
 
-struct ConvAttrs : ConvSpec {  // kConv2d / kDepthwiseConv2d
+// kConv2d / kDepthwiseConv2d / kTransposedConv2d / kTransposedDepthwiseConv2d
+// (transposed: stride = the zero-insertion factors, pad = XIR's pad attribute)
+struct ConvAttrs : ConvSpec {
   std::vector<int8_t> weights;  // OHWI, [1,kh,kw,C] for depthwise
   std::vector<int8_t> bias;     // [O]; empty when has_bias is false
 };

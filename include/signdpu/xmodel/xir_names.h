@@ -26,6 +26,9 @@ inline constexpr const char* kPixelShuffleFix = "pixel-shuffle-fix";
 inline constexpr const char* kUpload = "upload";
 inline constexpr const char* kDownload = "download";
 inline constexpr const char* kFix2Float = "fix2float";
+inline constexpr const char* kFloat2Fix = "float2fix";
+inline constexpr const char* kTransposedConv2dFix = "transposed-conv2d-fix";
+inline constexpr const char* kTransposedDepthwiseConv2dFix = "transposed-depthwise-conv2d-fix";
 inline constexpr const char* kSoftmax = "softmax";
 inline constexpr const char* kIdentity = "identity";
 // quantiser-format (float + fix) ops
@@ -53,6 +56,7 @@ inline constexpr const char* kHardSwish = "hard-swish";
 inline constexpr const char* kUpsample = "upsample";
 inline constexpr const char* kResize = "resize";
 inline constexpr const char* kReductionMax = "reduction_max";
+inline constexpr const char* kTranspose = "transpose";
 inline constexpr const char* kMul = "mul";  // nndct's avgpool / hard-sigmoid scale (not in host xmodels)
 
 // op argument names
@@ -76,6 +80,7 @@ inline constexpr const char* kHsigmoidIn = "hsigmoid_in";
 inline constexpr const char* kShiftHsigmoid = "shift_hsigmoid";
 inline constexpr const char* kAlpha = "alpha";
 inline constexpr const char* kAxis = "axis";
+inline constexpr const char* kKeepDims = "keep_dims";
 inline constexpr const char* kGlobal = "global";
 inline constexpr const char* kCountIncludePad = "count_include_pad";
 inline constexpr const char* kCountIncludeInvalid = "count_include_invalid";

@@ -24,5 +24,7 @@ const FixOpDef& PadFixOp();
 const FixOpDef& ReorgFixOp();
 const FixOpDef& TileFixOp();
 const FixOpDef& PixelShuffleFixOp();
+const FixOpDef& TransposedConv2dFixOp();
+const FixOpDef& TransposedDepthwiseConv2dFixOp();
 
 }  // namespace signdpu::ir::internal

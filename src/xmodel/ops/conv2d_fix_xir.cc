@@ -81,10 +81,9 @@ Status ReadBias(XirReadContext& ctx, const xir::Op* b, const std::string& where,
   return Status::Ok();
 }
 
-Status ReadConv(XirReadContext& ctx, const xir::Op* op, const std::string& type, const std::string& where,
-                FixOp* f) {
-  const bool depthwise = type == names::kDepthwiseConv2dFix;
-  f->kind = depthwise ? FixOpKind::kDepthwiseConv2d : FixOpKind::kConv2d;
+}  // namespace
+
+Status ReadConvCommon(XirReadContext& ctx, const xir::Op* op, bool depthwise, const std::string& where, FixOp* f) {
   SIGNDPU_RETURN_IF_ERROR(ctx.CheckArgNames(op, {names::kArgInput, names::kArgWeights, names::kArgBias}, where));
   SIGNDPU_ASSIGN_OR_RETURN(auto in, ctx.ArgOps(op, names::kArgInput, 1, 1, where));
   SIGNDPU_ASSIGN_OR_RETURN(auto weights, ctx.ArgOps(op, names::kArgWeights, 1, 1, where));
@@ -99,27 +98,38 @@ Status ReadConv(XirReadContext& ctx, const xir::Op* op, const std::string& type,
   ConvAttrs& c = f->attrs.emplace<ConvAttrs>();
   SIGNDPU_RETURN_IF_ERROR(ReadWindow(ctx, op, where, &c));
   SIGNDPU_RETURN_IF_ERROR(ReadActivation(op, where, &c));
-  if (op->has_attr(names::kGroup)) {
-    SIGNDPU_ASSIGN_OR_RETURN(int group, GetAttr<int>(op, names::kGroup, where));
-    const int64_t expected = depthwise ? channels : 1;
-    if (group != expected && !(depthwise && group == 1)) return Unsupported(where + ": group " + std::to_string(group));
-  }
   SIGNDPU_RETURN_IF_ERROR(ReadWeights(ctx, weights[0], channels, depthwise, where, &c));
   c.has_bias = !bias.empty();
   if (c.has_bias) SIGNDPU_RETURN_IF_ERROR(ReadBias(ctx, bias[0], where, &c));
   return Status::Ok();
 }
 
+namespace {
+
+Status ReadConv(XirReadContext& ctx, const xir::Op* op, const std::string& type, const std::string& where,
+                FixOp* f) {
+  const bool depthwise = type == names::kDepthwiseConv2dFix;
+  f->kind = depthwise ? FixOpKind::kDepthwiseConv2d : FixOpKind::kConv2d;
+  SIGNDPU_RETURN_IF_ERROR(ReadConvCommon(ctx, op, depthwise, where, f));
+  if (op->has_attr(names::kGroup)) {
+    SIGNDPU_ASSIGN_OR_RETURN(int group, GetAttr<int>(op, names::kGroup, where));
+    const int64_t expected = depthwise ? ctx.graph().tensors[f->inputs[0]].shape[3] : 1;
+    if (group != expected && !(depthwise && group == 1)) return Unsupported(where + ": group " + std::to_string(group));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 void HostConsts(const FixOp& f, std::vector<std::string>* out) {
   out->push_back(WeightsName(f));
   if (f.Attrs<ConvAttrs>().has_bias) out->push_back(BiasName(f));
 }
 
-void WriteHost(HostWriteContext& ctx, const FixGraph& g, const FixOp& f, HostOp* op) {
+void WriteConvHost(HostWriteContext& ctx, const FixGraph& g, const FixOp& f, HostOp* op) {
   const ConvAttrs& c = f.Attrs<ConvAttrs>();
   const int64_t channels = g.tensors[f.inputs[0]].shape[3];
-  const bool depthwise = f.kind == FixOpKind::kDepthwiseConv2d;
-  op->type = depthwise ? names::kDepthwiseConv2dFix : names::kConv2dFix;
+  const bool depthwise = f.kind == FixOpKind::kDepthwiseConv2d || f.kind == FixOpKind::kTransposedDepthwiseConv2d;
   const Shape wshape = {depthwise ? 1 : c.out_channels, c.kernel_h, c.kernel_w, channels};
   op->inputs[names::kArgWeights] = {ctx.AddConst(WeightsName(f), wshape, c.weights, c.fix_weights)};
   if (c.has_bias) op->inputs[names::kArgBias] = {ctx.AddConst(BiasName(f), {c.out_channels}, c.bias, c.fix_bias)};
@@ -130,13 +140,24 @@ void WriteHost(HostWriteContext& ctx, const FixGraph& g, const FixOp& f, HostOp*
   attrs->set_attr<std::vector<int>>(names::kPad, {c.pad_left, c.pad_right, c.pad_top, c.pad_bottom});
   attrs->set_attr<std::string>(names::kPadMode, names::kPadModeFloor);
   attrs->set_attr<std::string>(names::kNonlinear, ActivationName(c.activation));
-  if (!depthwise) attrs->set_attr<int>(names::kGroup, 1);
+  if (f.kind == FixOpKind::kConv2d) attrs->set_attr<int>(names::kGroup, 1);
 }
+
+Status WriteQuantizerConv(QuantizerWriteContext& ctx, const FixOp& f, xir::Op* input);
+namespace {
+
+void WriteHost(HostWriteContext& ctx, const FixGraph& g, const FixOp& f, HostOp* op) {
+  op->type = f.kind == FixOpKind::kDepthwiseConv2d ? names::kDepthwiseConv2dFix : names::kConv2dFix;
+  WriteConvHost(ctx, g, f, op);
+}
+
+}  // namespace
 
 Status WriteQuantizerConv(QuantizerWriteContext& ctx, const FixOp& f, xir::Op* input) {
   const FixGraph& g = ctx.graph();
   const ConvAttrs& c = f.Attrs<ConvAttrs>();
-  const bool depthwise = f.kind == FixOpKind::kDepthwiseConv2d;
+  const bool transposed = f.kind == FixOpKind::kTransposedConv2d || f.kind == FixOpKind::kTransposedDepthwiseConv2d;
+  const bool depthwise = f.kind == FixOpKind::kDepthwiseConv2d || f.kind == FixOpKind::kTransposedDepthwiseConv2d;
   const int64_t channels = g.tensors[f.inputs[0]].shape[3];
   const Shape wshape = {depthwise ? 1 : c.out_channels, c.kernel_h, c.kernel_w, channels};
   std::map<std::string, std::vector<xir::Op*>> inputs;
@@ -155,9 +176,13 @@ Status WriteQuantizerConv(QuantizerWriteContext& ctx, const FixOp& f, xir::Op* i
     attrs->set_attr<int>(names::kInDim, static_cast<int>(channels));
     attrs->set_attr<int>(names::kOutDim, static_cast<int>(c.out_channels));
   }
-  xir::Op* conv = ctx.Add(f.name, depthwise ? names::kDepthwiseConv2d : names::kConv2d, std::move(attrs), inputs);
+  const char* type = transposed ? (depthwise ? names::kTransposedDepthwiseConv2d : names::kTransposedConv2d)
+                                : (depthwise ? names::kDepthwiseConv2d : names::kConv2d);
+  xir::Op* conv = ctx.Add(f.name, type, std::move(attrs), inputs);
   return ctx.Finish(ctx.AddActivation(f.name, c.activation, conv), f.output);
 }
+
+namespace {
 
 // conv (kernel = whole input) + copy to [1, O]  ->  flatten + matmul.
 // Weights [O, kh, kw, C] are already in NHWC flatten order: [O, kh*kw*C].

@@ -119,6 +119,15 @@ const std::vector<const XirOpIo*>& AllXirOpIos();
 const XirOpIo* FindXirOpIo(FixOpKind kind);               // null if none
 const XirOpIo* FindXirOpIoByType(const std::string& type);  // null if none
 
+// Shared by the conv-like registrations (defined in ops/conv2d_fix_xir.cc):
+// input, window, nonlinear, weights and bias of a *conv2d-fix op (ConvAttrs);
+// the const names, host attributes and the quantiser-format conv (the op's
+// type from its kind).
+Status ReadConvCommon(XirReadContext& ctx, const xir::Op* op, bool depthwise, const std::string& where, FixOp* f);
+void HostConsts(const FixOp& f, std::vector<std::string>* names);
+void WriteConvHost(HostWriteContext& ctx, const FixGraph& g, const FixOp& f, HostOp* op);
+Status WriteQuantizerConv(QuantizerWriteContext& ctx, const FixOp& f, xir::Op* input);
+
 // The registrations, one per op file.
 const XirOpIo& Conv2dFixXir();
 const XirOpIo& DepthwiseConv2dFixXir();
@@ -134,5 +143,7 @@ const XirOpIo& PadFixXir();
 const XirOpIo& ReorgFixXir();
 const XirOpIo& TileFixXir();
 const XirOpIo& PixelShuffleFixXir();
+const XirOpIo& TransposedConv2dFixXir();
+const XirOpIo& TransposedDepthwiseConv2dFixXir();
 
 }  // namespace signdpu::xmodel::internal

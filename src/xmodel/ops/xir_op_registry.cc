@@ -10,6 +10,7 @@ const std::vector<const XirOpIo*>& AllXirOpIos() {
       &CopyFixXir(),   &HardSigmoidFixXir(),     &ConcatFixXir(), &DepthwiseFixXir(),
       &UpsampleFixXir(), &DownsampleFixXir(),    &PadFixXir(),    &ReorgFixXir(),
       &TileFixXir(),   &PixelShuffleFixXir(),
+      &TransposedConv2dFixXir(), &TransposedDepthwiseConv2dFixXir(),
   };
   return ios;
 }

@@ -1,0 +1,294 @@
+// Roles, fused chains and DPU components of a quantiser-format graph
+// (docs/compile.md "Partition"). The rules are vai_c_xir 2.5's as seen on
+// tests/data/xmodels/vai25_zcu104_pointpillars.xmodel [checked]: conv-like
+// ops, max reductions and channel concats whose inputs carry fix points go
+// to the DPU with the activation and the fix after them folded in; directly
+// connected DPU ops share one DPU subgraph; everything else (transposes,
+// custom ops, fix on CPU values) is copied to CPU subgraphs.
+#include <cmath>
+#include <functional>
+#include <set>
+
+#include "plan.h"
+#include "signdpu/xmodel/xir_attr.h"
+#include "signdpu/xmodel/xir_names.h"
+
+namespace signdpu::compile::internal {
+
+namespace names = xmodel::names;
+using xmodel::GetAttr;
+using xmodel::GetAttrOr;
+
+std::vector<const xir::Op*> InputOps(const xir::Op* op, const std::string& arg) {
+  const auto v = op->get_input_ops(arg);
+  return {v.begin(), v.end()};
+}
+
+std::vector<const xir::Op*> AllInputOps(const xir::Op* op) {
+  std::vector<const xir::Op*> all;
+  for (const auto& [arg, ins] : op->get_input_ops()) all.insert(all.end(), ins.begin(), ins.end());
+  return all;
+}
+
+std::vector<const xir::Op*> Consumers(const xir::Op* op) {
+  const auto v = op->get_fanout_ops();
+  return {v.begin(), v.end()};
+}
+
+std::string Where(const xir::Op* op) { return "op " + op->get_name() + " (" + op->get_type() + ")"; }
+
+const xir::Op* DpuOwner(const Plan& plan, const xir::Op* op) {
+  auto it = plan.info.find(op);
+  if (it == plan.info.end()) return nullptr;
+  if (it->second.role == Role::kDpu || it->second.role == Role::kFused) return it->second.owner;
+  return nullptr;
+}
+
+namespace {
+
+bool IsConvLike(const std::string& t) {
+  return t == names::kConv2d || t == names::kDepthwiseConv2d || t == names::kTransposedConv2d ||
+         t == names::kTransposedDepthwiseConv2d;
+}
+bool IsPoolLike(const std::string& t) { return t == names::kReductionMax || t == names::kMaxPool2d; }
+bool IsActivation(const std::string& t) { return t == names::kRelu || t == names::kRelu6 || t == names::kLeakyRelu; }
+// Ops vai_c_xir runs on the DPU that this compile step does not lower yet
+// (docs/compile.md "Not covered yet"): refused rather than left on a CPU the
+// emulator and `signdpu run` do not execute.
+bool IsDpuOpNotLowered(const std::string& t) {
+  return t == names::kAdd || t == names::kAvgPool2d || t == names::kHardSigmoid || t == names::kHardSwish ||
+         t == names::kUpsample || t == names::kResize || t == names::kPrelu || t == names::kMul || t == "pad";
+}
+
+bool IsShapeOnly(const std::string& t) {
+  return t == names::kTranspose || t == names::kReshape || t == names::kFlatten || t == "squeeze" ||
+         t == "unsqueeze" || t == names::kIdentity;
+}
+
+bool IsFixOfConst(const xir::Op* op) {
+  if (op->get_type() != names::kFix) return false;
+  const auto in = InputOps(op, names::kArgInput);
+  return in.size() == 1 && in[0]->get_type() == names::kConst;
+}
+
+Result<int> FixPointOf(const xir::Op* fix) {
+  return GetAttr<int>(fix, names::kFixPoint, Where(fix));
+}
+
+// A channel concat of 4-D tensors (the DPU's concat-fix).
+bool IsChannelConcat(const xir::Op* op) {
+  if (op->get_type() != names::kConcat || op->get_output_tensor()->get_shape().size() != 4) return false;
+  if (!xmodel::HasAttrOfType<int>(op, names::kAxis)) return false;
+  const int axis = op->get_attr<int>(names::kAxis);
+  return axis == 3 || axis == -1;
+}
+
+// The one fix op reading `op`, or null.
+const xir::Op* SoleFix(const xir::Op* op) {
+  const auto cons = Consumers(op);
+  return cons.size() == 1 && cons[0]->get_type() == names::kFix ? cons[0] : nullptr;
+}
+
+// A const read through a fix only as weights or bias of conv-like ops.
+bool IsParam(const xir::Op* op) {
+  const xir::Op* fix = op;
+  if (op->get_type() == names::kConst) {
+    fix = SoleFix(op);
+    if (fix == nullptr) return false;
+  } else {
+    const auto in = InputOps(op, names::kArgInput);
+    if (op->get_type() != names::kFix || in.size() != 1 || in[0]->get_type() != names::kConst) return false;
+  }
+  const auto users = Consumers(fix);
+  if (users.empty()) return false;
+  for (const xir::Op* u : users) {
+    if (u->get_type() == names::kMatmul) {
+      const auto args = InputOps(u, names::kArgInput), b = InputOps(u, names::kArgBias);
+      const bool weights = args.size() == 2 && args[1] == fix && DenseMatmulOf(args[0]) == u;
+      if (!weights && std::find(b.begin(), b.end(), fix) == b.end()) return false;
+      continue;
+    }
+    if (!IsConvLike(u->get_type())) return false;
+    const auto w = InputOps(u, names::kArgWeights), b = InputOps(u, names::kArgBias);
+    if (std::find(w.begin(), w.end(), fix) == w.end() && std::find(b.begin(), b.end(), fix) == b.end()) return false;
+  }
+  return true;
+}
+
+Result<Activation> ActivationOf(const xir::Op* act) {
+  const std::string& t = act->get_type();
+  if (t == names::kRelu) return Activation::kRelu;
+  if (t == names::kRelu6) return Activation::kRelu6;
+  SIGNDPU_ASSIGN_OR_RETURN(float alpha, GetAttrOr<float>(act, names::kAlpha, 0.1f, Where(act)));
+  // The DPU's leaky relu is 26/256; quantisers write 0.1 or 26/256 [source:
+  // docs/arithmetic.md section 4].
+  if (std::fabs(alpha - 0.1f) > 1e-6f && std::fabs(alpha - 26.0f / 256.0f) > 1e-6f)
+    return Unsupported(Where(act) + ": alpha " + std::to_string(alpha) + " (the DPU's leaky relu is 26/256)");
+  return Activation::kLeakyRelu;
+}
+
+// The fix op that gives a DPU op's output its fix point: the one fix after
+// `tail`, or (outputs read only by channel concats, no fix of their own) the
+// concats' common fix, which vai_c_xir inserts on the output [checked:
+// "*_inserted_fix_<k>" tensors of the PointPillars deconvs].
+Status FindOutputFix(const xir::Op* owner, const xir::Op* tail, OpInfo* info) {
+  if (const xir::Op* fix = SoleFix(tail)) {
+    info->out_fix = fix;
+    return Status::Ok();
+  }
+  const auto cons = Consumers(tail);
+  const xir::Op* found = nullptr;
+  for (const xir::Op* c : cons) {
+    const xir::Op* fix = IsChannelConcat(c) ? SoleFix(c) : nullptr;
+    if (fix == nullptr) { found = nullptr; break; }
+    if (found != nullptr) {
+      Result<int> a = FixPointOf(found), b = FixPointOf(fix);
+      if (!a.ok() || !b.ok() || *a != *b) { found = nullptr; break; }
+    }
+    found = fix;
+  }
+  if (found == nullptr)
+    return InvalidArgument(Where(owner) + ": its output is not followed by one fix op (nor read only by channel "
+                           "concats with a common fix), so its fix point is unknown");
+  info->out_fix = found;
+  info->inserted_fix = true;
+  return Status::Ok();
+}
+
+}  // namespace
+
+// flatten (of a 4-D tensor) -> matmul(flatten, weights fix, transpose_b): a
+// dense layer, which vai_c_xir turns into a conv2d-fix over the whole input
+// plus a reshape-fix [checked: the compiled MNIST fixtures]. The matmul or null.
+const xir::Op* DenseMatmulOf(const xir::Op* flatten) {
+  if (flatten->get_type() != names::kFlatten) return nullptr;
+  const auto in = InputOps(flatten, names::kArgInput);
+  const auto cons = Consumers(flatten);
+  if (in.size() != 1 || in[0]->get_output_tensor()->get_shape().size() != 4 || cons.size() != 1) return nullptr;
+  const xir::Op* mm = cons[0];
+  if (mm->get_type() != names::kMatmul) return nullptr;
+  const auto args = InputOps(mm, names::kArgInput);
+  if (args.size() != 2 || args[0] != flatten || !IsFixOfConst(args[1])) return nullptr;
+  const Result<bool> ta = GetAttrOr<bool>(mm, names::kTransposeA, false, ""),
+                     tb = GetAttrOr<bool>(mm, names::kTransposeB, false, "");
+  if (!ta.ok() || !tb.ok() || *ta || !*tb) return nullptr;
+  return mm;
+}
+
+std::vector<const xir::Op*> ActivationInputs(const xir::Op* op) {
+  if (op->get_type() == names::kMatmul) {
+    const auto args = InputOps(op, names::kArgInput);
+    if (!args.empty() && DenseMatmulOf(args[0]) == op) return InputOps(args[0], names::kArgInput);
+  }
+  return InputOps(op, names::kArgInput);
+}
+
+Result<int> UpstreamFixPoint(const Plan& plan, const xir::Op* op) {
+  for (int depth = 0; depth < 64; ++depth) {
+    if (const xir::Op* owner = DpuOwner(plan, op)) return FixPointOf(plan.info.at(owner).out_fix);
+    if (op->get_type() == names::kFix) return FixPointOf(op);
+    const auto in = AllInputOps(op);
+    if (!IsShapeOnly(op->get_type()) || in.size() != 1) break;
+    op = in[0];
+  }
+  return InvalidArgument(Where(op) + " carries no fix point (no fix op before the DPU reads it)");
+}
+
+namespace {
+
+// Marks `op` a DPU op with its fused activation and output fix.
+Status MarkDpu(const target::DpuLimits& limits, const xir::Op* op, Plan* plan) {
+  for (const xir::Op* in : ActivationInputs(op)) {
+    Result<int> fp = UpstreamFixPoint(*plan, in);
+    if (!fp.ok()) return InvalidArgument(Where(op) + ": input " + fp.status().message());
+  }
+  OpInfo info;
+  info.role = Role::kDpu;
+  info.owner = op;
+  const xir::Op* tail = op;
+  const auto cons = Consumers(op);
+  const bool weighted = IsConvLike(op->get_type()) || op->get_type() == names::kMatmul;
+  if (weighted && cons.size() == 1 && IsActivation(cons[0]->get_type())) {
+    SIGNDPU_ASSIGN_OR_RETURN(info.activation, ActivationOf(cons[0]));
+    tail = cons[0];
+    plan->info[tail] = OpInfo{Role::kFused, -1, op};
+  }
+  info.tail = tail;
+  SIGNDPU_RETURN_IF_ERROR(FindOutputFix(op, tail, &info));
+  if (!info.inserted_fix) plan->info[info.out_fix] = OpInfo{Role::kFused, -1, op};
+  plan->info[op] = info;
+  (void)limits;  // engine limits: CheckDpuLimits after lowering (target::CheckFixGraph)
+  return Status::Ok();
+}
+
+// The only reader of a data op, a fix: written as one data-fix [checked].
+bool IsDataFix(const xir::Op* op) {
+  const auto in = InputOps(op, names::kArgInput);
+  return op->get_type() == names::kFix && in.size() == 1 && in[0]->get_type() == names::kData &&
+         Consumers(in[0]).size() == 1;
+}
+
+bool IsDpuCandidate(const Plan& plan, const xir::Op* op) {
+  const std::string& t = op->get_type();
+  if (IsConvLike(t) || IsPoolLike(t)) return true;
+  if (t == names::kMatmul) {
+    const auto args = InputOps(op, names::kArgInput);
+    return !args.empty() && DenseMatmulOf(args[0]) == op;
+  }
+  if (!IsChannelConcat(op) || SoleFix(op) == nullptr) return false;
+  for (const xir::Op* in : InputOps(op, names::kArgInput))
+    if (DpuOwner(plan, in) == nullptr) return false;  // vai_q's filter_concat: inputs on the DPU
+  return true;
+}
+
+// Union-find over DPU ops: directly connected ones share a part.
+void Components(Plan* plan) {
+  std::map<const xir::Op*, const xir::Op*> parent;
+  std::function<const xir::Op*(const xir::Op*)> find = [&](const xir::Op* x) {
+    return parent[x] == x ? x : parent[x] = find(parent[x]);
+  };
+  for (const xir::Op* op : plan->order)
+    if (plan->info[op].role == Role::kDpu) parent[op] = op;
+  for (const xir::Op* op : plan->order) {
+    if (plan->info[op].role != Role::kDpu) continue;
+    for (const xir::Op* in : ActivationInputs(op))
+      if (const xir::Op* owner = DpuOwner(*plan, in)) parent[find(op)] = find(owner);
+  }
+  std::map<const xir::Op*, int> part_of_root;
+  for (const xir::Op* op : plan->order) {
+    if (plan->info[op].role != Role::kDpu) continue;
+    const xir::Op* root = find(op);
+    if (!part_of_root.count(root)) part_of_root[root] = plan->parts++;
+    plan->info[op].part = part_of_root[root];
+  }
+  for (auto& [op, info] : plan->info)
+    if (info.role == Role::kFused) info.part = plan->info[info.owner].part;
+}
+
+}  // namespace
+
+Status Partition(const target::DpuLimits& limits, Plan* plan) {
+  for (const xir::Op* op : plan->order) {
+    if (plan->info.count(op)) continue;  // fused into an earlier op
+    const std::string& t = op->get_type();
+    if (IsDpuOpNotLowered(t))
+      return Unsupported(Where(op) + ": not lowered to the DPU by signdpu compile yet (docs/compile.md)");
+    if (t == names::kData) {
+      plan->info[op].role = Role::kUser;
+    } else if (IsDataFix(op)) {
+      plan->info[op].role = Role::kUser;  // with its data: one data-fix
+    } else if ((t == names::kConst || t == names::kFix) && IsParam(op)) {
+      plan->info[op].role = Role::kParam;
+    } else if (const xir::Op* mm = DenseMatmulOf(op)) {
+      plan->info[op] = OpInfo{Role::kFused, -1, mm};  // folded into the dense layer's conv2d-fix
+    } else if (IsDpuCandidate(*plan, op)) {
+      SIGNDPU_RETURN_IF_ERROR(MarkDpu(limits, op, plan));
+    } else {
+      plan->info[op].role = Role::kCpu;
+    }
+  }
+  Components(plan);
+  return Status::Ok();
+}
+
+}  // namespace signdpu::compile::internal
