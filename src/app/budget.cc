@@ -4,6 +4,7 @@
 #include <xir/tensor/tensor.hpp>
 
 #include "signdpu/core/file_io.h"
+#include "signdpu/core/str_format.h"
 #include "signdpu/xmodel/dpu_subgraph_reader.h"
 
 namespace signdpu::app {
@@ -106,7 +107,7 @@ Result<uint64_t> CheckTensorBudget(const Model& model, const BudgetRequest& r) {
     const uint64_t queue = Mul(Mul(threads, 4), Mul(batch, b.inputs));
     const uint64_t need = Add(sets, queue);
     if (need > budget)
-      return OverBudget("subgraph " + first->get_name() + ": " + std::to_string(threads) + " runner(s) x batch " +
+      return OverBudget("subgraph " + first->get_name() + ": " + CountText(threads, "runner") + " x batch " +
                             std::to_string(batch) + " with " + FormatBytes(b.inputs) + " in + " +
                             FormatBytes(b.outputs) + " out per image",
                         need, budget);
@@ -115,7 +116,7 @@ Result<uint64_t> CheckTensorBudget(const Model& model, const BudgetRequest& r) {
   SIGNDPU_ASSIGN_OR_RETURN(const uint64_t per_frame, DumpBytesPerFrame(model));
   const uint64_t need = Mul(static_cast<uint64_t>(std::max<int64_t>(1, r.frames)), per_frame);
   if (need > budget)
-    return OverBudget("dump of " + std::to_string(r.frames) + " frame(s) at " + FormatBytes(per_frame) +
+    return OverBudget("dump of " + CountText(r.frames, "frame") + " at " + FormatBytes(per_frame) +
                           " per frame over all DPU subgraphs would",
                       need, budget);
   return need;

@@ -205,8 +205,9 @@ std::string FormatQuantizerReport(const std::string& path, const QuantizerXmodel
     }
     s += "\n";
   }
-  s += StrFormat("dpu-limits %s (fingerprint 0x%016" PRIx64 "): %zu layers checked, %zu violation(s)\n",
-                 r.limits.name.c_str(), r.limits.fingerprint, r.layers.size(), r.violations.size());
+  s += StrFormat("dpu-limits %s (fingerprint 0x%016" PRIx64 "): %s checked, %s\n", r.limits.name.c_str(),
+                 r.limits.fingerprint, CountText(static_cast<long long>(r.layers.size()), "layer").c_str(),
+                 CountText(static_cast<long long>(r.violations.size()), "violation").c_str());
   for (const auto& v : r.violations) s += "violation " + v.Line(r.limits.name) + "\n";
   for (const auto& u : r.unchecked) s += "unchecked " + u + " (no rule here; vai_c_xir decides)\n";
   return s;
@@ -222,8 +223,9 @@ Result<bool> InspectIfQuantizerXmodel(const std::string& path, const std::string
   std::fflush(stdout);
   *exit_code = 0;
   if (!report.violations.empty()) {
-    std::fprintf(stderr, "signdpu: error: %s: %zu layer limit violation(s) for %s, first: %s\n", path.c_str(),
-                 report.violations.size(), report.limits.name.c_str(),
+    std::fprintf(stderr, "signdpu: error: %s: %s for %s, first: %s\n", path.c_str(),
+                 CountText(static_cast<long long>(report.violations.size()), "layer limit violation").c_str(),
+                 report.limits.name.c_str(),
                  report.violations[0].Line(report.limits.name).c_str());
     *exit_code = 1;
   }
