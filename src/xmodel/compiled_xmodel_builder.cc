@@ -221,7 +221,7 @@ bool GroupsCyclic(const std::vector<std::vector<xir::Op*>>& groups) {
 
 Status CompiledXmodelBuilder::MakeSubgraphs(const std::string& target, uint64_t fingerprint) {
   std::vector<std::vector<xir::Op*>> groups;
-  std::vector<const char*> devices;
+  std::vector<std::string> devices;  // strings: two spellings of one literal need not share an address
   for (xir::Op* op : user_) {
     groups.push_back({op});
     devices.push_back(names::kDeviceUser);
