@@ -381,9 +381,20 @@ std::vector<Violation> CheckLayers(const DpuLimits& limits, const std::vector<Dp
   return all;
 }
 
-std::vector<DpuLayer> LayersOf(const FixGraph& g) {
-  // Dense convs, as the quantiser xmodel writer finds them: kernel = the
-  // whole input, no padding, 1x1 output whose only user is a copy to [1, O].
+// The nonlinear name libtarget-factory's tables use for an activation.
+static std::string NonlinearName(Activation a) {
+  switch (a) {
+    case Activation::kNone: return "";
+    case Activation::kRelu: return "relu";
+    case Activation::kRelu6: return "relu_six";
+    case Activation::kLeakyRelu: return "leaky_relu";
+  }
+  return "";
+}
+
+// Dense convs, as the quantiser xmodel writer finds them: kernel = the
+// whole input, no padding, 1x1 output whose only user is a copy to [1, O].
+static std::vector<bool> DenseConvs(const FixGraph& g) {
   std::vector<int> uses(g.tensors.size(), 0);
   std::vector<const FixOp*> user(g.tensors.size(), nullptr);
   for (const FixOp& op : g.ops)
@@ -391,18 +402,27 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
       ++uses[id];
       user[id] = &op;
     }
-  auto is_dense = [&](const FixOp& op) {
+  std::vector<bool> dense(g.ops.size(), false);
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const FixOp& op = g.ops[i];
+    if (op.kind != FixOpKind::kConv2d) continue;
     const Shape& in = g.tensors[op.inputs[0]].shape;
     const Shape& out = g.tensors[op.output].shape;
-    if (op.kind != FixOpKind::kConv2d || in.size() != 4 || out.size() != 4 || out[1] != 1 || out[2] != 1) return false;
+    if (in.size() != 4 || out.size() != 4 || out[1] != 1 || out[2] != 1) continue;
     const ConvAttrs& c = op.Attrs<ConvAttrs>();
-    if (c.kernel_h != in[1] || c.kernel_w != in[2] || c.pad_left || c.pad_right || c.pad_top || c.pad_bottom) return false;
-    if (uses[op.output] != 1 || user[op.output]->kind != FixOpKind::kCopy) return false;
+    if (c.kernel_h != in[1] || c.kernel_w != in[2] || c.pad_left || c.pad_right || c.pad_top || c.pad_bottom) continue;
+    if (uses[op.output] != 1 || user[op.output]->kind != FixOpKind::kCopy) continue;
     const Shape& flat = g.tensors[user[op.output]->output].shape;
-    return flat.size() == 2 && flat[1] == out[3];
-  };
+    dense[i] = flat.size() == 2 && flat[1] == out[3];
+  }
+  return dense;
+}
+
+std::vector<DpuLayer> LayersOf(const FixGraph& g) {
+  const std::vector<bool> dense = DenseConvs(g);
   std::vector<DpuLayer> layers;
-  for (const FixOp& op : g.ops) {
+  for (size_t i = 0; i < g.ops.size(); ++i) {
+    const FixOp& op = g.ops[i];
     DpuLayer x;
     x.name = op.name;
     const Shape& in = g.tensors[op.inputs.empty() ? op.output : op.inputs[0]].shape;
@@ -415,15 +435,6 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
       x.in_c = in.back();
     }
     x.out_c = out.empty() ? 1 : out.back();
-    auto act = [](Activation a) -> std::string {
-      switch (a) {
-        case Activation::kNone: return "";
-        case Activation::kRelu: return "relu";
-        case Activation::kRelu6: return "relu_six";
-        case Activation::kLeakyRelu: return "leaky_relu";
-      }
-      return "";
-    };
     switch (op.kind) {
       case FixOpKind::kConv2d:
       case FixOpKind::kDepthwiseConv2d: {
@@ -432,8 +443,8 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
         x.kernel_h = c.kernel_h, x.kernel_w = c.kernel_w, x.stride_h = c.stride_h, x.stride_w = c.stride_w;
         x.dilation_h = c.dilation_h, x.dilation_w = c.dilation_w;
         x.pad_left = c.pad_left, x.pad_right = c.pad_right, x.pad_top = c.pad_top, x.pad_bottom = c.pad_bottom;
-        x.nonlinear = act(c.activation);  // leaky_relu: the kernels use 26/256
-        x.dense = is_dense(op);
+        x.nonlinear = NonlinearName(c.activation);  // leaky_relu: the kernels use 26/256
+        x.dense = dense[i];
         break;
       }
       case FixOpKind::kPool: {
@@ -445,7 +456,7 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
       }
       case FixOpKind::kEltwiseAdd:
         x.kind = op.Attrs<EltwiseAttrs>().type == EltwiseType::kMul ? LayerKind::kEltwiseMul : LayerKind::kEltwiseAdd;
-        x.nonlinear = act(op.Attrs<EltwiseAttrs>().activation);
+        x.nonlinear = NonlinearName(op.Attrs<EltwiseAttrs>().activation);
         break;
       case FixOpKind::kHardSigmoid:
         x.kind = LayerKind::kHardSigmoid;
