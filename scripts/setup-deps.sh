@@ -56,6 +56,8 @@ TEST_PKGS=(
   python3-torch python3-onnx
   # tooling used by tests and scripts (file: ELF checks of scripts/deploy.sh)
   clang libclang-rt-14-dev xxd time file
+  # compiler cache: repeat builds of the suites (CMake option SIGNDPU_CCACHE)
+  ccache
   # headless browser for the report.html and live view tests (tests/browser/chromium.sh);
   # HTTP client and socket relay of the --serve/--results tests (tests/app/live_e2e.sh)
   chromium curl socat

@@ -58,6 +58,7 @@ EXTRA_OECMAKE += " \
     -DSIGNDPU_BUILD_TESTS=OFF \
     -DSIGNDPU_BUILD_BENCH=OFF \
     -DSIGNDPU_WERROR=OFF \
+    -DSIGNDPU_CCACHE=OFF \
     -DSIGNDPU_SYSTEMD_UNITDIR=${systemd_system_unitdir} \
     -DSIGNDPU_SYSUSERS_DIR=${nonarch_libdir}/sysusers.d \
     -DSIGNDPU_BOARD_XMODEL=${WORKDIR}/signdpu_zcu104.xmodel \
