@@ -22,6 +22,7 @@
 
 #include <xir/graph/graph.hpp>
 
+#include "bench_models.h"
 #include "signdpu/compile/compile.h"
 #include "signdpu/ir/fix_graph.h"
 #include "signdpu/xmodel/xmodel_file.h"
@@ -29,26 +30,6 @@
 namespace {
 
 using signdpu::FixGraph;
-using signdpu::FixOp;
-using signdpu::FixOpKind;
-
-// MACs of one frame: every conv output times its reduction depth; a
-// transposed conv's outputs read ceil(k/s) taps per axis.
-int64_t Macs(const FixGraph& g) {
-  int64_t macs = 0;
-  for (const FixOp& op : g.ops) {
-    const signdpu::ConvAttrs* conv = op.AttrsIf<signdpu::ConvAttrs>();
-    if (conv == nullptr) continue;
-    const auto& c = *conv;
-    const int64_t out = g.tensors[op.output].per_image_size(), in_c = g.tensors[op.inputs[0]].shape.back();
-    const bool dw = op.kind == FixOpKind::kDepthwiseConv2d || op.kind == FixOpKind::kTransposedDepthwiseConv2d;
-    const bool tr = op.kind == FixOpKind::kTransposedConv2d || op.kind == FixOpKind::kTransposedDepthwiseConv2d;
-    const int64_t th = tr ? (c.kernel_h + c.stride_h - 1) / c.stride_h : c.kernel_h;
-    const int64_t tw = tr ? (c.kernel_w + c.stride_w - 1) / c.stride_w : c.kernel_w;
-    macs += out * th * tw * (dw ? 1 : in_c);
-  }
-  return macs;
-}
 
 double CpuSeconds() {
   rusage u{};
@@ -73,7 +54,7 @@ int main(int argc, char** argv) {
   auto model = signdpu::compile::PlanCompile(**graph, signdpu::compile::CompileOptions());
   if (!model.ok()) { std::fprintf(stderr, "%s\n", model.status().message().c_str()); return 1; }
   int64_t macs = 0;
-  for (const auto& part : model->dpu) macs += Macs(part.graph);
+  for (const auto& part : model->dpu) macs += signdpu::bench::MacsPerFrame(part.graph);
   std::atomic<int64_t> frames{0};
   std::atomic<bool> failed{false};
   const double cpu0 = CpuSeconds();

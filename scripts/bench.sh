@@ -14,10 +14,19 @@
 #      `signdpu compile tests/data/xmodels/voxelnet_quantized.xmodel`, 5.37
 #      GMAC per frame) through the emulator, 2 threads: GMAC/s and the share
 #      of the int8 peak (bench/pointpillars_bench.cc)
+#   8. the heavy models of the op set (bench/bench_models.h, built at bench
+#      time with seeded weights): a transposed-conv decoder (3.0 GMAC per
+#      frame) and a MobileNet-v1-style depthwise-separable net (0.57 GMAC),
+#      each written as a host xmodel and run through libvart + the emulator
+#      plugin, 2 threads: GMAC/s and share of the int8 peak on the default
+#      (optimised) path, and the speed-up over the reference path (whose
+#      first output must hash equal) (bench/model_bench.cc)
 # Results also go to out/bench/bench.json. Method: docs/benchmarks.md.
 # Environment: BUILD_DIR (default build-release), SIGNDPU_SKIP_APT=1,
 #   SIGNDPU_ORT_VERSION (onnxruntime-node version, default 1.30.0),
-#   SIGNDPU_SKIP_ORT=1 to leave ONNX Runtime out.
+#   SIGNDPU_SKIP_ORT=1 to leave ONNX Runtime out,
+#   SIGNDPU_BENCH_MODEL_SECONDS (default 20): minimum time of each step-8 run
+#   on the optimised path (the reference runs time 4 frames).
 set -euo pipefail
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
@@ -33,20 +42,20 @@ bash scripts/setup-deps.sh >/dev/null
 bash scripts/prepare-data.sh >/dev/null
 GEN=(); command -v ninja >/dev/null && GEN=(-G Ninja)
 cmake -S "$ROOT" -B "$BUILD_DIR" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DSIGNDPU_BUILD_TESTS=OFF -DSIGNDPU_BUILD_BENCH=ON >/dev/null
-cmake --build "$BUILD_DIR" -j "$(nproc)" --target signdpu signdpu-quantize signdpu_emu emu_vs_opencv csv_ingest pointpillars_bench >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)" --target signdpu signdpu-quantize signdpu_emu emu_vs_opencv csv_ingest pointpillars_bench model_bench >/dev/null
 B="$BUILD_DIR/bin"
 TEST_CSV=data/fashion_test.csv
 
-echo "== 1/7 emulator vs OpenCV DNN (this takes a few minutes)"
+echo "== 1/8 emulator vs OpenCV DNN (this takes a few minutes)"
 "$B/emu_vs_opencv" --benchmark_min_time=0.5 --benchmark_repetitions=5 > "$OUT/emu_vs_opencv.txt" 2>&1
 sed -n '/== emulator/,$p' "$OUT/emu_vs_opencv.txt"
 
-echo "== 2/7 calibration, 100 x 32 images"
+echo "== 2/8 calibration, 100 x 32 images"
 "$B/signdpu-quantize" --model models/signcnn_fashion.onnx --calib data/fashion_train.csv --calib_iter 100 \
   --calib_batch_size 32 --output_dir "$OUT/q" --name signcnn_fashion --labels models/fashion.labels.txt --no-progress > "$OUT/quantize.txt"
 calib_s=$(/usr/bin/python3 -c "import json; print(json.load(open('$OUT/q/report.json'))['calib_seconds'])")
 
-echo "== 3/7 CSV ingest ($TEST_CSV)"
+echo "== 3/8 CSV ingest ($TEST_CSV)"
 ours=$("$B/csv_ingest" "$TEST_CSV")
 np_s=$(/usr/bin/python3 - "$TEST_CSV" <<'PY'
 import sys, time, numpy as np
@@ -56,12 +65,12 @@ print(s)
 PY
 )
 
-echo "== 4/7 + 5/7 signdpu run end to end, peak RSS"
+echo "== 4/8 + 5/8 signdpu run end to end, peak RSS"
 /usr/bin/time -v "$B/signdpu" run --model "$OUT/q/signcnn_fashion.xmodel" --csv "$TEST_CSV" --mode ref --threads 2 \
   --quiet --no-progress --summary-json "$OUT/run.json" > "$OUT/run.txt" 2> "$OUT/run.time"
 rss_kb=$(awk -F: '/Maximum resident set size/ {gsub(/ /,"",$2); print $2}' "$OUT/run.time")
 
-echo "== 6/7 ONNX Runtime (npm onnxruntime-node), float and QDQ int8, 2 threads"
+echo "== 6/8 ONNX Runtime (npm onnxruntime-node), float and QDQ int8, 2 threads"
 ORT_DIR="$BUILD_DIR/ort"
 ORT_VERSION="${SIGNDPU_ORT_VERSION:-1.30.0}"
 ort_json=""
@@ -95,9 +104,19 @@ else
 fi
 [[ -n "$ort_skip" ]] && echo "ONNX Runtime: skipped: $ort_skip"
 
-echo "== 7/7 PointPillars (signdpu compile of Xilinx's voxelnet_quantized.xmodel), both DPU subgraphs, 2 threads"
+echo "== 7/8 PointPillars (signdpu compile of Xilinx's voxelnet_quantized.xmodel), both DPU subgraphs, 2 threads"
 "$B/pointpillars_bench" --threads 2 --min-time 20 2>/dev/null | tail -n 1 > "$OUT/pointpillars.json"
 cat "$OUT/pointpillars.json"
+
+echo "== 8/8 heavy models of the op set: transposed-conv decoder, depthwise-separable net (libvart + emulator plugin, 2 threads)"
+MODEL_SECONDS="${SIGNDPU_BENCH_MODEL_SECONDS:-20}"
+for m in decoder dw_separable; do
+  "$B/model_bench" --model "$m" --out "$OUT" --threads 2 --min-time "$MODEL_SECONDS" 2> "$OUT/$m.txt" | tail -n 1 > "$OUT/$m.json"
+  SIGNDPU_REFERENCE_KERNELS=1 "$B/model_bench" --model "$m" --out "$OUT" --threads 2 --min-time 0 --min-frames 4 \
+    2>> "$OUT/$m.txt" | tail -n 1 > "$OUT/${m}_reference.json"
+  grep -m1 "saturated share" "$OUT/$m.txt"
+  cat "$OUT/$m.json"
+done
 
 /usr/bin/python3 - "$OUT" "$calib_s" "$np_s" "$rss_kb" "$ours" "$ort_json" "$ort_skip" <<'PY'
 import json, re, sys, os
@@ -129,6 +148,17 @@ if ort_json:
 else:
     res["onnxruntime"] = {"skipped": ort_skip}
 res["pointpillars"] = pp
+for m in ("decoder", "dw_separable"):
+    opt = json.load(open(os.path.join(out, m + ".json")))
+    ref = json.load(open(os.path.join(out, m + "_reference.json")))
+    res[m] = {"gmac_per_frame": opt["gmac_per_frame"], "gmac_per_s": opt["gmac_per_s"], "share_of_peak": opt["share_of_peak"],
+              "fps": opt["fps"], "reference_fps": ref["fps"], "reference_ratio": opt["fps"] / ref["fps"],
+              "bit_exact_with_reference": opt["output_fnv1a"] == ref["output_fnv1a"],
+              "gmac_per_cpu_s": opt["gmac_per_cpu_s"], "share_of_core_peak": opt["share_of_core_peak"],
+              "reference_gmac_per_cpu_s": ref["gmac_per_cpu_s"], "reference_ratio_per_cpu_s": opt["gmac_per_cpu_s"] / ref["gmac_per_cpu_s"],
+              "threads": opt["threads"], "frames": opt["frames"],
+              "seconds": opt["seconds"], "kernels": opt["kernels"], "peak_gmac_per_s": opt["peak_gmac_per_s"],
+              "saturated_share": opt["saturated_share"], "ops": opt["ops"]}
 json.dump(res, open(os.path.join(out, "bench.json"), "w"), indent=2)
 def row(name, value, target, met):
     print(f"| {name:<44} | {value:<28} | {target:<18} | {'met' if met else 'NOT met':<7} |")
@@ -143,6 +173,12 @@ row("peak RSS of signdpu run", f"{res['peak_rss_mb']:.1f} MB", "< 64 MB", res["p
 print(f"\n| second model | MAC/frame | frames/s | GMAC/s | share of int8 peak ({pp['peak_gmac_per_s']:.0f} GMAC/s) | GMAC per CPU s (share of one core) |\n|---|---|---|---|---|---|")
 print(f"| PointPillars, signdpu compile, {pp['threads']} threads, {pp['kernels']} | {pp['macs_per_frame'] / 1e9:.2f} G | {pp['fps']:.2f} | "
       f"{pp['gmac_per_s']:.1f} | {100 * pp['share_of_peak']:.1f} % | {pp['gmac_per_cpu_s']:.1f} ({100 * pp['share_of_core_peak']:.1f} %) |")
+print(f"\n| op-set model (libvart + emulator plugin) | GMAC/frame | frames/s | GMAC/s | share of int8 peak | GMAC per CPU s (share of one core) | reference path frames/s | speed-up (wall; per CPU s) | bit-exact |\n|---|---|---|---|---|---|---|---|---|")
+for m, label in (("decoder", "transposed-conv decoder"), ("dw_separable", "depthwise-separable net")):
+    r = res[m]
+    print(f"| {label}, {r['threads']} threads, {r['kernels']} | {r['gmac_per_frame']:.2f} | {r['fps']:.1f} | {r['gmac_per_s']:.1f} | "
+          f"{100 * r['share_of_peak']:.1f} % | {r['gmac_per_cpu_s']:.1f} ({100 * r['share_of_core_peak']:.1f} %) | "
+          f"{r['reference_fps']:.2f} | {r['reference_ratio']:.0f}x; {r['reference_ratio_per_cpu_s']:.0f}x | {'yes' if r['bit_exact_with_reference'] else 'NO'} |")
 if ort_json:
     v = res["onnxruntime"]["version"]
     print(f"\n| ONNX Runtime {v}, 2 threads, same run | accuracy (10,000) | batch 1 images/s | batch 64 images/s | emulator / ORT b1 | emulator / ORT b64 |\n|---|---|---|---|---|---|")
