@@ -15,6 +15,7 @@
 #include <mutex>
 #include <sstream>
 
+#include <glog/logging.h>
 #include <vart/experimental/runner_helper.hpp>
 #include <vart/runner.hpp>
 #include <vart/tensor_buffer.hpp>
@@ -412,6 +413,7 @@ ProbeRecord ProbeOnce(const xir::Subgraph* subgraph, RunMode mode, int emu_batch
     else rec.status = t.status();
   }
   if (rec.status.ok()) {
+    VLOG(1) << "probe: " << where << " in a child process (" << (mode == RunMode::kRun ? "run" : "ref") << ")";
     ChildOutcome child = RunInChild(
         [&](int report_fd) { ProbeChild(report_fd, subgraph, mode, emu_batch, check_fp, model_fp); }, timeout_ms);
     std::istringstream report(child.report);

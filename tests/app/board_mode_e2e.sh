@@ -139,15 +139,15 @@ custom_op)
   check "[[ $rc -eq 0 ]]" "custom op: dump still works (exit $rc)"
   ;;
 probe)
-  # The probe runs once per process, before any runner: 4 threads with a 1 s
-  # job each start in ~1 s of probe, not 4 (probe per runner).
-  t0=$(date +%s%N)
-  SIGNDPU_EMU_STALL_MS=1000 "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref --threads 4 --emu-batch 1 \
-    --limit 4 --quiet > /dev/null 2> "$WORK/bm_probe.err"
+  # The probe runs once per process, before any runner: 4 runners whose jobs
+  # stall 0.3 s each share one probe child (counted from its log line, not
+  # from the wall clock, which a loaded machine stretches).
+  GLOG_minloglevel=0 GLOG_vmodule=model=1 GLOG_logtostderr=1 SIGNDPU_EMU_STALL_MS=300 "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" \
+    --mode ref --threads 4 --emu-batch 1 --limit 4 > /dev/null 2> "$WORK/bm_probe.err"
   rc=$?
-  ms=$((($(date +%s%N) - t0) / 1000000))
-  check "[[ $rc -eq 0 ]]" "stalled-by-1s run with 4 runners: exit 0"
-  check "[[ $ms -lt 3800 ]]" "one probe per process: start-up + 4 parallel 1 s jobs took $ms ms (< 3800; a probe per runner needs >= 5000)"
+  probes=$(grep -c 'probe: subgraph' "$WORK/bm_probe.err")
+  check "[[ $rc -eq 0 ]]" "stalled run with 4 runners: exit 0"
+  check "[[ $probes -eq 1 ]]" "one probe per process: $probes probe children for 4 runners"
   # A probe that does not finish (VART waiting on /tmp/DPU_0 on a board; an
   # injected stall here) is killed after its time limit: one line, no READY.
   listen "$WORK/bm_probe.log"
@@ -160,7 +160,7 @@ probe)
   cat "$WORK/bm_probe2.err"
   check "[[ $rc -ne 0 && $rc -lt 128 && \$(errlines '$WORK/bm_probe2.err') -eq 1 ]]" "probe timeout: one error line, exit $rc"
   check "grep -q 'did not finish within 1000 ms' '$WORK/bm_probe2.err'" "probe timeout: says so"
-  check "[[ $ms -lt 5000 ]]" "probe timeout: gave up after $ms ms"
+  check "[[ $ms -lt 30000 ]]" "probe timeout: gave up after $ms ms (the stall is 60000)"
   check "[[ ! -s '$WORK/bm_probe2.out' ]] && ! grep -q READY=1 '$WORK/bm_probe.log'" "probe timeout: no frame, no READY=1"
   SIGNDPU_PROBE_TIMEOUT_MS=soon "$BIN/signdpu" run --model "$XM" --csv "$SAMPLE" --mode ref > /dev/null 2> "$WORK/bm_probe3.err"
   rc=$?
