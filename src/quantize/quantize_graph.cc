@@ -19,6 +19,7 @@ struct QuantizeState {
   std::vector<LayerReport>* report;
   const std::vector<std::vector<double>>* channel_means;
   WeightCache* cache;
+  const std::vector<int>* concat_source;  // ConcatFixPointSources: >= 0 = the position is a concat's
 };
 
 // Output channels [c0, c1) of a conv2d-fix / depthwise-conv2d-fix (all of
@@ -214,7 +215,9 @@ Status QuantizeWeightGroups(QuantizeState& s, const DpuFloatOp& op, FixOp* f, La
 Status QuantizeConvOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
   if (op.channel_group_ends.size() >= 2) return QuantizeWeightGroups(s, op, f, r);
   int fo = s.fps[op.output];
-  const ConvSlice slice{OpIndex(s, op), 0, op.conv.out_channels, false};
+  // A conv read only by a concat keeps the concat's position (its weights move instead).
+  const bool fo_shared = (*s.concat_source)[static_cast<size_t>(op.output)] >= 0;
+  const ConvSlice slice{OpIndex(s, op), 0, op.conv.out_channels, fo_shared};
   QuantizeConv(op, slice, s.fps[op.inputs[0]], &fo, InputMeans(s, op), s.cache, f, r);
   s.fps[op.output] = fo;
   return Status::Ok();
@@ -355,10 +358,15 @@ Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std
   report->clear();
   // vai_q_pytorch: a tensor read by a concat only is quantised at the
   // concat's position (nndctgraph_holder.py:268-285, quant_output).
+  // A chain of such concats shares the last one's position.
   const std::vector<int> concat_source = ConcatFixPointSources(g);
-  for (size_t i = 0; i < fps.size(); ++i)
-    if (concat_source[i] >= 0) fps[i] = fps[static_cast<size_t>(concat_source[i])];
-  QuantizeState state{g, fps, out, report, channel_means, cache};
+  for (size_t i = 0; i < fps.size(); ++i) {
+    int root = static_cast<int>(i);
+    for (int hops = 0; concat_source[static_cast<size_t>(root)] >= 0 && hops < static_cast<int>(fps.size()); ++hops)
+      root = concat_source[static_cast<size_t>(root)];
+    fps[i] = fps[static_cast<size_t>(root)];
+  }
+  QuantizeState state{g, fps, out, report, channel_means, cache, &concat_source};
   for (const DpuFloatOp& op : g.ops) {
     FixOp f;
     f.kind = op.kind;

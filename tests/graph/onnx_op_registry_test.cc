@@ -54,7 +54,7 @@ TEST(OpRegistry, SupportedListIsTheImportersMessage) {
   EXPECT_EQ(SupportedOnnxOpList(),
             "Conv, Relu, LeakyRelu, Clip, BatchNormalization, MaxPool, AveragePool, "
             "GlobalAveragePool, Gemm, MatMul, Add, Flatten, Reshape, Transpose, Softmax, Dropout, "
-            "Identity, Constant");
+            "Identity, Constant, Mul, Concat, Pad");
 }
 
 TEST(OpRegistry, DocsOpTableListsExactlyTheRegisteredOps) {

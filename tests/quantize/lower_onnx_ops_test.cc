@@ -114,7 +114,7 @@ TEST(LowerOnnxOps, PerChannelAddAfterConvStillFoldsIntoTheBias) {
 TEST(LowerOnnxOps, RefusalsNameTheNode) {
   {
     Graph g = ConvRelu();
-    AddConst(g, "k", {1, 3, 4, 1, 1}, std::vector<float>(12, 1.0f));
+    AddConst(g, "k", {2, 3, 4, 6}, std::vector<float>(144, 1.0f));  // would make a batch of 2
     AddNode(g, "add5", OpType::kAdd, {"act", "k"}, "y");
     ASSERT_TRUE(g.AddOutput("y").ok());
     auto d = LowerToDpu(g, "m");
@@ -181,11 +181,11 @@ TEST(LowerOnnxOps, PadModesAndPaddings) {
 // and concat-fix requantises it (a valid graph either way).
 TEST(LowerOnnxOps, ConcatAxesAndFixPoints) {
   Graph g = ConvRelu();
-  AddNode(g, "relu2", OpType::kRelu, {"c"}, "b");  // a second branch (identity depthwise)
+  AddNode(g, "relu2", OpType::kRelu, {"c"}, "br");  // a second branch (identity depthwise)
   graph::Attributes axis_c, axis_w;
   axis_c.Set("axis", int64_t{1});
   axis_w.Set("axis", int64_t{-1});
-  AddNode(g, "cat", OpType::kConcat, {"act", "b"}, "cat", axis_c);
+  AddNode(g, "cat", OpType::kConcat, {"act", "br"}, "cat", axis_c);
   AddNode(g, "catw", OpType::kConcat, {"cat", "cat"}, "y", axis_w);
   ASSERT_TRUE(g.AddOutput("y").ok());
   auto d = LowerToDpu(g, "m");
@@ -194,7 +194,7 @@ TEST(LowerOnnxOps, ConcatAxesAndFixPoints) {
   EXPECT_EQ(std::get<ConcatAttrs>(FindOp(*d, "catw")->attrs).axis, 2);
   const std::vector<int> source = ConcatFixPointSources(*d);
   const DpuFloatOp* cat = FindOp(*d, "cat");
-  // "act" feeds cat only, "b" too; "cat" feeds catw twice (two readers: its own position).
+  // "act" feeds cat only, "br" too; "cat" feeds catw twice (two readers: its own position).
   EXPECT_EQ(source[static_cast<size_t>(cat->inputs[0])], cat->output);
   EXPECT_EQ(source[static_cast<size_t>(cat->output)], -1);
   std::vector<int> fps(d->tensors.size(), 4);
