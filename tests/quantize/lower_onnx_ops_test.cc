@@ -60,7 +60,8 @@ TEST(LowerOnnxOps, MulByPerChannelConstantIsEltwiseMulWithNhwcConst) {
 
 TEST(LowerOnnxOps, ConstantOnTheLastDimBroadcastsAlongWidthNotChannels) {
   // An NCHW [1,3,4,6] + [6]: the constant runs along W (numpy), so it is not
-  // a bias: an eltwise-fix ADD with a [1,1,6,1] NHWC const, first operand.
+  // a bias: an eltwise-fix ADD with a [1,1,6,1] NHWC const, written last
+  // although ONNX has it first (XIR infers the shape from the first input).
   Graph g = ConvRelu();
   AddConst(g, "k", {6}, {1, 2, 3, 4, 5, 6});
   AddNode(g, "add", OpType::kAdd, {"k", "act"}, "y");
@@ -71,7 +72,7 @@ TEST(LowerOnnxOps, ConstantOnTheLastDimBroadcastsAlongWidthNotChannels) {
   ASSERT_NE(op, nullptr);
   const auto& a = std::get<EltwiseAttrs>(op->attrs);
   EXPECT_EQ(a.type, EltwiseType::kAdd);
-  EXPECT_EQ(a.consts[0].position, 0);
+  EXPECT_EQ(a.consts[0].position, 1);
   EXPECT_EQ(a.consts[0].shape, (Shape{1, 1, 6, 1}));
 }
 

@@ -84,7 +84,11 @@ Status Lowering::LowerEltwiseConst(const Node& n, EltwiseType type) {
   EltwiseAttrs& a = op.attrs.emplace<EltwiseAttrs>();
   a.type = type;
   ConstOperand c;
-  c.position = static_cast<int>(c0 ? 0 : 1);  // the ONNX operand order
+  // Last, whatever the ONNX order (ADD and MUL commute): XIR infers an
+  // eltwise's shape from its first input, so a smaller const first would
+  // give the op the const's shape (XIR 2.5, checked: the writers' shape check
+  // refuses it).
+  c.position = 1;
   c.name = n.name + "_other";  // vai_q_pytorch xop_creator.py:271 (binary_op)
   c.shape = shape;
   a.consts.push_back(std::move(c));
