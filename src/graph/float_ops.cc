@@ -251,6 +251,22 @@ void AddBroadcast(const float* a, const Shape& a_shape, const float* b, const Sh
                       });
 }
 
+void MulBroadcast(const float* a, const Shape& a_shape, const float* b, const Shape& b_shape,
+                  float* y, const Shape& y_shape) {
+  if (a_shape == b_shape) {
+    const int64_t count = NumElements(y_shape);
+    for (int64_t i = 0; i < count; ++i) y[i] = a[i] * b[i];
+    return;
+  }
+  ForEachBroadcastRow(a_shape, b_shape, y_shape,
+                      [&](int64_t oa, int64_t ob, int64_t oy, int64_t count, int64_t da, int64_t db) {
+                        const float* pa = a + oa;
+                        const float* pb = b + ob;
+                        float* py = y + oy;
+                        for (int64_t i = 0; i < count; ++i) py[i] = pa[i * da] * pb[i * db];
+                      });
+}
+
 void Broadcast(const float* x, const Shape& x_shape, float* y, const Shape& y_shape) {
   ForEachBroadcastRow(x_shape, x_shape, y_shape,
                       [&](int64_t ox, int64_t, int64_t oy, int64_t count, int64_t dx, int64_t) {

@@ -34,6 +34,9 @@ const char* OpTypeName(OpType type) {
     case OpType::kReshape: return "Reshape";
     case OpType::kTranspose: return "Transpose";
     case OpType::kSoftmax: return "Softmax";
+    case OpType::kMul: return "Mul";
+    case OpType::kConcat: return "Concat";
+    case OpType::kPad: return "Pad";
   }
   return "unknown";
 }

@@ -76,6 +76,9 @@ const std::map<OpType, Lowering::LowerFn>& Lowering::Rules() {
       {OpType::kMatMul, &Lowering::LowerDense},
       {OpType::kAdd, &Lowering::LowerAdd},
       {OpType::kSoftmax, &Lowering::LowerSoftmax},
+      {OpType::kMul, &Lowering::LowerMul},
+      {OpType::kConcat, &Lowering::LowerConcat},
+      {OpType::kPad, &Lowering::LowerPad},
   };
   return kRules;
 }

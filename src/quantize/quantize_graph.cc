@@ -19,6 +19,7 @@ struct QuantizeState {
   std::vector<LayerReport>* report;
   const std::vector<std::vector<double>>* channel_means;
   WeightCache* cache;
+  const std::vector<int>* concat_source;  // ConcatFixPointSources: >= 0 = the position is a concat's
 };
 
 // Output channels [c0, c1) of a conv2d-fix / depthwise-conv2d-fix (all of
@@ -214,7 +215,9 @@ Status QuantizeWeightGroups(QuantizeState& s, const DpuFloatOp& op, FixOp* f, La
 Status QuantizeConvOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
   if (op.channel_group_ends.size() >= 2) return QuantizeWeightGroups(s, op, f, r);
   int fo = s.fps[op.output];
-  const ConvSlice slice{OpIndex(s, op), 0, op.conv.out_channels, false};
+  // A conv read only by a concat keeps the concat's position (its weights move instead).
+  const bool fo_shared = (*s.concat_source)[static_cast<size_t>(op.output)] >= 0;
+  const ConvSlice slice{OpIndex(s, op), 0, op.conv.out_channels, fo_shared};
   QuantizeConv(op, slice, s.fps[op.inputs[0]], &fo, InputMeans(s, op), s.cache, f, r);
   s.fps[op.output] = fo;
   return Status::Ok();
@@ -227,17 +230,77 @@ Status QuantizePoolOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerRep
   return Status::Ok();
 }
 
+// A const operand's position: the min-MSE one, kept where the eltwise
+// engine's shifts allow (kernels/reference/eltwise_fix.h). ADD: at most 2
+// finer than the activation (the 2 guard bits keep the sum exact; a finer
+// const would be truncated) and at most 15 coarser (shift_read is 4 bits).
+// MUL: fi + fc - fo in [-15, 15] (the 5-bit output shift).
+int ConstFixPoint(EltwiseType type, int best, int fi, int fo) {
+  if (type == EltwiseType::kAdd) return std::clamp(best, fi - 15, fi + 2);
+  return std::clamp(best, fo - fi - 15, fo - fi + 15);
+}
+
+// eltwise-fix: activations at any positions; const operands (Add / Mul of a
+// constant, lowering eltwise.cc) quantised here, their float values in
+// op.weights. MUL of two activations: the output position is raised or
+// lowered into the 5-bit shift's range.
 Status QuantizeEltwiseOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
   EltwiseAttrs& a = f->attrs.emplace<EltwiseAttrs>();
+  if (const EltwiseAttrs* lowered = std::get_if<EltwiseAttrs>(&op.attrs)) a = *lowered;
   a.activation = op.eltwise_activation;
+  const int fi = s.fps[op.inputs[0]];
+  if (a.type == EltwiseType::kMul && op.inputs.size() == 2) {
+    const int sum = fi + s.fps[op.inputs[1]];
+    const int fo = std::clamp(s.fps[op.output], sum - 15, sum + 15);
+    if (fo != s.fps[op.output])
+      r->adjustments.push_back("output fix_point " + std::to_string(s.fps[op.output]) + " -> " + std::to_string(fo) +
+                               " so that fi0 + fi1 - fo is in [-15, 15]");
+    s.fps[op.output] = fo;
+  }
+  for (ConstOperand& c : a.consts) {
+    QuantizedTensor q = QuantizeWeights(op.weights);
+    const int fc = ConstFixPoint(a.type, q.fix_point, fi, s.fps[op.output]);
+    if (fc != q.fix_point) {
+      r->adjustments.push_back("const " + c.name + " fix_point " + std::to_string(q.fix_point) + " -> " +
+                               std::to_string(fc) + " (eltwise engine shift range)");
+      q = QuantizeWeightsAt(op.weights, fc);
+    }
+    c.data = q.q;
+    c.fix_point = q.fix_point;
+    r->fix_weights = q.fix_point;
+    r->weights_sqnr_db = q.sqnr_db;
+    r->has_weights = true;
+  }
   r->fix_out = s.fps[op.output];
   for (int id : op.inputs) {
-    if (s.fps[id] != s.fps[op.inputs[0]]) {
+    if (a.type == EltwiseType::kAdd && s.fps[id] != fi) {
       r->adjustments.push_back(
           "inputs have different fix points; the eltwise engine aligns them to the coarsest (docs/arithmetic.md 7)");
       break;
     }
   }
+  return Status::Ok();
+}
+
+// concat-fix: the output's calibrated position; each input is requantised
+// to it (kernels/reference/concat_fix.h). Inputs read by the concat only
+// were given the output's position before (ShareConcatFixPoints).
+Status QuantizeConcatOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
+  f->attrs = op.attrs;
+  r->fix_out = s.fps[op.output];
+  for (int id : op.inputs)
+    if (s.fps[id] != s.fps[op.output]) {
+      r->adjustments.push_back("input " + s.g.tensors[id].name + " at fix_point " + std::to_string(s.fps[id]) +
+                               " requantised to the output's " + std::to_string(s.fps[op.output]));
+    }
+  return Status::Ok();
+}
+
+// pad-fix copies bytes: the output keeps the input's position.
+Status QuantizePadOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
+  f->attrs = op.attrs;
+  s.fps[op.output] = s.fps[op.inputs[0]];  // TakesInputFixPoint
+  r->fix_out = s.fps[op.output];
   return Status::Ok();
 }
 
@@ -254,7 +317,8 @@ OpQuantizer FindQuantizer(FixOpKind kind) {
   static const std::pair<FixOpKind, OpQuantizer> kQuantizers[] = {
       {FixOpKind::kConv2d, QuantizeConvOp},     {FixOpKind::kDepthwiseConv2d, QuantizeConvOp},
       {FixOpKind::kPool, QuantizePoolOp},       {FixOpKind::kEltwiseAdd, QuantizeEltwiseOp},
-      {FixOpKind::kCopy, QuantizeCopyOp},
+      {FixOpKind::kCopy, QuantizeCopyOp},       {FixOpKind::kConcat, QuantizeConcatOp},
+      {FixOpKind::kPad, QuantizePadOp},
   };
   for (const auto& [k, q] : kQuantizers)
     if (k == kind) return q;
@@ -264,7 +328,21 @@ OpQuantizer FindQuantizer(FixOpKind kind) {
 }  // namespace
 
 bool TakesInputFixPoint(const DpuFloatOp& op) {
-  return op.kind == FixOpKind::kCopy || (op.kind == FixOpKind::kPool && op.pool.type == PoolType::kMax);
+  return op.kind == FixOpKind::kCopy || op.kind == FixOpKind::kPad ||
+         (op.kind == FixOpKind::kPool && op.pool.type == PoolType::kMax);
+}
+
+std::vector<int> ConcatFixPointSources(const DpuFloatGraph& g) {
+  std::vector<int> source(g.tensors.size(), -1);
+  std::vector<int> readers(g.tensors.size(), 0);
+  for (const DpuFloatOp& op : g.ops)
+    for (int id : op.inputs) ++readers[static_cast<size_t>(id)];
+  for (const DpuFloatOp& op : g.ops) {
+    if (op.kind != FixOpKind::kConcat) continue;
+    for (int id : op.inputs)
+      if (id != g.input && id != g.output && readers[static_cast<size_t>(id)] == 1) source[static_cast<size_t>(id)] = op.output;
+  }
+  return source;
 }
 
 Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std::vector<LayerReport>* report,
@@ -278,7 +356,17 @@ Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std
   out.inputs = {g.input};
   out.outputs = {g.output};
   report->clear();
-  QuantizeState state{g, fps, out, report, channel_means, cache};
+  // vai_q_pytorch: a tensor read by a concat only is quantised at the
+  // concat's position (nndctgraph_holder.py:268-285, quant_output).
+  // A chain of such concats shares the last one's position.
+  const std::vector<int> concat_source = ConcatFixPointSources(g);
+  for (size_t i = 0; i < fps.size(); ++i) {
+    int root = static_cast<int>(i);
+    for (int hops = 0; concat_source[static_cast<size_t>(root)] >= 0 && hops < static_cast<int>(fps.size()); ++hops)
+      root = concat_source[static_cast<size_t>(root)];
+    fps[i] = fps[static_cast<size_t>(root)];
+  }
+  QuantizeState state{g, fps, out, report, channel_means, cache, &concat_source};
   for (const DpuFloatOp& op : g.ops) {
     FixOp f;
     f.kind = op.kind;

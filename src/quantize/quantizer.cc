@@ -139,6 +139,9 @@ std::vector<bool> DerivedFixPoints(const DpuFloatGraph& dg) {
   std::vector<bool> derived(dg.tensors.size(), false);
   for (const DpuFloatOp& op : dg.ops)
     if (TakesInputFixPoint(op)) derived[static_cast<size_t>(op.output)] = true;
+  const std::vector<int> concat_source = ConcatFixPointSources(dg);
+  for (size_t i = 0; i < derived.size(); ++i)
+    if (concat_source[i] >= 0) derived[i] = true;
   return derived;
 }
 

@@ -462,11 +462,11 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
         x.kind = LayerKind::kHardSigmoid;
         break;
       case FixOpKind::kCopy:
-      case FixOpKind::kConcat:
+      case FixOpKind::kConcat:  // the quantiser makes it too; no engine row in the target [inferred: a layout op]
       case FixOpKind::kDepthwiseFix:
       case FixOpKind::kUpsample:
       case FixOpKind::kDownsample:
-      case FixOpKind::kPad:
+      case FixOpKind::kPad:  // the quantiser makes it too (ONNX Pad); no engine row in the target [inferred]
       case FixOpKind::kReorg:
       case FixOpKind::kTile:
       case FixOpKind::kPixelShuffle:

@@ -74,18 +74,22 @@ std::vector<bool> FindDense(const FixGraph& g) {
 }
 
 // tensor id -> true when the tensor is computed by an op, is not a graph
-// output and every user is a concat: vai_q gives it no fix op of its own
-// (the concat's fix quantises it).
+// output and its only reader is one concat: vai_q gives it no fix op of its
+// own (the concat's fix quantises it; vai_q_pytorch nndctgraph_holder.py:
+// 268-285, is_concat_input: exactly one child, a concat).
 std::vector<bool> FindConcatOnly(const FixGraph& g) {
-  std::vector<bool> produced(g.tensors.size(), false), other_use(g.tensors.size(), false),
-      concat_use(g.tensors.size(), false);
+  std::vector<bool> produced(g.tensors.size(), false), other_use(g.tensors.size(), false);
+  std::vector<int> concat_uses(g.tensors.size(), 0);
   for (const FixOp& op : g.ops) {
     produced[op.output] = true;
-    for (int id : op.inputs) (op.kind == FixOpKind::kConcat ? concat_use : other_use)[id] = true;
+    for (int id : op.inputs) {
+      if (op.kind == FixOpKind::kConcat) ++concat_uses[id];
+      else other_use[id] = true;
+    }
   }
   for (int id : g.outputs) other_use[id] = true;
   std::vector<bool> concat_only(g.tensors.size(), false);
-  for (size_t i = 0; i < g.tensors.size(); ++i) concat_only[i] = produced[i] && concat_use[i] && !other_use[i];
+  for (size_t i = 0; i < g.tensors.size(); ++i) concat_only[i] = produced[i] && concat_uses[i] == 1 && !other_use[i];
   return concat_only;
 }
 

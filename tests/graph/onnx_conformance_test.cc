@@ -12,7 +12,7 @@
 // and kAbsTol = 1e-5 for values near 0 (sums that cancel).
 //
 // Harness edit: inputs that ONNX allows at run time but our importer needs
-// constant (Reshape's shape, Clip's min/max, Dropout's ratio and
+// constant (Reshape's shape, Clip's min/max, Pad's pads and constant_value, Dropout's ratio and
 // training_mode) are turned into initializers holding the test data's values
 // before import.
 #include <gtest/gtest.h>
@@ -271,13 +271,40 @@ const Case kCases[] = {
     {"node/test_transpose_all_permutations_5", P, ""},
     {"node/test_transpose_default", P, ""},
     {"pytorch-operator/test_operator_permute2", P, ""},
+    // ---- Mul, Concat, Pad
+    {"node/test_mul", P, ""},
+    {"node/test_mul_bcast", P, ""},
+    {"node/test_mul_example", P, ""},
+    {"node/test_mul_uint8", R, "UINT8 tensors (float32 only)"},
+    {"node/test_concat_1d_axis_0", P, ""},
+    {"node/test_concat_1d_axis_negative_1", P, ""},
+    {"node/test_concat_2d_axis_0", P, ""},
+    {"node/test_concat_2d_axis_1", P, ""},
+    {"node/test_concat_2d_axis_negative_1", P, ""},
+    {"node/test_concat_2d_axis_negative_2", P, ""},
+    {"node/test_concat_3d_axis_0", P, ""},
+    {"node/test_concat_3d_axis_1", P, ""},
+    {"node/test_concat_3d_axis_2", P, ""},
+    {"node/test_concat_3d_axis_negative_1", P, ""},
+    {"node/test_concat_3d_axis_negative_2", P, ""},
+    {"node/test_concat_3d_axis_negative_3", P, ""},
+    {"pytorch-operator/test_operator_concat2", P, ""},
+    {"node/test_constant_pad", P, ""},
+    {"node/test_edge_pad", R, "INT32 tensors (float32 only)"},
+    {"node/test_reflect_pad", R, "INT32 tensors (float32 only)"},
+    {"pytorch-converted/test_ConstantPad2d", P, ""},
+    {"pytorch-converted/test_ZeroPad2d", P, ""},
+    {"pytorch-converted/test_ReplicationPad2d", P, ""},
+    {"pytorch-converted/test_ReflectionPad2d", P, ""},
+    {"pytorch-operator/test_operator_pad", P, ""},
+    {"pytorch-operator/test_operator_non_float_params", R, "INT64 tensors (float32 only)"},
 };
 
 // The ops ImportOnnxBytes translates (for ListIsComplete).
 const std::set<std::string> kSupportedOps = {
     "Conv", "Relu", "LeakyRelu", "Clip", "BatchNormalization", "MaxPool", "AveragePool",
     "GlobalAveragePool", "Gemm", "MatMul", "Add", "Flatten", "Reshape", "Transpose",
-    "Softmax", "Dropout", "Identity", "Constant"};
+    "Softmax", "Dropout", "Identity", "Constant", "Mul", "Concat", "Pad"};
 
 std::string ReadBytes(const fs::path& path) {
   std::ifstream f(path, std::ios::binary);
@@ -325,6 +352,7 @@ std::set<std::string> AttributeLikeInputs(const onnx::ModelProto& model) {
     if (n.op_type() == "Reshape") slots = {1};
     if (n.op_type() == "Clip") slots = {1, 2};
     if (n.op_type() == "Dropout") slots = {1, 2};
+    if (n.op_type() == "Pad") slots = {1, 2};
     for (int s : slots) {
       if (s < n.input_size() && !n.input(s).empty()) names.insert(n.input(s));
     }

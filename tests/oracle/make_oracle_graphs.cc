@@ -215,6 +215,84 @@ FixGraph DenseCase(Rng& r) {
   return g;
 }
 
+// A conv, then eltwise-fix ADD or MUL of its output and a const-fix operand
+// (scalar, per-channel or full shape; last, as the quantiser writes an ONNX
+// Add / Mul of a constant: XIR infers the shape from the first input).
+FixGraph EltwiseConstCase(Rng& r) {
+  FixGraph g = Base(r, "eltwise_const", 3);
+  const FixTensor in = g.tensors[0];
+  const int64_t oc = r.Int(1, 4);
+  const int fi = in.fix_point + 7 - r.Int(4, 8);
+  FixOp c = testing::ConvOp("a", 0, 1, oc, in.shape[3], 1, 0, 7, fi, Activation::kRelu, r.Seed());
+  g.tensors.push_back({"a", {1, in.shape[1], in.shape[2], oc}, fi});
+  g.ops.push_back(c);
+  FixOp op;
+  op.kind = FixOpKind::kEltwiseAdd;
+  op.name = "k";
+  op.inputs = {1};
+  EltwiseAttrs& a = op.attrs.emplace<EltwiseAttrs>();
+  a.type = r.Int(0, 1) ? EltwiseType::kMul : EltwiseType::kAdd;
+  a.activation = r.Int(0, 1) ? Activation::kRelu : Activation::kNone;
+  ConstOperand k;
+  k.position = 1;
+  k.name = "k_other";
+  const int shape_kind = r.Int(0, 2);
+  k.shape = shape_kind == 0 ? Shape{1, 1, 1, 1} : shape_kind == 1 ? Shape{1, 1, 1, oc} : Shape{1, in.shape[1], in.shape[2], oc};
+  k.data = RandomInt8(static_cast<size_t>(NumElements(k.shape)), r.Seed());
+  const bool mul = a.type == EltwiseType::kMul;
+  k.fix_point = mul ? r.Int(4, 7) : fi + r.Int(-2, 2);
+  a.consts.push_back(k);
+  const int fo = mul ? fi + k.fix_point - r.Int(6, 9) : fi - r.Int(0, 1);
+  g.tensors.push_back({"k", {1, in.shape[1], in.shape[2], oc}, fo});
+  op.output = 2;
+  g.ops.push_back(op);
+  g.outputs = {2};
+  return g;
+}
+
+// A conv, then pad-fix (CONSTANT 0, REFLECT or SYMMETRIC) over H and W.
+FixGraph PadCase(Rng& r) {
+  FixGraph g = Base(r, "pad", 3);
+  const FixTensor in = g.tensors[0];
+  const int64_t oc = r.Int(1, 4);
+  const int fi = in.fix_point + 7 - r.Int(4, 8);
+  g.ops.push_back(testing::ConvOp("a", 0, 1, oc, in.shape[3], 1, 0, 7, fi, Activation::kNone, r.Seed()));
+  g.tensors.push_back({"a", {1, in.shape[1], in.shape[2], oc}, fi});
+  FixOp op;
+  op.kind = FixOpKind::kPad;
+  op.name = "p";
+  op.inputs = {1};
+  PadAttrs& a = op.attrs.emplace<PadAttrs>();
+  const PadMode modes[] = {PadMode::kConstant, PadMode::kReflect, PadMode::kSymmetric};
+  a.mode = modes[r.Int(0, 2)];
+  const int most = a.mode == PadMode::kReflect ? 2 : 3;  // REFLECT needs pad <= side - 1 (sides >= 3)
+  const int t = r.Int(0, most), b = r.Int(0, most), l = r.Int(0, most), rr = r.Int(0, most);
+  a.paddings = {0, 0, t, b, l, rr, 0, 0};
+  g.tensors.push_back({"p", {1, in.shape[1] + t + b, in.shape[2] + l + rr, oc}, fi});
+  op.output = 2;
+  g.ops.push_back(op);
+  g.outputs = {2};
+  return g;
+}
+
+// Concat of a conv read by the concat twice (so it has its own fix op and is
+// requantised to the output's position) and a conv read once (which shares it).
+FixGraph ConcatRequantCase(Rng& r) {
+  FixGraph g = Base(r, "concat_requant", 3);
+  const FixTensor in = g.tensors[0];
+  const int fo = in.fix_point + 7 - r.Int(5, 9);
+  const int fl = fo + (r.Int(0, 1) ? 1 : -1) * r.Int(1, 3);
+  const int64_t cl = r.Int(1, 3), cm = r.Int(1, 3);
+  g.ops.push_back(testing::ConvOp("l", 0, 1, cl, in.shape[3], 1, 0, 7, fl, Activation::kRelu, r.Seed()));
+  g.tensors.push_back({"l", {1, in.shape[1], in.shape[2], cl}, fl});
+  g.ops.push_back(testing::ConvOp("m", 0, 2, cm, in.shape[3], 1, 0, 7, fo, Activation::kRelu, r.Seed()));
+  g.tensors.push_back({"m", {1, in.shape[1], in.shape[2], cm}, fo});
+  g.tensors.push_back({"cat", {1, in.shape[1], in.shape[2], 2 * cl + cm}, fo});
+  g.ops.push_back(testing::ConcatOp("cat", {1, 2, 1}, 3, 3));
+  g.outputs = {3};
+  return g;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -236,6 +314,9 @@ int main(int argc, char** argv) {
       {"concat", ConcatCase},
       {"hsigmoid", HardSigmoidCase},
       {"dense", DenseCase},
+      {"eltwise_const", EltwiseConstCase},
+      {"pad", PadCase},
+      {"concat_requant", ConcatRequantCase},
   };
   int failures = 0, redraws = 0;
   const std::string only = argc == 5 ? "," + std::string(argv[4]) + "," : ",";

@@ -442,12 +442,14 @@ TEST(QuantizerXmodel, ConcatTakesFloatInputsAndHasOneFixAfterIt) {
   EXPECT_EQ(types.count("fix"), 6u /*weights, biases*/ + 3u /*in, cat, head*/);
 
   // A concat input that is also read elsewhere (here: a graph output) keeps
-  // its fix for that user; the concat still takes the float value.
+  // its fix, and the concat reads that fix (vai_q_pytorch xgraph.py:176-181:
+  // get_op_by_name returns "<name>_fix" when it exists), which is what
+  // concat-fix requantises when the positions differ.
   FixGraph g2 = ConcatGraph(7);
   g2.outputs = {4, 1};  // head, left (name order)
   auto built2 = BuildQuantizerGraph(g2, InfoFor(g2.name));
   ASSERT_TRUE(built2.ok()) << built2.status().message();
-  EXPECT_EQ(Input((*built2)->get_op("cat"), "input", 0)->get_name(), "left_relu");
+  EXPECT_EQ(Input((*built2)->get_op("cat"), "input", 0)->get_name(), "left_fix");
   ASSERT_TRUE(HasOp(**built2, "left_fix"));
   EXPECT_EQ(Input((*built2)->get_op("left_fix"), "input")->get_name(), "left_relu");
   EXPECT_FALSE(HasOp(**built2, "right_fix"));

@@ -58,6 +58,10 @@ void Clip(const float* x, int64_t count, float lo, float hi, float* y);
 void AddBroadcast(const float* a, const Shape& a_shape, const float* b, const Shape& b_shape,
                   float* y, const Shape& y_shape);
 
+// Numpy-broadcast a * b into out_shape.
+void MulBroadcast(const float* a, const Shape& a_shape, const float* b, const Shape& b_shape,
+                  float* y, const Shape& y_shape);
+
 // Writes `x` broadcast from x_shape to y_shape.
 void Broadcast(const float* x, const Shape& x_shape, float* y, const Shape& y_shape);
 

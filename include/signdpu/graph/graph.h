@@ -65,6 +65,10 @@ enum class OpType {
   kSoftmax,            // attrs: axis (>= 0), coerce_2d: 1 = opset < 13 semantics
                        //   (flatten to [prod(d<axis), prod(d>=axis)] and normalise
                        //   each row), 0 = normalise along `axis` only.
+  kMul,                // numpy broadcasting.
+  kConcat,             // attrs: axis (>= 0). Inputs agree on every other dim.
+  kPad,                // in: data only. attrs: pads [begin..., end...] (>= 0, one pair
+                       //   per dim), mode ("constant", "reflect", "edge"), value (float).
 };
 const char* OpTypeName(OpType type);
 

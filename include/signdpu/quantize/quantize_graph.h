@@ -45,4 +45,10 @@ Result<FixGraph> QuantizeGraph(const DpuFloatGraph& graph, std::vector<int> acti
 // refinement does not search those positions).
 bool TakesInputFixPoint(const DpuFloatOp& op);
 
+// Per tensor: the concat output whose position it takes (a tensor read by one
+// concat-fix and nothing else, as vai_q_pytorch quantises it:
+// nndctgraph_holder.py:268-285), or -1. QuantizeGraph applies it; the
+// refinement does not search those positions.
+std::vector<int> ConcatFixPointSources(const DpuFloatGraph& graph);
+
 }  // namespace signdpu::quantize

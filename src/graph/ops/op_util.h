@@ -62,6 +62,9 @@ const OpDef& SoftmaxOp();
 const OpDef& DropoutOp();
 const OpDef& IdentityOp();
 const OpDef& ConstantOp();
+const OpDef& MulOp();
+const OpDef& ConcatOp();
+const OpDef& PadOp();
 
 }  // namespace ops
 }  // namespace signdpu::graph

@@ -2,7 +2,7 @@
 // DpuFloatGraph. The driver (lower.cc) walks the graph and calls, per node,
 // the rule its op type has in Lowering::Rules(); each ONNX op's rule lives in
 // its own file beside it (conv.cc, batchnorm.cc, activation.cc, pool.cc,
-// dense.cc, add.cc, transpose.cc, softmax.cc) and the weight-group pass in
+// dense.cc, add.cc, eltwise.cc (Mul), concat.cc, pad.cc, transpose.cc, softmax.cc) and the weight-group pass in
 // weight_groups.cc. Adding an op: one file defining its rule, one entry in
 // Rules(), one declaration here.
 #pragma once
@@ -148,6 +148,17 @@ class Lowering {
   Status LowerDense(const Node& n);          // dense.cc (Gemm, MatMul)
   Status LowerAdd(const Node& n);            // add.cc
   Status LowerSoftmax(const Node& n);        // softmax.cc
+  Status LowerMul(const Node& n);            // eltwise.cc
+  Status LowerConcat(const Node& n);         // concat.cc
+  Status LowerPad(const Node& n);            // pad.cc
+
+  // eltwise.cc: Add / Mul of an activation and a constant -> eltwise-fix
+  // with a const-fix operand; of two activations -> eltwise-fix.
+  Status LowerEltwiseConst(const Node& n, EltwiseType type);
+  Status LowerEltwiseTensors(const Node& n, EltwiseType type);
+  // A constant holding one value per channel of a `kind` tensor with `c`
+  // channels, or a scalar ([C,1,1] / [1,C,1,1] for NCHW, [C] / [1,C] else).
+  static bool IsPerChannel(const graph::Tensor& t, int64_t c, Value::Kind kind);
 
   // conv.cc
   // A 1x1 depthwise-conv2d-fix over tensor `input` (dims `d`).

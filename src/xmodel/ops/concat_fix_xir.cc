@@ -1,8 +1,8 @@
 // concat-fix in XIR, along any axis, inputs at any fix points (requantised to
 // the output's: kernels/reference/concat_fix.h). In the quantiser format a
 // concat takes its inputs' float values (no fix op in between) and gets one
-// fix after it, as the RPN concat of voxelnet_quantized.xmodel does: only
-// concats whose inputs share the output's fix point have that form.
+// fix after it, as the RPN concat of voxelnet_quantized.xmodel does; an input
+// with other readers keeps its own fix op and is requantised by the concat's.
 #include "signdpu/xmodel/xir_attr.h"
 #include "signdpu/xmodel/xir_names.h"
 #include "../writer_common.h"
@@ -45,15 +45,40 @@ void WriteHost(HostWriteContext&, const FixGraph& g, const FixOp& f, HostOp* op)
   op->attrs->set_attr<int>(names::kAxis, WrittenAxis(g, f));
 }
 
-// Inputs computed by ops enter as floats (no fix in between); a graph input
-// enters through its data -> fix [inferred: vai_q always quantises a data op].
+// True when an op computes tensor `id` and its only reader is one concat:
+// vai_q gives it no fix op of its own (the writer's FindConcatOnly; vai_q_pytorch
+// nndctgraph_holder.py:268-285).
+bool ConcatOnly(const FixGraph& g, int id) {
+  bool produced = false;
+  int concat_uses = 0;
+  for (const FixOp& op : g.ops) {
+    produced = produced || op.output == id;
+    for (int in : op.inputs) {
+      if (in != id) continue;
+      if (op.kind != FixOpKind::kConcat) return false;
+      ++concat_uses;
+    }
+  }
+  for (int out : g.outputs)
+    if (out == id) return false;
+  return produced && concat_uses == 1;
+}
+
+// An input read by one concat only enters as its float value (no fix in
+// between; it must then share the output's fix point, as vai_q's always
+// does); any other input enters through its own fix op, so the concat's fix
+// requantises it (vai_q_pytorch xop_creator.py:667 default_xop: the inputs'
+// ops as they are, then the concat's fix) [inferred for the graph input:
+// vai_q always quantises a data op].
 Status WriteQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xir::Op*>&) {
   const FixOp& f = ctx.graph().ops[i];
   const FixGraph& g = ctx.graph();
-  for (int id : f.inputs)
-    if (g.tensors[id].fix_point != g.tensors[f.output].fix_point) return NoQuantizerForm(ctx, i, names::kConcatFix);
   std::vector<xir::Op*> values;
-  for (int id : f.inputs) values.push_back(ctx.IsGraphInput(id) ? ctx.FixOf(id) : ctx.FloatOf(id));
+  for (int id : f.inputs) {
+    const bool bare = ConcatOnly(g, id);
+    if (bare && g.tensors[id].fix_point != g.tensors[f.output].fix_point) return NoQuantizerForm(ctx, i, names::kConcatFix);
+    values.push_back(bare ? ctx.FloatOf(id) : ctx.FixOf(id));
+  }
   auto attrs = NewAttrs();
   attrs->set_attr<int>(names::kAxis, WrittenAxis(g, f));
   return ctx.Finish(ctx.Add(f.name, names::kConcat, std::move(attrs), {{names::kArgInput, values}}), f.output);

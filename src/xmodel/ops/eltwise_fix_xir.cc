@@ -1,6 +1,6 @@
 // eltwise-fix (ADD, MUL) in XIR, operands activations or const-fix (a
-// per-channel bias of a compiled model); the quantiser format writes add
-// (+ relu) for the ADD of activations our quantiser produces.
+// per-channel bias of a compiled model, or an ONNX Add / Mul constant); the
+// quantiser format writes add / mul (+ relu), const operands as const + fix.
 #include "signdpu/xmodel/xir_attr.h"
 #include "signdpu/xmodel/xir_names.h"
 #include "../writer_common.h"
@@ -34,12 +34,26 @@ void WriteHost(HostWriteContext& ctx, const FixGraph&, const FixOp& f, HostOp* o
   WriteOperandConsts(ctx, a.consts, f.inputs.size(), op);
 }
 
+// vai_q_pytorch writes Add as "add" and Mul as "mul" over the fix ops of its
+// operands; a constant operand is a const + fix (xop_creator.py:664-669,
+// 265-280 binary_op, 285-307 default_xop; xgraph.py:119-127). Our const keeps
+// its broadcast shape where vai_q expands a scalar to the input's shape
+// (xop_creator.py:270): the values are equal under broadcasting.
 Status WriteQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xir::Op*>& ins) {
   const FixOp& f = ctx.graph().ops[i];
   const EltwiseAttrs& a = f.Attrs<EltwiseAttrs>();
-  if (a.type != EltwiseType::kAdd || !a.consts.empty()) return NoQuantizerForm(ctx, i, names::kEltwiseFix);
-  xir::Op* add = ctx.Add(f.name, names::kAdd, NewAttrs(), {{names::kArgInput, ins}});
-  return ctx.Finish(ctx.AddActivation(f.name, a.activation, add), f.output);
+  std::vector<xir::Op*> operands(ins.size() + a.consts.size(), nullptr);
+  std::vector<bool> is_const(operands.size(), false);
+  for (const ConstOperand& c : a.consts) {
+    operands[static_cast<size_t>(c.position)] = ctx.AddConst(c.name, c.shape, c.data, c.fix_point);
+    is_const[static_cast<size_t>(c.position)] = true;
+  }
+  size_t next = 0;
+  for (size_t k = 0; k < operands.size(); ++k)
+    if (!is_const[k]) operands[k] = ins[next++];
+  const char* type = a.type == EltwiseType::kMul ? names::kMul : names::kAdd;
+  xir::Op* op = ctx.Add(f.name, type, NewAttrs(), {{names::kArgInput, operands}});
+  return ctx.Finish(ctx.AddActivation(f.name, a.activation, op), f.output);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// pad-fix in XIR (read from compiled xmodels, written to host xmodels):
+// pad-fix in XIR (read from compiled xmodels, written to host and quantiser xmodels):
 // paddings (2 per dim), mode (CONSTANT, REFLECT, SYMMETRIC), optional
 // constant_values (vector<char>) [source: XIR 2.5 built_in_ops.cpp
 // PadOpDefGenerator, pad_fix].
@@ -44,8 +44,21 @@ void WriteHost(HostWriteContext&, const FixGraph&, const FixOp& f, HostOp* op) {
                                            std::vector<char>(a.constant_values.begin(), a.constant_values.end()));
 }
 
-Status WriteQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xir::Op*>&) {
-  return NoQuantizerForm(ctx, i, names::kPadFix);
+// vai_q_pytorch writes a pad as "pad" (xop_creator.py:673) with paddings
+// [0,0,top,bottom,left,right,0,0] (torch_op_def.py:1266-1273), mode
+// CONSTANT / REFLECT / SYMMETRIC (xop_creator.py:60) and constant_values
+// (vector<float>, 8 values: torch_op_def.py:1290-1292; XIR 2.5
+// built_in_ops.cpp:1706-1712), then the fix of its output.
+Status WriteQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xir::Op*>& ins) {
+  const FixOp& f = ctx.graph().ops[i];
+  const PadAttrs& a = f.Attrs<PadAttrs>();
+  for (int v : a.constant_values)
+    if (v != 0) return NoQuantizerForm(ctx, i, names::kPadFix);
+  auto attrs = NewAttrs();
+  attrs->set_attr<std::vector<int>>(names::kPaddings, a.paddings);
+  attrs->set_attr<std::string>(names::kMode, PadModeName(a.mode));
+  attrs->set_attr<std::vector<float>>(names::kConstantValues, std::vector<float>(a.paddings.size(), 0.0f));
+  return ctx.Finish(ctx.Add(f.name, names::kPad, std::move(attrs), {{names::kArgInput, ins}}), f.output);
 }
 
 }  // namespace
