@@ -34,6 +34,10 @@ const char* OpTypeName(OpType type) {
     case OpType::kReshape: return "Reshape";
     case OpType::kTranspose: return "Transpose";
     case OpType::kSoftmax: return "Softmax";
+    case OpType::kConvTranspose: return "ConvTranspose";
+    case OpType::kResize: return "Resize";
+    case OpType::kDepthToSpace: return "DepthToSpace";
+    case OpType::kUpsample: return "Upsample";
   }
   return "unknown";
 }

@@ -76,6 +76,10 @@ const std::map<OpType, Lowering::LowerFn>& Lowering::Rules() {
       {OpType::kMatMul, &Lowering::LowerDense},
       {OpType::kAdd, &Lowering::LowerAdd},
       {OpType::kSoftmax, &Lowering::LowerSoftmax},
+      {OpType::kConvTranspose, &Lowering::LowerConvTranspose},
+      {OpType::kResize, &Lowering::LowerResize},
+      {OpType::kUpsample, &Lowering::LowerResize},
+      {OpType::kDepthToSpace, &Lowering::LowerDepthToSpace},
   };
   return kRules;
 }

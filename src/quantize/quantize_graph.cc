@@ -99,16 +99,20 @@ void CorrectBias(const DpuFloatOp& op, const SliceWeights& sw, const QuantizedTe
   const int64_t oc = static_cast<int64_t>(bias->size());
   const int64_t ic = op.conv.input.c;
   const double inv_w = std::ldexp(1.0, -w.fix_point);
+  // A transposed conv's output sees about 1 / (sh * sw) of its taps (the
+  // others fall on inserted zeros).
+  const bool transposed = op.kind == FixOpKind::kTransposedConv2d || op.kind == FixOpKind::kTransposedDepthwiseConv2d;
+  const double taps = transposed ? 1.0 / (op.conv.stride_h * op.conv.stride_w) : 1.0;
   for (int64_t o = 0; o < oc; ++o) {
     double shift = 0;
-    if (op.kind == FixOpKind::kDepthwiseConv2d) {
+    if (op.conv.depthwise) {
       for (size_t k = static_cast<size_t>(o); k < weights.size(); k += static_cast<size_t>(oc))
         shift += (w.q[k] * inv_w - weights[k]) * mean[static_cast<size_t>(o)];
     } else {
       for (size_t k = 0; k < per; ++k)
         shift += (w.q[o * per + k] * inv_w - weights[o * per + k]) * mean[k % static_cast<size_t>(ic)];
     }
-    (*bias)[o] -= static_cast<float>(shift);
+    (*bias)[o] -= static_cast<float>(shift * taps);
   }
 }
 
@@ -241,6 +245,16 @@ Status QuantizeEltwiseOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, Layer
   return Status::Ok();
 }
 
+// upsample-fix (NEAREST) and pixel-shuffle-fix move bytes: the output keeps
+// the input's fix point (pixel-shuffle-fix requires it; a nearest upsample
+// changes no value) and the stored attributes are the lowering's.
+Status QuantizeLayoutOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
+  f->attrs = op.attrs;
+  s.fps[op.output] = s.fps[op.inputs[0]];  // TakesInputFixPoint
+  r->fix_out = s.fps[op.output];
+  return Status::Ok();
+}
+
 Status QuantizeCopyOp(QuantizeState& s, const DpuFloatOp& op, FixOp*, LayerReport* r) {
   s.fps[op.output] = s.fps[op.inputs[0]];  // TakesInputFixPoint
   r->fix_out = s.fps[op.output];
@@ -255,6 +269,8 @@ OpQuantizer FindQuantizer(FixOpKind kind) {
       {FixOpKind::kConv2d, QuantizeConvOp},     {FixOpKind::kDepthwiseConv2d, QuantizeConvOp},
       {FixOpKind::kPool, QuantizePoolOp},       {FixOpKind::kEltwiseAdd, QuantizeEltwiseOp},
       {FixOpKind::kCopy, QuantizeCopyOp},
+      {FixOpKind::kTransposedConv2d, QuantizeConvOp}, {FixOpKind::kTransposedDepthwiseConv2d, QuantizeConvOp},
+      {FixOpKind::kUpsample, QuantizeLayoutOp},   {FixOpKind::kPixelShuffle, QuantizeLayoutOp},
   };
   for (const auto& [k, q] : kQuantizers)
     if (k == kind) return q;
@@ -264,7 +280,8 @@ OpQuantizer FindQuantizer(FixOpKind kind) {
 }  // namespace
 
 bool TakesInputFixPoint(const DpuFloatOp& op) {
-  return op.kind == FixOpKind::kCopy || (op.kind == FixOpKind::kPool && op.pool.type == PoolType::kMax);
+  return op.kind == FixOpKind::kCopy || op.kind == FixOpKind::kUpsample || op.kind == FixOpKind::kPixelShuffle ||
+         (op.kind == FixOpKind::kPool && op.pool.type == PoolType::kMax);
 }
 
 Result<FixGraph> QuantizeGraph(const DpuFloatGraph& g, std::vector<int> fps, std::vector<LayerReport>* report,

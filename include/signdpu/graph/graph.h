@@ -65,6 +65,12 @@ enum class OpType {
   kSoftmax,            // attrs: axis (>= 0), coerce_2d: 1 = opset < 13 semantics
                        //   (flatten to [prod(d<axis), prod(d>=axis)] and normalise
                        //   each row), 0 = normalise along `axis` only.
+  kConvTranspose,      // in: X [N,C,H,W], W [C,M/group,kh,kw], B [M] optional. attrs: kernel_shape,
+                       //   strides, pads, dilations, output_padding (explicit), group.
+  kResize,             // Resize / Upsample, nearest. attrs: scales [sh,sw], sizes [OH,OW] (if
+                       //   given), coordinate_transformation_mode, nearest_mode.
+  kDepthToSpace,       // attrs: blocksize, mode ("DCR" or "CRD").
+  kUpsample,           // ONNX Upsample (opset 7-9): kResize's attrs and evaluation.
 };
 const char* OpTypeName(OpType type);
 

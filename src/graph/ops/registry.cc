@@ -16,6 +16,7 @@ const std::vector<const OpDef*>& OnnxOps() {
       &ops::MatMulOp(),        &ops::AddOp(),          &ops::FlattenOp(),
       &ops::ReshapeOp(),       &ops::TransposeOp(),    &ops::SoftmaxOp(),
       &ops::DropoutOp(),       &ops::IdentityOp(),     &ops::ConstantOp(),
+      &ops::ConvTransposeOp(), &ops::ResizeOp(), &ops::UpsampleOp(), &ops::DepthToSpaceOp(),
   };
   return kOps;
 }
@@ -48,6 +49,7 @@ const std::vector<OpType>& AllOpTypes() {
       OpType::kLeakyRelu, OpType::kBatchNorm, OpType::kMaxPool, OpType::kAveragePool,
       OpType::kGlobalAveragePool, OpType::kGemm, OpType::kMatMul, OpType::kAdd,
       OpType::kFlatten, OpType::kReshape,     OpType::kTranspose, OpType::kSoftmax,
+      OpType::kConvTranspose, OpType::kResize, OpType::kDepthToSpace, OpType::kUpsample,
   };
   return kTypes;
 }

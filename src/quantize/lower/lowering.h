@@ -148,6 +148,10 @@ class Lowering {
   Status LowerDense(const Node& n);          // dense.cc (Gemm, MatMul)
   Status LowerAdd(const Node& n);            // add.cc
   Status LowerSoftmax(const Node& n);        // softmax.cc
+  Status LowerConvTranspose(const Node& n);  // conv_transpose.cc
+  Status LowerResize(const Node& n);         // resize.cc (Resize, Upsample)
+  Status LowerDepthToSpace(const Node& n);   // depth_to_space.cc
+  Status ReorderForDcr(const Node& n, const Value& in, int64_t s, int64_t c_out);  // depth_to_space.cc
 
   // conv.cc
   // A 1x1 depthwise-conv2d-fix over tensor `input` (dims `d`).
