@@ -92,12 +92,13 @@ def main():
             nn.init.uniform_(p, -0.6, 0.6)
         model.eval()
         path = os.path.join(out_dir, f"spatial_{name}.onnx")
-        export(D2s(False) if name == "d2s_dcr" else model, path, opset)
         if name == "d2s_dcr":  # the CRD export with the DCR model's weights, mode DCR
-            ref = D2s(False)
-            ref.load_state_dict(model.state_dict())
-            export(ref, path, opset)
+            crd = D2s(False)
+            crd.load_state_dict(model.state_dict())
+            export(crd, path, opset)
             edit(path, path, "DepthToSpace", "mode", "DCR")
+        else:
+            export(model, path, opset)
         with torch.no_grad():
             y = model(x).permute(0, 2, 3, 1).reshape(len(x), -1).numpy().astype(np.float32)
         np.save(os.path.join(out_dir, f"spatial_{name}_float.npy"), y)
@@ -108,8 +109,10 @@ def main():
             edit(path, bad, "Resize", "coordinate_transformation_mode", "align_corners")
         elif name == "upsample9":
             edit(path, bad, "Upsample", "mode", "linear")
-        else:
+        elif name == "d2s_crd":
             edit(path, bad, "DepthToSpace", "mode", "RDC")
+        else:
+            edit(path, bad, "DepthToSpace", "blocksize", 0)
         print(name, "float output", y.shape, "range", float(y.min()), float(y.max()))
 
 
