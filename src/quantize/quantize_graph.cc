@@ -246,8 +246,12 @@ Status QuantizeEltwiseOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, Layer
 }
 
 // upsample-fix (NEAREST) and pixel-shuffle-fix move bytes: the output keeps
-// the input's fix point (pixel-shuffle-fix requires it; a nearest upsample
-// changes no value) and the stored attributes are the lowering's.
+// the input's fix point and the stored attributes are the lowering's.
+// vai_q_pytorch puts a pixel shuffle's output in its input's quantisation
+// group [source: Vitis-AI v2.5 vai_q_pytorch nndct_shared/quantization/
+// commander.py:63-64], the emulator's pixel-shuffle-fix requires it; for a
+// nearest resize (values unchanged) the same choice is [inferred] (vai_q
+// groups UP_SAMPLING this way, commander.py:101-102, not RESIZE).
 Status QuantizeLayoutOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
   f->attrs = op.attrs;
   s.fps[op.output] = s.fps[op.inputs[0]];  // TakesInputFixPoint
