@@ -93,6 +93,10 @@ Result<Shape> InferShape(const Node& node, const std::vector<Shape>& in) {
   }
   Shape out = {x[0], m, 0, 0};
   for (int i = 0; i < 2; ++i) {
+    if (strides[i] < 1 || dil[i] < 1 || kernel[i] > kMaxWindowAttr || strides[i] > kMaxWindowAttr ||
+        dil[i] > kMaxWindowAttr || x[2 + i] > kMaxShapeElements / strides[i]) {
+      return NodeError(node, "attributes (" + node.attrs.ToString() + ") out of range for input " + ShapeToString(x));
+    }
     out[2 + i] = (x[2 + i] - 1) * strides[i] + dil[i] * (kernel[i] - 1) + 1 - pads[i] - pads[i + 2] + opad[i];
     if (out[2 + i] < 1 || opad[i] >= std::max(strides[i], dil[i])) {
       return NodeError(node, "attributes (" + node.attrs.ToString() + ") give no valid output for input " +

@@ -28,7 +28,7 @@ Result<Shape> InferShape(const Node& node, const std::vector<Shape>& in) {
   SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 1, 1));
   const Shape& x = in[0];
   const int64_t b = node.attrs.GetInt("blocksize", 1);
-  if (x.size() != 4 || b < 1 || x[1] % (b * b) != 0) {
+  if (x.size() != 4 || b < 1 || b > 64 || x[1] % (b * b) != 0) {
     return NodeError(node, "input " + ShapeToString(x) + " is not [N, C*" + std::to_string(b * b) + ", H, W]");
   }
   Shape out = {x[0], x[1] / (b * b), x[2] * b, x[3] * b};

@@ -105,7 +105,8 @@ Status ImportModes(ImportContext& ctx, Node* node, bool legacy) {
   // cubic_coeff_a and exclude_outside only matter for cubic, extrapolation_value
   // only for tf_crop_and_resize (both refused above).
   ctx.Known({"mode", "coordinate_transformation_mode", "nearest_mode", "cubic_coeff_a", "exclude_outside",
-             "extrapolation_value", "scales"});
+             "extrapolation_value"});
+  if (ctx.proto.op_type() == "Upsample" && ctx.opset < 9) ctx.Known({"scales"});
   return Status::Ok();
 }
 
