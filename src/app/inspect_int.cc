@@ -110,8 +110,12 @@ Result<std::vector<DpuLayer>> QuantizerLayers(const xir::Graph& graph, std::vect
     x.name = op->get_name();
     const auto out = ShapeOf(op);
     x.out_c = out.empty() ? 1 : out.back();
-    if (type == xmodel::names::kConv2d || type == xmodel::names::kDepthwiseConv2d) {
-      x.kind = type == xmodel::names::kConv2d ? LayerKind::kConv : LayerKind::kDepthwiseConv;
+    if (type == xmodel::names::kConv2d || type == xmodel::names::kDepthwiseConv2d ||
+        type == xmodel::names::kTransposedConv2d || type == xmodel::names::kTransposedDepthwiseConv2d) {
+      x.kind = type == xmodel::names::kConv2d            ? LayerKind::kConv
+               : type == xmodel::names::kDepthwiseConv2d ? LayerKind::kDepthwiseConv
+               : type == xmodel::names::kTransposedConv2d ? LayerKind::kTransposedConv
+                                                          : LayerKind::kTransposedDepthwiseConv;
       SIGNDPU_RETURN_IF_ERROR(ReadWindow(op, &x));
       ReadInputShape(op, &x);
       SIGNDPU_RETURN_IF_ERROR(ReadFusedNonlinear(op, &x));
@@ -158,8 +162,7 @@ Result<std::vector<DpuLayer>> QuantizerLayers(const xir::Graph& graph, std::vect
       SIGNDPU_RETURN_IF_ERROR(ReadFusedNonlinear(op, &x));
     } else {
       static const std::set<std::string> kUnchecked = {
-          xmodel::names::kTransposedConv2d, xmodel::names::kTransposedDepthwiseConv2d, xmodel::names::kHardSwish,
-          xmodel::names::kUpsample,         xmodel::names::kResize,                     xmodel::names::kReductionMax};
+          xmodel::names::kHardSwish, xmodel::names::kUpsample, xmodel::names::kResize, xmodel::names::kReductionMax};
       if (unchecked != nullptr && kUnchecked.count(type)) unchecked->push_back(type + " " + op->get_name());
       continue;
     }

@@ -37,6 +37,10 @@ const char* OpTypeName(OpType type) {
     case OpType::kMul: return "Mul";
     case OpType::kConcat: return "Concat";
     case OpType::kPad: return "Pad";
+    case OpType::kConvTranspose: return "ConvTranspose";
+    case OpType::kResize: return "Resize";
+    case OpType::kDepthToSpace: return "DepthToSpace";
+    case OpType::kUpsample: return "Upsample";
   }
   return "unknown";
 }

@@ -79,6 +79,10 @@ const std::map<OpType, Lowering::LowerFn>& Lowering::Rules() {
       {OpType::kMul, &Lowering::LowerMul},
       {OpType::kConcat, &Lowering::LowerConcat},
       {OpType::kPad, &Lowering::LowerPad},
+      {OpType::kConvTranspose, &Lowering::LowerConvTranspose},
+      {OpType::kResize, &Lowering::LowerResize},
+      {OpType::kUpsample, &Lowering::LowerResize},
+      {OpType::kDepthToSpace, &Lowering::LowerDepthToSpace},
   };
   return kRules;
 }

@@ -100,16 +100,20 @@ void CorrectBias(const DpuFloatOp& op, const SliceWeights& sw, const QuantizedTe
   const int64_t oc = static_cast<int64_t>(bias->size());
   const int64_t ic = op.conv.input.c;
   const double inv_w = std::ldexp(1.0, -w.fix_point);
+  // A transposed conv's output sees about 1 / (sh * sw) of its taps (the
+  // others fall on inserted zeros).
+  const bool transposed = op.kind == FixOpKind::kTransposedConv2d || op.kind == FixOpKind::kTransposedDepthwiseConv2d;
+  const double taps = transposed ? 1.0 / (op.conv.stride_h * op.conv.stride_w) : 1.0;
   for (int64_t o = 0; o < oc; ++o) {
     double shift = 0;
-    if (op.kind == FixOpKind::kDepthwiseConv2d) {
+    if (op.conv.depthwise) {
       for (size_t k = static_cast<size_t>(o); k < weights.size(); k += static_cast<size_t>(oc))
         shift += (w.q[k] * inv_w - weights[k]) * mean[static_cast<size_t>(o)];
     } else {
       for (size_t k = 0; k < per; ++k)
         shift += (w.q[o * per + k] * inv_w - weights[o * per + k]) * mean[k % static_cast<size_t>(ic)];
     }
-    (*bias)[o] -= static_cast<float>(shift);
+    (*bias)[o] -= static_cast<float>(shift * taps);
   }
 }
 
@@ -296,8 +300,14 @@ Status QuantizeConcatOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerR
   return Status::Ok();
 }
 
-// pad-fix copies bytes: the output keeps the input's position.
-Status QuantizePadOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
+// pad-fix, upsample-fix (NEAREST) and pixel-shuffle-fix move bytes: the
+// output keeps the input's fix point and the stored attributes are the
+// lowering's. vai_q_pytorch puts a pixel shuffle's output in its input's
+// quantisation group [source: Vitis-AI v2.5 vai_q_pytorch nndct_shared/
+// quantization/commander.py:63-64], the emulator's pixel-shuffle-fix requires
+// it; for a nearest resize (values unchanged) the same choice is [inferred]
+// (vai_q groups UP_SAMPLING this way, commander.py:101-102, not RESIZE).
+Status QuantizeLayoutOp(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
   f->attrs = op.attrs;
   s.fps[op.output] = s.fps[op.inputs[0]];  // TakesInputFixPoint
   r->fix_out = s.fps[op.output];
@@ -318,7 +328,9 @@ OpQuantizer FindQuantizer(FixOpKind kind) {
       {FixOpKind::kConv2d, QuantizeConvOp},     {FixOpKind::kDepthwiseConv2d, QuantizeConvOp},
       {FixOpKind::kPool, QuantizePoolOp},       {FixOpKind::kEltwiseAdd, QuantizeEltwiseOp},
       {FixOpKind::kCopy, QuantizeCopyOp},       {FixOpKind::kConcat, QuantizeConcatOp},
-      {FixOpKind::kPad, QuantizePadOp},
+      {FixOpKind::kPad, QuantizeLayoutOp},
+      {FixOpKind::kTransposedConv2d, QuantizeConvOp}, {FixOpKind::kTransposedDepthwiseConv2d, QuantizeConvOp},
+      {FixOpKind::kUpsample, QuantizeLayoutOp},   {FixOpKind::kPixelShuffle, QuantizeLayoutOp},
   };
   for (const auto& [k, q] : kQuantizers)
     if (k == kind) return q;
@@ -328,7 +340,8 @@ OpQuantizer FindQuantizer(FixOpKind kind) {
 }  // namespace
 
 bool TakesInputFixPoint(const DpuFloatOp& op) {
-  return op.kind == FixOpKind::kCopy || op.kind == FixOpKind::kPad ||
+  return op.kind == FixOpKind::kCopy || op.kind == FixOpKind::kPad || op.kind == FixOpKind::kUpsample ||
+         op.kind == FixOpKind::kPixelShuffle ||
          (op.kind == FixOpKind::kPool && op.pool.type == PoolType::kMax);
 }
 

@@ -71,6 +71,8 @@ class Checker {
       case LayerKind::kEltwiseAdd:
       case LayerKind::kEltwiseMul: Eltwise(); break;
       case LayerKind::kHardSigmoid: HardSigmoid(); break;
+      case LayerKind::kTransposedConv: TransposedConv(); break;
+      case LayerKind::kTransposedDepthwiseConv: TransposedDepthwise(); break;
     }
     return out_;
   }
@@ -157,6 +159,58 @@ class Checker {
     Channels(x_.in_c, l_.conv_input_channel_parallel, "input channels", "conv_engine.input_channel_parallel");
     Pad((x_.kernel_h - 1) * x_.dilation_h + 1, (x_.kernel_w - 1) * x_.dilation_w + 1);
     Nonlinear(l_.conv_nonlinear, "conv_engine");
+  }
+
+  // check_transposed_kernel (dpu_op_filter.py:303-308): kernel / stride in the
+  // kernel limit, and kernel / stride + 1 too when the stride does not divide
+  // the kernel (the phase convs' kernel sizes).
+  void TransposedKernel(const IntSet& s, const std::string& field) {
+    const int k[2] = {x_.kernel_h, x_.kernel_w}, st[2] = {x_.stride_h, x_.stride_w};
+    for (int i = 0; i < 2; ++i) {
+      if (st[i] < 1) continue;
+      if (!s.Contains(k[i] / st[i]) || (k[i] % st[i] != 0 && !s.Contains(k[i] / st[i] + 1)))
+        Add("kernel / stride " + std::to_string(k[i]) + " / " + std::to_string(st[i]) + (i == 0 ? " (h)" : " (w)") +
+            " outside " + field + " " + s.text);
+    }
+  }
+
+  // filter_transpose_conv2d (dpu_op_filter.py:497-546). Its output_padding
+  // refusal has no counterpart here: the lowering turns output_padding into a
+  // smaller end pad, which check_pad then sees.
+  void TransposedConv() {
+    TransposedKernel(l_.conv_kernel, "conv_engine.conv_limit.kernel_size");
+    const BankLimits& b = l_.conv_weight_bank;
+    if (b.present) {
+      const int64_t depth = int64_t{x_.kernel_h} * x_.kernel_w * CeilDiv(x_.in_c, b.bank_width) *
+                            CeilDiv(l_.conv_output_channel_parallel, b.bank_num);
+      if (depth > b.bank_depth)
+        Add("weights " + std::to_string(x_.kernel_h) + "x" + std::to_string(x_.kernel_w) + "x" + std::to_string(x_.in_c) +
+            " need " + std::to_string(depth) + " words of the weight bank, above its depth " +
+            std::to_string(b.bank_depth));
+    }
+    Channels(x_.in_c, l_.conv_input_channel_parallel, "input channels", "conv_engine.input_channel_parallel");
+    Pad(x_.kernel_h, x_.kernel_w);
+    Nonlinear(l_.conv_nonlinear, "conv_engine");
+  }
+
+  // filter_transpose_depthwise_conv2d (dpu_op_filter.py:549-634).
+  void TransposedDepthwise() {
+    if (l_.has_alu) {
+      if (!Has(l_.alu_types, "dwconv")) Add("alu_engine has no dwconv (alu_type: " + Join(l_.alu_types) + ")");
+      TransposedKernel(l_.alu_kernel, "alu_engine.alu_limit.kernel_size");
+      Channels(x_.in_c, l_.alu_channel_parallel, "input channels", "alu_engine.channel_parallel");
+      Channels(x_.out_c, l_.alu_channel_parallel, "output channels", "alu_engine.channel_parallel");
+      PadLimit();
+      Nonlinear(l_.alu_nonlinear, "alu_engine");
+    } else if (l_.has_dwconv) {
+      TransposedKernel(l_.dwconv_kernel, "dwconv_engine.dwconv_limit.kernel_size");
+      Channels(x_.in_c, l_.dwconv_channel_parallel, "input channels", "dwconv_engine.channel_parallel");
+      Channels(x_.out_c, l_.dwconv_channel_parallel, "output channels", "dwconv_engine.channel_parallel");
+      Pad(x_.kernel_h, x_.kernel_w);
+      Nonlinear(l_.dwconv_nonlinear, "dwconv_engine");
+    } else {
+      Add("the target has neither an alu_engine nor a dwconv_engine for a transposed depthwise conv");
+    }
   }
 
   void Depthwise() {
@@ -360,6 +414,8 @@ const char* LayerKindName(LayerKind kind) {
     case LayerKind::kEltwiseAdd: return "add";
     case LayerKind::kEltwiseMul: return "mul";
     case LayerKind::kHardSigmoid: return "hard-sigmoid";
+    case LayerKind::kTransposedConv: return "transposed-conv2d";
+    case LayerKind::kTransposedDepthwiseConv: return "transposed-depthwise-conv2d";
   }
   return "?";
 }
@@ -437,9 +493,14 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
     x.out_c = out.empty() ? 1 : out.back();
     switch (op.kind) {
       case FixOpKind::kConv2d:
-      case FixOpKind::kDepthwiseConv2d: {
+      case FixOpKind::kDepthwiseConv2d:
+      case FixOpKind::kTransposedConv2d:  // vai_q_pytorch: dpu_op_filter.py:497, 549
+      case FixOpKind::kTransposedDepthwiseConv2d: {
         const ConvAttrs& c = op.Attrs<ConvAttrs>();
-        x.kind = op.kind == FixOpKind::kConv2d ? LayerKind::kConv : LayerKind::kDepthwiseConv;
+        x.kind = op.kind == FixOpKind::kConv2d            ? LayerKind::kConv
+                 : op.kind == FixOpKind::kDepthwiseConv2d ? LayerKind::kDepthwiseConv
+                 : op.kind == FixOpKind::kTransposedConv2d ? LayerKind::kTransposedConv
+                                                          : LayerKind::kTransposedDepthwiseConv;
         x.kernel_h = c.kernel_h, x.kernel_w = c.kernel_w, x.stride_h = c.stride_h, x.stride_w = c.stride_w;
         x.dilation_h = c.dilation_h, x.dilation_w = c.dilation_w;
         x.pad_left = c.pad_left, x.pad_right = c.pad_right, x.pad_top = c.pad_top, x.pad_bottom = c.pad_bottom;
@@ -471,9 +532,6 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
       case FixOpKind::kTile:
       case FixOpKind::kPixelShuffle:
         continue;  // read from compiled models only: no per-layer limit table
-      case FixOpKind::kTransposedConv2d:  // not checked here yet (vai_q_pytorch: dpu_op_filter.py:303, 497)
-      case FixOpKind::kTransposedDepthwiseConv2d:
-        continue;
     }
     layers.push_back(std::move(x));
   }

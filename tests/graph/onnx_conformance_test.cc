@@ -13,7 +13,7 @@
 //
 // Harness edit: inputs that ONNX allows at run time but our importer needs
 // constant (Reshape's shape, Clip's min/max, Pad's pads and constant_value, Dropout's ratio and
-// training_mode) are turned into initializers holding the test data's values
+// training_mode, Resize's roi/scales/sizes, Upsample's scales) are turned into initializers holding the test data's values
 // before import.
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
@@ -298,13 +298,58 @@ const Case kCases[] = {
     {"pytorch-converted/test_ReflectionPad2d", P, ""},
     {"pytorch-operator/test_operator_pad", P, ""},
     {"pytorch-operator/test_operator_non_float_params", R, "INT64 tensors (float32 only)"},
+    // ---- ConvTranspose
+    {"node/test_convtranspose", P, ""},
+    {"node/test_convtranspose_1d", R, "1-D ConvTranspose (2-D only)"},
+    {"node/test_convtranspose_3d", R, "3-D ConvTranspose (2-D only)"},
+    {"node/test_convtranspose_autopad_same", R, "auto_pad SAME_UPPER (explicit pads only)"},
+    {"node/test_convtranspose_dilations", P, ""},
+    {"node/test_convtranspose_kernel_shape", R, "output_shape (give pads and output_padding)"},
+    {"node/test_convtranspose_output_shape", R, "output_shape (give pads and output_padding)"},
+    {"node/test_convtranspose_pad", P, ""},
+    {"node/test_convtranspose_pads", P, ""},
+    {"node/test_convtranspose_with_kernel", R, "output_shape (give pads and output_padding)"},
+    {"pytorch-converted/test_ConvTranspose2d", P, ""},
+    {"pytorch-converted/test_ConvTranspose2d_no_bias", P, ""},
+    {"pytorch-operator/test_operator_convtranspose", P, ""},
+    // ---- DepthToSpace
+    {"node/test_depthtospace_crd_mode", P, ""},
+    {"node/test_depthtospace_crd_mode_example", P, ""},
+    {"node/test_depthtospace_dcr_mode", P, ""},
+    {"node/test_depthtospace_example", P, ""},
+    // ---- Resize, Upsample (nearest only)
+    {"node/test_resize_downsample_scales_cubic", R, "mode cubic (nearest only)"},
+    {"node/test_resize_downsample_scales_cubic_A_n0p5_exclude_outside", R, "mode cubic (nearest only)"},
+    {"node/test_resize_downsample_scales_cubic_align_corners", R, "mode cubic (nearest only)"},
+    {"node/test_resize_downsample_scales_linear", R, "mode linear (nearest only)"},
+    {"node/test_resize_downsample_scales_linear_align_corners", R, "mode linear (nearest only)"},
+    {"node/test_resize_downsample_scales_nearest", P, ""},
+    {"node/test_resize_downsample_sizes_cubic", R, "mode cubic (nearest only)"},
+    {"node/test_resize_downsample_sizes_linear_pytorch_half_pixel", R, "mode linear (nearest only)"},
+    {"node/test_resize_downsample_sizes_nearest", P, ""},
+    {"node/test_resize_downsample_sizes_nearest_tf_half_pixel_for_nn", P, ""},
+    {"node/test_resize_tf_crop_and_resize", R, "mode linear, tf_crop_and_resize (nearest only)"},
+    {"node/test_resize_upsample_scales_cubic", R, "mode cubic (nearest only)"},
+    {"node/test_resize_upsample_scales_cubic_A_n0p5_exclude_outside", R, "mode cubic (nearest only)"},
+    {"node/test_resize_upsample_scales_cubic_align_corners", R, "mode cubic (nearest only)"},
+    {"node/test_resize_upsample_scales_cubic_asymmetric", R, "mode cubic (nearest only)"},
+    {"node/test_resize_upsample_scales_linear", R, "mode linear (nearest only)"},
+    {"node/test_resize_upsample_scales_linear_align_corners", R, "mode linear (nearest only)"},
+    {"node/test_resize_upsample_scales_nearest", P, ""},
+    {"node/test_resize_upsample_sizes_cubic", R, "mode cubic (nearest only)"},
+    {"node/test_resize_upsample_sizes_nearest", P, ""},
+    {"node/test_resize_upsample_sizes_nearest_ceil_half_pixel", P, ""},
+    {"node/test_resize_upsample_sizes_nearest_floor_align_corners", P, ""},
+    {"node/test_resize_upsample_sizes_nearest_round_prefer_ceil_asymmetric", P, ""},
+    {"node/test_upsample_nearest", P, ""},
 };
 
 // The ops ImportOnnxBytes translates (for ListIsComplete).
 const std::set<std::string> kSupportedOps = {
     "Conv", "Relu", "LeakyRelu", "Clip", "BatchNormalization", "MaxPool", "AveragePool",
     "GlobalAveragePool", "Gemm", "MatMul", "Add", "Flatten", "Reshape", "Transpose",
-    "Softmax", "Dropout", "Identity", "Constant", "Mul", "Concat", "Pad"};
+    "Softmax", "Dropout", "Identity", "Constant", "Mul", "Concat", "Pad",
+    "ConvTranspose", "Resize", "Upsample", "DepthToSpace"};
 
 std::string ReadBytes(const fs::path& path) {
   std::ifstream f(path, std::ios::binary);
@@ -353,6 +398,8 @@ std::set<std::string> AttributeLikeInputs(const onnx::ModelProto& model) {
     if (n.op_type() == "Clip") slots = {1, 2};
     if (n.op_type() == "Dropout") slots = {1, 2};
     if (n.op_type() == "Pad") slots = {1, 2};
+    if (n.op_type() == "Resize") slots = {1, 2, 3};
+    if (n.op_type() == "Upsample") slots = {1};
     for (int s : slots) {
       if (s < n.input_size() && !n.input(s).empty()) names.insert(n.input(s));
     }

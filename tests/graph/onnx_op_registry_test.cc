@@ -15,8 +15,8 @@ namespace signdpu::graph {
 namespace {
 
 TEST(OpRegistry, EveryOpTypeHasExactlyOneEntryWithShapeAndEval) {
-  // AllOpTypes lists the whole enum: kPad is its last value.
-  EXPECT_EQ(AllOpTypes().size(), static_cast<size_t>(OpType::kPad) + 1);
+  // AllOpTypes lists the whole enum: kUpsample is its last value.
+  EXPECT_EQ(AllOpTypes().size(), static_cast<size_t>(OpType::kUpsample) + 1);
   for (OpType type : AllOpTypes()) {
     int owners = 0;
     for (const OpDef* def : OnnxOps()) {
@@ -54,7 +54,7 @@ TEST(OpRegistry, SupportedListIsTheImportersMessage) {
   EXPECT_EQ(SupportedOnnxOpList(),
             "Conv, Relu, LeakyRelu, Clip, BatchNormalization, MaxPool, AveragePool, "
             "GlobalAveragePool, Gemm, MatMul, Add, Flatten, Reshape, Transpose, Softmax, Dropout, "
-            "Identity, Constant, Mul, Concat, Pad");
+            "Identity, Constant, Mul, Concat, Pad, ConvTranspose, Resize, Upsample, DepthToSpace");
 }
 
 TEST(OpRegistry, DocsOpTableListsExactlyTheRegisteredOps) {

@@ -202,7 +202,25 @@ def op_transposed_conv2d(op, ins, ctx):
     if top < 0 or left < 0:
         raise OracleError(f"{op['name']}: pad {a['pad']} larger than the kernel")
     o = (op["shape"][1], op["shape"][2])
-    return add_bias(conv_sum(dil, w, o, (kh, kw), (1, 1), (dh, dw), top, left), ins)
+    depthwise = op["type"] == "transposed-depthwise-conv2d"
+    if depthwise and w.shape[0] != 1:
+        raise OracleError(f"{op['name']}: depthwise channel multiplier {w.shape[0]} is not supported")
+    return add_bias(conv_sum(dil, w, o, (kh, kw), (1, 1), (dh, dw), top, left, depthwise=depthwise), ins)
+
+
+def op_pixel_shuffle(op, ins, ctx):
+    # PyTorch PixelShuffle on NHWC (XIR pixel-shuffle; VART cpu-runner
+    # pixel_shuffle.cpp:64-91): upscale: out[y][x][c] = in[y/s][x/s][c*s*s + (y%s)*s + x%s];
+    # downscale is the inverse. Written with reshapes, not index tables.
+    a = op["attrs"]
+    s = int(a["scale"])
+    x = ins["input"][0]
+    n, h, w, c = x.shape
+    if bool(a.get("upscale", True)):
+        y = x.reshape(n, h, w, c // (s * s), s, s).transpose(0, 1, 4, 2, 5, 3)
+        return y.reshape(n, h * s, w * s, c // (s * s))
+    y = x.reshape(n, h // s, s, w // s, s, c).transpose(0, 1, 3, 5, 2, 4)
+    return y.reshape(n, h // s, w // s, c * s * s)
 
 
 def add_bias(y, ins):
@@ -393,6 +411,8 @@ OPS = {
     "conv2d": op_conv2d,
     "depthwise-conv2d": op_depthwise_conv2d,
     "transposed-conv2d": op_transposed_conv2d,
+    "transposed-depthwise-conv2d": op_transposed_conv2d,
+    "pixel-shuffle": op_pixel_shuffle,
     "relu": lambda op, ins, ctx: np.maximum(ins["input"][0], 0.0),
     "relu6": lambda op, ins, ctx: np.clip(ins["input"][0], 0.0, 6.0),
     "leaky-relu": op_leaky_relu,

@@ -120,6 +120,23 @@ class Ops(unittest.TestCase):
         v, _ = oracle.evaluate(g, {"x": x})
         np.testing.assert_array_equal(v["y"], want)
 
+    def test_pixel_shuffle_is_pytorchs_channel_order(self):
+        # upscale: out[y][x][c] = in[y/s][x/s][c*s*s + (y%s)*s + x%s], written as loops;
+        # downscale inverts it.
+        s = 2
+        x = self.rng.integers(-128, 128, (1, 2, 3, 8)) / 8.0
+        want = np.zeros((1, 4, 6, 2))
+        for y in range(4):
+            for xx in range(6):
+                for c in range(2):
+                    want[0, y, xx, c] = x[0, y // s, xx // s, c * s * s + (y % s) * s + xx % s]
+        g = make_graph([("x", "data", {}, [1, 2, 3, 8], {}),
+                        ("y", "pixel-shuffle", {"input": ["x"]}, [1, 4, 6, 2], {"scale": 2, "upscale": True}),
+                        ("z", "pixel-shuffle", {"input": ["y"]}, [1, 2, 3, 8], {"scale": 2, "upscale": False})], {})
+        v, _ = oracle.evaluate(g, {"x": x})
+        np.testing.assert_array_equal(v["y"], want)
+        np.testing.assert_array_equal(v["z"], x)
+
     def test_avgpool_correction_mul_is_exact_at_a_tie(self):
         # 3x3 window summing to 32 at fp 0: the DPU gives ShiftRound(32 * 7, 6) = 4
         # (3.5 rounds up); vai_q's graph: avgpool2d -> mul(9 * 7 / 64) -> fix.

@@ -362,6 +362,80 @@ TEST(LowerToDpu, WeightGroupsReorderChannelsThroughToTheNextConv) {
     EXPECT_FLOAT_EQ(mapped[c * 36 + 5], src[map[c] * 36 + 5] * t.channel_scale[c]) << c;  // NCHW source layout
 }
 
+// Resize nearest -> upsample-fix only where the ONNX modes read what the
+// kernel reads (floor(o / s)); others are refused naming the attributes.
+TEST(LowerToDpu, ResizeNearestModesThatEqualUpsampleFix) {
+  struct Case {
+    const char* coord;
+    const char* nearest;
+    float scale;
+    bool ok;
+  };
+  const Case cases[] = {
+      {"asymmetric", "floor", 2, true},          {"half_pixel", "round_prefer_floor", 2, true},
+      {"half_pixel", "round_prefer_ceil", 3, true}, {"pytorch_half_pixel", "round_prefer_floor", 4, true},
+      {"tf_half_pixel_for_nn", "floor", 2, true}, {"align_corners", "floor", 2, false},
+      {"half_pixel", "floor", 2, false},         {"asymmetric", "round_prefer_ceil", 2, false},
+      {"asymmetric", "floor", 1.5f, false},
+  };
+  for (const Case& c : cases) {
+    Graph g("resize");
+    ASSERT_TRUE(g.AddInput("x", {graph::kDynamicDim, 2, 4, 4}).ok());
+    graph::Attributes a;
+    a.Set("scales", std::vector<float>{c.scale, c.scale});
+    a.Set("coordinate_transformation_mode", std::string(c.coord));
+    a.Set("nearest_mode", std::string(c.nearest));
+    AddNode(g, "up", OpType::kResize, {"x"}, "y", a);
+    ASSERT_TRUE(g.AddOutput("y").ok());
+    auto d = LowerToDpu(g, "m");
+    const std::string what = std::string(c.coord) + " + " + c.nearest;
+    ASSERT_EQ(d.ok(), c.ok) << what << ": " << (d.ok() ? "" : d.status().message());
+    if (c.ok) {
+      EXPECT_EQ(d->ops[0].kind, FixOpKind::kUpsample) << what;
+      EXPECT_EQ(std::get<ResizeAttrs>(d->ops[0].attrs).scale_h, c.scale) << what;
+    } else {
+      EXPECT_NE(d.status().message().find("node 'up'"), std::string::npos) << d.status().message();
+      const char* attr = c.scale == 1.5f ? "'scales'" : "'coordinate_transformation_mode'";
+      EXPECT_NE(d.status().message().find(attr), std::string::npos) << d.status().message();
+    }
+  }
+}
+
+// DepthToSpace DCR: the conv before it gets its output channels in CRD order
+// (our channel c*4 + i*2 + j holds ONNX channel (i*2 + j)*C + c); without a
+// conv before it, DCR is refused naming 'mode'.
+TEST(LowerToDpu, DepthToSpaceDcrReordersTheConvChannels) {
+  std::mt19937 rng(21);
+  for (bool with_conv : {true, false}) {
+    Graph g("d2s");
+    ASSERT_TRUE(g.AddInput("x", {graph::kDynamicDim, 8, 3, 3}).ok());
+    std::string in = "x";
+    if (with_conv) {
+      AddConst(g, "w", {8, 8, 3, 3}, Random(8 * 8 * 9, rng));
+      AddConst(g, "b", {8}, Random(8, rng));
+      AddNode(g, "conv", OpType::kConv, {"x", "w", "b"}, "c", Conv3x3Attrs(1));
+      in = "c";
+    }
+    graph::Attributes a;
+    a.Set("blocksize", int64_t{2});
+    a.Set("mode", std::string("DCR"));
+    AddNode(g, "d2s", OpType::kDepthToSpace, {in}, "y", a);
+    ASSERT_TRUE(g.AddOutput("y").ok());
+    auto d = LowerToDpu(g, "m");
+    if (!with_conv) {
+      ASSERT_FALSE(d.ok());
+      EXPECT_NE(d.status().message().find("'mode' DCR"), std::string::npos) << d.status().message();
+      continue;
+    }
+    ASSERT_TRUE(d.ok()) << d.status().message();
+    ASSERT_EQ(d->ops[1].kind, FixOpKind::kPixelShuffle);
+    const std::vector<float>& bias = g.constants().at("b").data;
+    for (int c = 0; c < 2; ++c)
+      for (int k = 0; k < 4; ++k) EXPECT_EQ(d->ops[0].bias[static_cast<size_t>(c * 4 + k)], bias[static_cast<size_t>(k * 2 + c)]);
+    EXPECT_EQ(d->tensors[static_cast<size_t>(d->ops[0].output)].channel_map, (std::vector<int>{0, 2, 4, 6, 1, 3, 5, 7}));
+  }
+}
+
 // Every op type of the float op registry has a DPU lowering rule (which may
 // refuse a node with a reason): adding an op to the registry without one fails here.
 TEST(LowerRules, CoverEveryRegisteredOpType) {

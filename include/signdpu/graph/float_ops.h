@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "signdpu/core/shape.h"
@@ -71,6 +72,12 @@ void Transpose(const float* x, const Shape& x_shape, const std::vector<int64_t>&
 // Softmax over `len` values spaced `inner` apart, for outer * inner groups:
 // y = exp(x - max) / sum exp(x - max).
 void Softmax(const float* x, int64_t outer, int64_t len, int64_t inner, float* y);
+
+// ONNX Resize, nearest (src/graph/ops/resize.cc): the input index that output
+// index `o` of an axis of `in_len` -> `out_len` reads, for the normalised
+// coordinate_transformation_mode and nearest_mode strings.
+int64_t ResizeNearestSource(int64_t o, int64_t in_len, int64_t out_len, double scale, const std::string& coord,
+                            const std::string& nearest);
 
 // numpy matmul with batch broadcasting: a [..., m, k], b [..., k, n].
 void MatMul(const float* a, const Shape& a_shape, const float* b, const Shape& b_shape, float* y,

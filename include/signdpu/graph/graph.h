@@ -69,6 +69,12 @@ enum class OpType {
   kConcat,             // attrs: axis (>= 0). Inputs agree on every other dim.
   kPad,                // in: data only. attrs: pads [begin..., end...] (>= 0, one pair
                        //   per dim), mode ("constant", "reflect", "edge"), value (float).
+  kConvTranspose,      // in: X [N,C,H,W], W [C,M/group,kh,kw], B [M] optional. attrs: kernel_shape,
+                       //   strides, pads, dilations, output_padding (explicit), group.
+  kResize,             // Resize / Upsample, nearest. attrs: scales [sh,sw], sizes [OH,OW] (if
+                       //   given), coordinate_transformation_mode, nearest_mode.
+  kDepthToSpace,       // attrs: blocksize, mode ("DCR" or "CRD").
+  kUpsample,           // ONNX Upsample (opset 7-9): kResize's attrs and evaluation.
 };
 const char* OpTypeName(OpType type);
 

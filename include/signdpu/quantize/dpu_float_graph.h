@@ -55,6 +55,9 @@ struct DpuFloatOp {
   // kConv2d split into weight groups: the end channel of each group (the
   // last is out_channels); empty or one entry = one group.
   std::vector<int64_t> channel_group_ends;
+  // Geometry / stored values of the ops without flat fields above (upsample,
+  // pixel-shuffle: ResizeAttrs, BlockAttrs); int8 weights stay empty.
+  FixOpAttrs attrs;
 };
 
 struct DpuFloatGraph {

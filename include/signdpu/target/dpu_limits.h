@@ -85,7 +85,10 @@ struct DpuLimits {
 Result<DpuLimits> LoadDpuLimits(const std::string& target_name = kDefaultDpuTarget);
 
 // One DPU layer as the quantiser emits it (NHWC shapes of one image).
-enum class LayerKind { kConv, kDepthwiseConv, kMaxPool, kAvgPool, kEltwiseAdd, kEltwiseMul, kHardSigmoid };
+enum class LayerKind {
+  kConv, kDepthwiseConv, kMaxPool, kAvgPool, kEltwiseAdd, kEltwiseMul, kHardSigmoid,
+  kTransposedConv, kTransposedDepthwiseConv,  // stride = XIR's zero-insertion factors
+};
 const char* LayerKindName(LayerKind kind);
 
 struct DpuLayer {

@@ -55,6 +55,7 @@ inline constexpr const char* kTransposedDepthwiseConv2d = "transposed-depthwise-
 inline constexpr const char* kHardSwish = "hard-swish";
 inline constexpr const char* kUpsample = "upsample";
 inline constexpr const char* kResize = "resize";
+inline constexpr const char* kPixelShuffle = "pixel-shuffle";
 inline constexpr const char* kReductionMax = "reduction_max";
 inline constexpr const char* kTranspose = "transpose";
 inline constexpr const char* kMul = "mul";  // nndct's avgpool / hard-sigmoid scale (not in host xmodels)

@@ -65,6 +65,10 @@ const OpDef& ConstantOp();
 const OpDef& MulOp();
 const OpDef& ConcatOp();
 const OpDef& PadOp();
+const OpDef& ConvTransposeOp();   // conv_transpose.cc
+const OpDef& ResizeOp();          // resize.cc (Resize, opset 10+)
+const OpDef& UpsampleOp();        // resize.cc (Upsample, opset 7-9)
+const OpDef& DepthToSpaceOp();    // depth_to_space.cc
 
 }  // namespace ops
 }  // namespace signdpu::graph

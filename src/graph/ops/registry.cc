@@ -17,6 +17,7 @@ const std::vector<const OpDef*>& OnnxOps() {
       &ops::ReshapeOp(),       &ops::TransposeOp(),    &ops::SoftmaxOp(),
       &ops::DropoutOp(),       &ops::IdentityOp(),     &ops::ConstantOp(),
       &ops::MulOp(),           &ops::ConcatOp(),       &ops::PadOp(),
+      &ops::ConvTransposeOp(), &ops::ResizeOp(), &ops::UpsampleOp(), &ops::DepthToSpaceOp(),
   };
   return kOps;
 }
@@ -50,6 +51,7 @@ const std::vector<OpType>& AllOpTypes() {
       OpType::kGlobalAveragePool, OpType::kGemm, OpType::kMatMul, OpType::kAdd,
       OpType::kFlatten, OpType::kReshape,     OpType::kTranspose, OpType::kSoftmax,
       OpType::kMul,     OpType::kConcat,      OpType::kPad,
+      OpType::kConvTranspose, OpType::kResize, OpType::kDepthToSpace, OpType::kUpsample,
   };
   return kTypes;
 }

@@ -25,7 +25,8 @@ Status Lowering::LowerActivation(const Node& n, Activation act, const std::strin
   SIGNDPU_ASSIGN_OR_RETURN(Value in, Get(n, 0));
   if (in.producer >= 0 && Consumers(n.inputs[0]) == 1) {
     DpuFloatOp& p = out_.ops[in.producer];
-    const bool is_conv = p.kind == FixOpKind::kConv2d || p.kind == FixOpKind::kDepthwiseConv2d;
+    const bool is_conv = p.kind == FixOpKind::kConv2d || p.kind == FixOpKind::kDepthwiseConv2d ||
+                         p.kind == FixOpKind::kTransposedConv2d || p.kind == FixOpKind::kTransposedDepthwiseConv2d;
     if (is_conv && p.conv.activation == Activation::kNone) {
       p.conv.activation = act;
       p.transform_note += (p.transform_note.empty() ? "" : "; ") + std::string(ActivationName(act)) + " fused" +

@@ -159,6 +159,10 @@ class Lowering {
   // A constant holding one value per channel of a `kind` tensor with `c`
   // channels, or a scalar ([C,1,1] / [1,C,1,1] for NCHW, [C] / [1,C] else).
   static bool IsPerChannel(const graph::Tensor& t, int64_t c, Value::Kind kind);
+  Status LowerConvTranspose(const Node& n);  // conv_transpose.cc
+  Status LowerResize(const Node& n);         // resize.cc (Resize, Upsample)
+  Status LowerDepthToSpace(const Node& n);   // depth_to_space.cc
+  Status ReorderForDcr(const Node& n, const Value& in, int64_t s, int64_t c_out);  // depth_to_space.cc
 
   // conv.cc
   // A 1x1 depthwise-conv2d-fix over tensor `input` (dims `d`).

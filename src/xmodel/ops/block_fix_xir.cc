@@ -5,6 +5,12 @@
 //   pixel-shuffle-fix: scale (int), reverse (bool, required by its definition)
 //                      and upscale (bool, read by its shape inference)
 //                      [checked: libxir 2.5 needs both]; upscale is read.
+// Quantiser format (pixel-shuffle only): a float `pixel-shuffle` with scale
+// and upscale on the input's fix, then the output's fix [source: Vitis-AI
+// v2.5 vai_q_pytorch nndct_shared/compile/xop_creator.py:692 (to_xir
+// "pixel-shuffle", default_xop :285-310: the op's attributes, input fix ops,
+// the fix after it); attributes scale, upscale:
+// nndct_shared/nndct_graph/operator_definition.py:1577-1606].
 #include "signdpu/xmodel/xir_attr.h"
 #include "signdpu/xmodel/xir_names.h"
 #include "../writer_common.h"
@@ -55,8 +61,14 @@ Status WriteReorgQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vect
 Status WriteTileQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xir::Op*>&) {
   return NoQuantizerForm(ctx, i, names::kTileFix);
 }
-Status WritePixelShuffleQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xir::Op*>&) {
-  return NoQuantizerForm(ctx, i, names::kPixelShuffleFix);
+Status WritePixelShuffleQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xir::Op*>& ins) {
+  const FixOp& f = ctx.graph().ops[i];
+  const BlockAttrs& a = f.Attrs<BlockAttrs>();
+  auto attrs = NewAttrs();
+  attrs->set_attr<int>(names::kScale, a.scale);
+  attrs->set_attr<bool>(names::kUpscale, a.expand);
+  xir::Op* op = ctx.Add(f.name, names::kPixelShuffle, std::move(attrs), {{names::kArgInput, {ins[0]}}});
+  return ctx.Finish(op, f.output);
 }
 
 }  // namespace

@@ -4,6 +4,11 @@
 // BILINEAR), align_corners, half_pixel_centers (optional, default false),
 // scale {scale_w, scale_h}; the optional `size` input is not supported (the
 // 2.5 CPU reference refuses it too: upsample-fix.cpp:177).
+// Quantiser format (upsample only): a float `resize` with mode,
+// align_corners, half_pixel_centers and scale {w, h} on the input's fix,
+// then the output's fix, as vai_q_pytorch writes a resize given by scale
+// [source: Vitis-AI v2.5 vai_q_pytorch nndct_shared/compile/xop_creator.py:
+// 313-338 (resize, the all-zero-size branch), :674 (NNDCT_OP.RESIZE)].
 #include "signdpu/kernels/reference/upsample_fix.h"
 #include "signdpu/xmodel/xir_attr.h"
 #include "signdpu/xmodel/xir_names.h"
@@ -41,8 +46,16 @@ void WriteHost(HostWriteContext&, const FixGraph&, const FixOp& f, HostOp* op) {
   op->attrs->set_attr<std::vector<float>>(names::kScale, {a.scale_w, a.scale_h});
 }
 
-Status WriteUpQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xir::Op*>&) {
-  return NoQuantizerForm(ctx, i, names::kUpsampleFix);
+Status WriteUpQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xir::Op*>& ins) {
+  const FixOp& f = ctx.graph().ops[i];
+  const ResizeAttrs& a = f.Attrs<ResizeAttrs>();
+  auto attrs = NewAttrs();
+  attrs->set_attr<std::string>(names::kMode, a.mode == ResizeMode::kBilinear ? "BILINEAR" : "NEAREST");
+  attrs->set_attr<bool>(names::kAlignCorners, a.align_corners);
+  attrs->set_attr<bool>(names::kHalfPixelCenters, a.half_pixel_centers);
+  attrs->set_attr<std::vector<float>>(names::kScale, {a.scale_w, a.scale_h});
+  xir::Op* op = ctx.Add(f.name, names::kResize, std::move(attrs), {{names::kArgInput, {ins[0]}}});
+  return ctx.Finish(op, f.output);
 }
 Status WriteDownQuantizer(QuantizerWriteContext& ctx, size_t i, const std::vector<xir::Op*>&) {
   return NoQuantizerForm(ctx, i, names::kDownsampleFix);
