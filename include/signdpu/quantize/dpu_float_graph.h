@@ -47,17 +47,16 @@ struct DpuFloatOp {
   std::vector<float> bias;       // [O]
   PoolConfig pool;               // geometry + type
   Activation eltwise_activation = Activation::kNone;
-  // Geometry of the ops without flat fields above (eltwise-fix: type and
-  // const operands, whose float values are `weights` in NHWC order and whose
-  // bytes and fix point the quantiser fills; concat-fix: axis; pad-fix).
+  // Geometry / stored values of the ops without flat fields above
+  // (eltwise-fix: type and const operands, whose float values are `weights`
+  // in NHWC order and whose bytes and fix point the quantiser fills;
+  // concat-fix: axis; pad-fix; upsample, pixel-shuffle: ResizeAttrs,
+  // BlockAttrs); int8 weights stay empty.
   FixOpAttrs attrs;
   std::string transform_note;    // e.g. "BatchNormalization bn1 folded", "LeakyRelu alpha 0.1 -> 26/256"
   // kConv2d split into weight groups: the end channel of each group (the
   // last is out_channels); empty or one entry = one group.
   std::vector<int64_t> channel_group_ends;
-  // Geometry / stored values of the ops without flat fields above (upsample,
-  // pixel-shuffle: ResizeAttrs, BlockAttrs); int8 weights stay empty.
-  FixOpAttrs attrs;
 };
 
 struct DpuFloatGraph {
