@@ -73,7 +73,7 @@ bool RandomGroupedCase(std::mt19937& rng, uint32_t seed, GroupedCase* k) {
   return g.Validate().ok();
 }
 
-void Run(FixGraphExecutor& ex, const std::vector<int8_t>& in, int8_t* out) { ex.Run({in.data()}, {out}, ex.batch()); }
+void RunAll(FixGraphExecutor& ex, const std::vector<int8_t>& in, int8_t* out) { ex.Run({in.data()}, {out}, ex.batch()); }
 
 TEST(GroupedConv2dFix, EqualsTheConvsPerGroupAndTheConcatOnEveryPath) {
   std::mt19937 rng(20261201);
@@ -88,16 +88,18 @@ TEST(GroupedConv2dFix, EqualsTheConvsPerGroupAndTheConcatOnEveryPath) {
     auto ref = FixGraphExecutor::Create(k.split, k.batch, KernelPath::kReference);
     ASSERT_TRUE(ref.ok()) << ref.status().message();
     std::vector<int8_t> want(static_cast<size_t>(k.split.tensors[1].per_image_size() * k.batch));
-    Run(**ref, in, want.data());
+    RunAll(**ref, in, want.data());
     for (KernelPath path : AvailableKernelPaths()) {
       auto ex = FixGraphExecutor::Create(k.grouped, k.batch, path);
       ASSERT_TRUE(ex.ok()) << ex.status().message();
-      if (path == KernelPath::kReference) EXPECT_EQ((*ex)->fused_concats(), 0);
+      if (path == KernelPath::kReference) {
+        EXPECT_EQ((*ex)->fused_concats(), 0);
+      }
       fused += (*ex)->fused_concats();
       const auto describe = [&] { return std::string(KernelPathName(path)) + " batch " + std::to_string(k.batch) + " " + k.text; };
       const Shape& os = k.split.tensors[1].shape;
       if (!testing::ExpectSameAsReference(
-              want, 64, [&](int8_t* out) { Run(**ex, in, out); }, describe,
+              want, 64, [&](int8_t* out) { RunAll(**ex, in, out); }, describe,
               [&](int64_t e) { return testing::NhwcPosition(e, os[1], os[2], os[3]); })) {
         ++failures;
         continue;
@@ -116,7 +118,9 @@ TEST(GroupedConv2dFix, EqualsTheConvsPerGroupAndTheConcatOnEveryPath) {
   }
   EXPECT_EQ(failures, 0);
   EXPECT_GT(cases, 200) << "valid random cases";
-  if (AvailableKernelPaths().size() > 1) EXPECT_GT(fused, cases / 2) << "grouped kernels prepared";
+  if (AvailableKernelPaths().size() > 1) {
+    EXPECT_GT(fused, cases / 2) << "grouped kernels prepared";
+  }
 }
 
 // The written form and back: split then joined is the same op.

@@ -333,7 +333,7 @@ TEST(ReadDpuSubgraph, WeightGroupsReadBackAsOneGroupedConv) {
   auto x1 = BuildHostGraph(g, testing::InfoFor(g.name));
   auto x2 = BuildHostGraph(*back, testing::InfoFor(g.name));
   ASSERT_TRUE(x1.ok() && x2.ok());
-  auto ops_of = [](const xir::Graph& x) {
+  auto ops_of = [](xir::Graph& x) {
     std::vector<std::string> ops;
     for (const xir::Op* op : x.topological_sort()) ops.push_back(op->get_type() + " " + op->get_name());
     return ops;
