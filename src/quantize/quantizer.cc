@@ -493,7 +493,7 @@ Result<Int8Eval> EvaluateInt8(const DpuFloatGraph& dg, const FixGraph& fix, cons
   Int8Eval qe;
   qe.predictions.resize(eval.size());
   // Per thread, tensor and channel (weight groups are channel ranges of
-  // their concat's output).
+  // their grouped conv's output).
   qe.signal.assign(threads, std::vector<std::vector<double>>(dg.tensors.size()));
   qe.noise.assign(threads, std::vector<std::vector<double>>(dg.tensors.size()));
   std::vector<Status> statuses(threads);
