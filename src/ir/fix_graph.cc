@@ -38,6 +38,18 @@ ConvConfig ConvConfigOf(const FixGraph& g, const FixOp& op, int batch) {
   return c;
 }
 
+ConvConfig GroupConvConfigOf(const FixGraph& g, const FixOp& op, size_t k, int batch) {
+  const ConvGroup& group = op.Attrs<GroupedConvAttrs>().groups[k];
+  ConvConfig c;
+  static_cast<ConvSpec&>(c) = group.conv;
+  const FixTensor& in = g.tensors[op.inputs[0]];
+  c.input = ToNhwc(in.shape);
+  c.input.n = batch;
+  c.fix_in = in.fix_point;
+  c.fix_out = g.tensors[group.tensor].fix_point;
+  return c;
+}
+
 PoolConfig PoolConfigOf(const FixGraph& g, const FixOp& op, int batch) {
   PoolConfig c;
   static_cast<PoolSpec&>(c) = op.Attrs<PoolAttrs>();

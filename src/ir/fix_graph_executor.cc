@@ -1,6 +1,7 @@
 // FixGraphExecutor: a loop over prepared ops, each prepared by its
-// registration (signdpu/ir/op_registry.h); weight groups (weight_groups.h)
-// run as one grouped kernel in place of their convs and concat.
+// registration (signdpu/ir/op_registry.h). A grouped conv (kGroupedConv2d)
+// is one op like any other; its groups' own tensors are served as channel
+// ranges of its output (TensorData).
 #include <algorithm>
 #include <map>
 
@@ -8,7 +9,6 @@
 #include "signdpu/ir/fix_graph.h"
 #include "signdpu/ir/op_registry.h"
 #include "signdpu/kernels/reference/convert_fix.h"
-#include "weight_groups.h"
 
 namespace signdpu {
 
@@ -43,35 +43,18 @@ void FixGraphExecutor::AllocateBuffers() {
 
 Status FixGraphExecutor::PrepareSteps() {
   const FixGraph& g = *graph_;
-  SIGNDPU_ASSIGN_OR_RETURN(std::vector<ir::WeightGroup> groups, ir::PrepareWeightGroups(g, path_));
-  std::vector<bool> fused_away(g.ops.size(), false);
-  std::map<size_t, ir::WeightGroup*> group_of_concat;
-  for (ir::WeightGroup& group : groups) {
-    const FixOp& cat = g.ops[static_cast<size_t>(group.concat_op)];
-    group_of_concat[static_cast<size_t>(group.concat_op)] = &group;
-    ++fused_concats_;
-    int64_t c0 = 0;
-    for (size_t k = 0; k < group.conv_ops.size(); ++k) {
-      fused_away[static_cast<size_t>(group.conv_ops[k])] = true;
-      const int id = cat.inputs[k];
-      const int64_t c = g.tensors[static_cast<size_t>(id)].shape.back();
-      slices_[id] = {cat.output, c0, c};
-      c0 += c;
-    }
-  }
-  for (size_t oi = 0; oi < g.ops.size(); ++oi) {
-    if (fused_away[oi]) continue;
-    const FixOp& op = g.ops[oi];
+  for (const FixOp& op : g.ops) {
     auto step = std::make_unique<Step>();
     step->output = buffers_[op.output].data();
-    auto f = group_of_concat.find(oi);
-    if (f != group_of_concat.end()) {
-      // Runs as one conv from the groups' shared input into the concat's output.
-      step->op = std::move(f->second->kernel);
-      step->inputs = {buffers_[f->second->input].data()};
-    } else {
-      SIGNDPU_ASSIGN_OR_RETURN(step->op, ir::FindFixOpDef(op.kind)->prepare(g, op, path_));
-      for (int id : op.inputs) step->inputs.push_back(buffers_[id].data());
+    SIGNDPU_ASSIGN_OR_RETURN(step->op, ir::FindFixOpDef(op.kind)->prepare(g, op, path_));
+    for (int id : op.inputs) step->inputs.push_back(buffers_[id].data());
+    if (step->op->RunsAsOneKernel()) ++fused_concats_;
+    if (const GroupedConvAttrs* a = op.kind == FixOpKind::kGroupedConv2d ? op.AttrsIf<GroupedConvAttrs>() : nullptr) {
+      int64_t c0 = 0;
+      for (const ConvGroup& group : a->groups) {
+        slices_[group.tensor] = {op.output, c0, group.conv.out_channels};
+        c0 += group.conv.out_channels;
+      }
     }
     steps_.push_back(std::move(step));
   }
@@ -100,7 +83,7 @@ const int8_t* FixGraphExecutor::TensorData(int tensor_id) const {
   SIGNDPU_CHECK(tensor_id >= 0 && tensor_id < static_cast<int>(buffers_.size())) << "tensor id " << tensor_id;
   auto s = slices_.find(tensor_id);
   if (s != slices_.end()) {
-    // A fused weight group's own output: its channel range of the concat.
+    // A weight group's own tensor: its channel range of the grouped conv's output.
     const Slice& sl = s->second;
     const int64_t total = graph_->tensors[sl.from].shape.back();
     const int64_t pixels = graph_->tensors[tensor_id].per_image_size() / sl.channels * last_count_;

@@ -14,6 +14,7 @@ const std::vector<const FixOpDef*>& AllFixOpDefs() {
       &internal::DownsampleFixOp(), &internal::PadFixOp(),           &internal::ReorgFixOp(),
       &internal::TileFixOp(),       &internal::PixelShuffleFixOp(),
       &internal::TransposedConv2dFixOp(), &internal::TransposedDepthwiseConv2dFixOp(),
+      &internal::GroupedConv2dFixOp(),
   };
   return defs;
 }

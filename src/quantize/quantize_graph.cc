@@ -172,29 +172,24 @@ const std::vector<double>* InputMeans(const QuantizeState& s, const DpuFloatOp& 
   return s.channel_means ? &(*s.channel_means)[static_cast<size_t>(op.inputs[0])] : nullptr;
 }
 
-// Weight groups (lower.cc): one conv2d-fix per group into its own tensor,
-// all at the output's position, then a concat-fix (the xmodel layout; the
-// executor runs them as one grouped kernel, src/ir/weight_groups.h).
+// Weight groups (lower.cc): one grouped conv op (FixOpKind::kGroupedConv2d),
+// each group's own output tensor at the output's position (the xmodel
+// writers emit conv2d-fix per group + concat-fix, signdpu/ir/grouped_conv.h).
+// The report keeps one row per written op: the groups, then the concat.
 Status QuantizeWeightGroups(QuantizeState& s, const DpuFloatOp& op, FixOp* f, LayerReport* r) {
   const int fi = s.fps[op.inputs[0]];
-  FixOp concat;
-  concat.kind = FixOpKind::kConcat;
-  concat.name = op.name;
-  concat.output = op.output;
-  concat.attrs = ConcatAttrs{static_cast<int>(s.g.tensors[op.output].shape.size()) - 1};
+  GroupedConvAttrs grouped;
   int64_t c0 = 0;
   for (size_t k = 0; k < op.channel_group_ends.size(); ++k) {
     const int64_t c1 = op.channel_group_ends[k];
-    FixOp part;
-    part.kind = op.kind;
-    part.name = op.name + "_g" + std::to_string(k);
-    part.inputs = op.inputs;
+    ConvGroup group;
+    group.name = op.name + "_g" + std::to_string(k);
     Shape shape = s.g.tensors[op.output].shape;
     shape.back() = c1 - c0;
-    part.output = static_cast<int>(s.out.tensors.size());
-    s.out.tensors.push_back(FixTensor{part.name, shape, s.fps[op.output]});
+    group.tensor = static_cast<int>(s.out.tensors.size());
+    s.out.tensors.push_back(FixTensor{group.name, shape, s.fps[op.output]});
     LayerReport pr;
-    pr.name = part.name;
+    pr.name = group.name;
     pr.op = FixOpKindName(op.kind);
     pr.fix_in = fi;
     pr.transform_note = "channels " + std::to_string(c0) + ".." + std::to_string(c1 - 1) + " of " + op.name +
@@ -202,13 +197,15 @@ Status QuantizeWeightGroups(QuantizeState& s, const DpuFloatOp& op, FixOp* f, La
     int fo = s.fps[op.output];
     // Cache keys: groups after all ops (op index * 64 + group).
     const ConvSlice slice{static_cast<int>(s.g.ops.size()) + OpIndex(s, op) * 64 + static_cast<int>(k), c0, c1, true};
+    FixOp part;
     QuantizeConv(op, slice, fi, &fo, InputMeans(s, op), s.cache, &part, &pr);
-    concat.inputs.push_back(part.output);
-    s.out.ops.push_back(std::move(part));
+    group.conv = std::move(part.Attrs<ConvAttrs>());
+    grouped.groups.push_back(std::move(group));
     s.report->push_back(std::move(pr));
     c0 = c1;
   }
-  *f = std::move(concat);
+  f->kind = FixOpKind::kGroupedConv2d;
+  f->attrs = std::move(grouped);
   r->op = FixOpKindName(FixOpKind::kConcat);
   r->fix_in = s.fps[op.output];
   r->fix_out = s.fps[op.output];

@@ -496,7 +496,7 @@ Result<Int8Eval> EvaluateInt8(const DpuFloatGraph& dg, const FixGraph& fix, cons
   Int8Eval qe;
   qe.predictions.resize(eval.size());
   // Per thread, tensor and channel (weight groups are channel ranges of
-  // their concat's output).
+  // their grouped conv's output).
   qe.signal.assign(threads, std::vector<std::vector<double>>(dg.tensors.size()));
   qe.noise.assign(threads, std::vector<std::vector<double>>(dg.tensors.size()));
   std::vector<Status> statuses(threads);
@@ -543,26 +543,33 @@ Result<Int8Eval> EvaluateInt8(const DpuFloatGraph& dg, const FixGraph& fix, cons
   return qe;
 }
 
-void LayerSqnrDb(const DpuFloatGraph& dg, const FixGraph& fix, const Int8Eval& qe, std::vector<LayerReport>* layers) {
-  // A weight group's output is a channel range of its concat's output.
-  std::map<int, std::pair<int, int64_t>> slice_of;  // group tensor -> (concat output, first channel)
+// The tensor and channel range [c0, c1) (c1 < 0: all) of each report row:
+// one row per written op, so a grouped conv's groups (channel ranges of its
+// output) and then the op itself (the concat-fix as written).
+struct LayerOutput {
+  int tensor = -1;
+  int64_t c0 = 0, c1 = -1;
+};
+std::vector<LayerOutput> LayerOutputs(const FixGraph& fix) {
+  std::vector<LayerOutput> rows;
   for (const FixOp& op : fix.ops) {
-    if (op.kind != FixOpKind::kConcat) continue;
-    int64_t offset = 0;
-    for (int in : op.inputs) {
-      slice_of[in] = {op.output, offset};
-      offset += fix.tensors[in].shape.back();
+    if (const GroupedConvAttrs* a = op.kind == FixOpKind::kGroupedConv2d ? op.AttrsIf<GroupedConvAttrs>() : nullptr) {
+      int64_t c0 = 0;
+      for (const ConvGroup& group : a->groups) {
+        rows.push_back({op.output, c0, c0 + group.conv.out_channels});
+        c0 += group.conv.out_channels;
+      }
     }
+    rows.push_back({op.output, 0, -1});
   }
-  for (size_t li = 0; li < layers->size(); ++li) {
-    int id = fix.ops[li].output;
-    int64_t c0 = 0, c1 = -1;
-    auto sl = slice_of.find(id);
-    if (sl != slice_of.end() && id >= static_cast<int>(dg.tensors.size())) {
-      c0 = sl->second.second;
-      c1 = c0 + fix.tensors[id].shape.back();
-      id = sl->second.first;
-    }
+  return rows;
+}
+
+void LayerSqnrDb(const DpuFloatGraph&, const FixGraph& fix, const Int8Eval& qe, std::vector<LayerReport>* layers) {
+  const std::vector<LayerOutput> rows = LayerOutputs(fix);
+  for (size_t li = 0; li < layers->size() && li < rows.size(); ++li) {
+    const int id = rows[li].tensor;
+    const int64_t c0 = rows[li].c0, c1 = rows[li].c1;
     double s = 0, nn = 0;
     for (size_t t = 0; t < qe.signal.size(); ++t) {
       const std::vector<double>& ts = qe.signal[t][static_cast<size_t>(id)];

@@ -92,22 +92,23 @@ Result<std::vector<LayerFill>> EstimateLayerFill(const FixGraph& g, const std::s
     if (n <= 0 || p <= 0) return 1.0;
     return static_cast<double>(n) / static_cast<double>((n + p - 1) / p * p);
   };
+  // One row per written op: a grouped conv's groups are conv2d-fix ops (its
+  // own channels each), the concat-fix after them moves no data.
   std::vector<LayerFill> out;
-  for (const FixOp& op : g.ops) {
-    if (op.kind == FixOpKind::kCopy || op.kind == FixOpKind::kConcat) continue;
+  auto add = [&](const FixOp& op, const ConvAttrs* group) {
     const Shape& in = g.tensors[static_cast<size_t>(op.inputs.empty() ? op.output : op.inputs[0])].shape;
     const Shape& os = g.tensors[static_cast<size_t>(op.output)].shape;
-    const int64_t oh = os.size() == 4 ? os[1] : 1, ow = os.size() == 4 ? os[2] : 1, oc = os.empty() ? 1 : os.back();
+    const int64_t oh = os.size() == 4 ? os[1] : 1, ow = os.size() == 4 ? os[2] : 1;
+    const int64_t oc = group ? group->out_channels : (os.empty() ? 1 : os.back());
     const int64_t ic = in.empty() ? 1 : in.back();
     LayerFill f;
-    f.layer = op.name;
     char par[96];
-    if (op.kind == FixOpKind::kConv2d) {
+    if (op.kind == FixOpKind::kConv2d || group) {
       f.engine = "conv";
       f.pixel = fill(ow, pp);
       f.in_ch = fill(ic, icp);
       f.out_ch = fill(oc, ocp);
-      const ConvAttrs& conv = op.Attrs<ConvAttrs>();
+      const ConvAttrs& conv = group ? *group : op.Attrs<ConvAttrs>();
       f.macs = oh * ow * oc * ic * conv.kernel_h * conv.kernel_w;
       std::snprintf(par, sizeof par, "pixel %d x in %d x out %d", pp, icp, ocp);
     } else {
@@ -122,7 +123,19 @@ Result<std::vector<LayerFill>> EstimateLayerFill(const FixGraph& g, const std::s
     }
     f.parallelism = par;
     f.fill = f.pixel * f.in_ch * f.out_ch;
-    out.push_back(f);
+    return f;
+  };
+  for (const FixOp& op : g.ops) {
+    if (op.kind == FixOpKind::kCopy || op.kind == FixOpKind::kConcat) continue;
+    if (const GroupedConvAttrs* a = op.kind == FixOpKind::kGroupedConv2d ? op.AttrsIf<GroupedConvAttrs>() : nullptr) {
+      for (const ConvGroup& group : a->groups) {
+        out.push_back(add(op, &group.conv));
+        out.back().layer = group.name;
+      }
+      continue;
+    }
+    out.push_back(add(op, nullptr));
+    out.back().layer = op.name;
   }
   return out;
 }
@@ -149,21 +162,11 @@ struct ReportContext {
                 const ReportDataOptions& report_options)
       : g(graph), r(result), o(options), ro(report_options), dg(result.dpu_float), fix(result.fix) {}
 
-  // The fix ops of a float op: itself, or for a conv split into weight groups
-  // the convs feeding the concat that produces its output, then the concat.
-  std::vector<size_t> FixOpsOf(const DpuFloatOp& op) const {
-    std::vector<size_t> ops;
+  // The fix op of a float op (a conv split into weight groups is one
+  // kGroupedConv2d op); null when it has none.
+  const FixOp* FixOpOf(const DpuFloatOp& op) const {
     auto p = producer.find(op.output);
-    if (p == producer.end()) return ops;
-    const FixOp& f = fix.ops[p->second];
-    if (f.kind == FixOpKind::kConcat && op.kind != FixOpKind::kConcat) {
-      for (int in : f.inputs) {
-        auto q = producer.find(in);
-        if (q != producer.end()) ops.push_back(q->second);
-      }
-    }
-    ops.push_back(p->second);
-    return ops;
+    return p == producer.end() ? nullptr : &fix.ops[p->second];
   }
 };
 
@@ -323,14 +326,16 @@ void CollectWeights(const ReportContext& c, ReportData* d) {
       const size_t u = static_cast<size_t>(ch);
       ChannelStats(op, oc, ch, &w.ch_min[u], &w.ch_max[u], &w.ch_absmean[u]);
     }
-    for (size_t i : c.FixOpsOf(op)) {
-      if (i >= c.r.layers.size() || !c.r.layers[i].has_weights) continue;
-      w.group_fix_points.push_back(c.r.layers[i].fix_weights);
-    }
-    if (op.channel_group_ends.size() > 1 && op.channel_group_ends.size() == w.group_fix_points.size()) {
-      w.group_ends = op.channel_group_ends;
-    } else if (!w.group_fix_points.empty()) {
-      w.group_fix_points.resize(1);
+    // The weight fix point of each group (channel ranges from the op).
+    const FixOp* f = c.FixOpOf(op);
+    if (const GroupedConvAttrs* a = f ? f->AttrsIf<GroupedConvAttrs>() : nullptr) {
+      int64_t end = 0;
+      for (const ConvGroup& group : a->groups) {
+        w.group_fix_points.push_back(group.conv.fix_weights);
+        w.group_ends.push_back(end += group.conv.out_channels);
+      }
+    } else if (const ConvAttrs* conv = f ? f->AttrsIf<ConvAttrs>() : nullptr) {
+      w.group_fix_points = {conv->fix_weights};
       w.group_ends = {oc};
     }
     d->weights.push_back(std::move(w));
@@ -370,8 +375,9 @@ std::vector<Probe> BuildProbes(const ReportContext& c) {
     p.dop = &op;
     p.mini.name = c.fix.name + "/" + op.name;
     p.mini.tensors = c.fix.tensors;
-    for (size_t i : c.FixOpsOf(op)) p.mini.ops.push_back(c.fix.ops[i]);
-    if (p.mini.ops.empty()) continue;
+    const FixOp* f = c.FixOpOf(op);
+    if (f == nullptr) continue;
+    p.mini.ops.push_back(*f);
     p.mini.inputs = op.inputs;
     p.mini.outputs = {op.output};
     probes.push_back(std::move(p));

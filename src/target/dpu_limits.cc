@@ -474,6 +474,14 @@ static std::vector<bool> DenseConvs(const FixGraph& g) {
   return dense;
 }
 
+// A conv layer's window and activation from its attributes.
+static void SetConv(const ConvAttrs& c, DpuLayer* x) {
+  x->kernel_h = c.kernel_h, x->kernel_w = c.kernel_w, x->stride_h = c.stride_h, x->stride_w = c.stride_w;
+  x->dilation_h = c.dilation_h, x->dilation_w = c.dilation_w;
+  x->pad_left = c.pad_left, x->pad_right = c.pad_right, x->pad_top = c.pad_top, x->pad_bottom = c.pad_bottom;
+  x->nonlinear = NonlinearName(c.activation);  // leaky_relu: the kernels use 26/256
+}
+
 std::vector<DpuLayer> LayersOf(const FixGraph& g) {
   const std::vector<bool> dense = DenseConvs(g);
   std::vector<DpuLayer> layers;
@@ -495,19 +503,24 @@ std::vector<DpuLayer> LayersOf(const FixGraph& g) {
       case FixOpKind::kConv2d:
       case FixOpKind::kDepthwiseConv2d:
       case FixOpKind::kTransposedConv2d:  // vai_q_pytorch: dpu_op_filter.py:497, 549
-      case FixOpKind::kTransposedDepthwiseConv2d: {
-        const ConvAttrs& c = op.Attrs<ConvAttrs>();
+      case FixOpKind::kTransposedDepthwiseConv2d:
+        SetConv(op.Attrs<ConvAttrs>(), &x);
         x.kind = op.kind == FixOpKind::kConv2d            ? LayerKind::kConv
                  : op.kind == FixOpKind::kDepthwiseConv2d ? LayerKind::kDepthwiseConv
                  : op.kind == FixOpKind::kTransposedConv2d ? LayerKind::kTransposedConv
                                                           : LayerKind::kTransposedDepthwiseConv;
-        x.kernel_h = c.kernel_h, x.kernel_w = c.kernel_w, x.stride_h = c.stride_h, x.stride_w = c.stride_w;
-        x.dilation_h = c.dilation_h, x.dilation_w = c.dilation_w;
-        x.pad_left = c.pad_left, x.pad_right = c.pad_right, x.pad_top = c.pad_top, x.pad_bottom = c.pad_bottom;
-        x.nonlinear = NonlinearName(c.activation);  // leaky_relu: the kernels use 26/256
         x.dense = dense[i];
         break;
-      }
+      case FixOpKind::kGroupedConv2d:  // one conv2d-fix per group as written (the concat-fix: no limit)
+        for (const ConvGroup& group : op.Attrs<GroupedConvAttrs>().groups) {
+          DpuLayer y = x;
+          SetConv(group.conv, &y);
+          y.kind = LayerKind::kConv;
+          y.name = group.name;
+          y.out_c = group.conv.out_channels;
+          layers.push_back(std::move(y));
+        }
+        continue;
       case FixOpKind::kPool: {
         const PoolAttrs& p = op.Attrs<PoolAttrs>();
         x.kind = p.type == PoolType::kAvg ? LayerKind::kAvgPool : LayerKind::kMaxPool;

@@ -16,6 +16,7 @@
 #include <xir/tensor/tensor.hpp>
 
 #include "signdpu/core/file_io.h"
+#include "signdpu/ir/grouped_conv.h"
 #include "signdpu/xmodel/xir_attr.h"
 #include "signdpu/xmodel/xmodel_file.h"
 #include "signdpu/xmodel/xir_names.h"
@@ -89,6 +90,9 @@ class Reader final : public internal::XirReadContext {
       return OutOfRange(where + ": its tensors need " + FormatBytes(bytes) + " per image, more than the " +
                         FormatBytes(budget) + " tensor memory budget (" + kTensorBudgetEnv + ")");
     SIGNDPU_RETURN_IF_ERROR(graph_.Validate().WithContext(where));
+    // Weight groups as written (conv2d-fix per group + concat-fix) -> one
+    // grouped conv op each: the executor runs the op (signdpu/ir/grouped_conv.h).
+    ir::GroupWeightConvs(&graph_);
     return std::move(graph_);
   }
 

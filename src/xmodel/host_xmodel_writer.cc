@@ -4,6 +4,7 @@
 #include <vitis/ai/target_factory.hpp>
 #include <xir/graph/subgraph.hpp>
 
+#include "signdpu/ir/grouped_conv.h"
 #include "signdpu/xmodel/xmodel_writer.h"
 #include "writer_common.h"
 #include "signdpu/xmodel/xir_names.h"
@@ -183,7 +184,9 @@ Status MakeSubgraphs(xir::Graph* graph, const FixGraph& g, const HostOps& h, uin
 
 }  // namespace
 
-Result<std::unique_ptr<xir::Graph>> BuildHostGraph(const FixGraph& g, const HostModelInfo& info) {
+Result<std::unique_ptr<xir::Graph>> BuildHostGraph(const FixGraph& graph, const HostModelInfo& info) {
+  // XIR's form: a grouped conv as conv2d-fix per group + concat-fix.
+  const FixGraph g = ir::SplitGroupedConvs(graph);
   SIGNDPU_RETURN_IF_ERROR(ValidateForWriting(g, info));
   const std::string& model = info.model_name;
   SIGNDPU_RETURN_IF_ERROR(CheckNamePlan(PlanNames(g, info), model));

@@ -27,6 +27,7 @@
 #include <xir/graph/subgraph.hpp>
 
 #include "signdpu/fixpoint/fixpoint.h"
+#include "signdpu/ir/grouped_conv.h"
 #include "signdpu/kernels/reference/pool_fix.h"
 #include "signdpu/xmodel/xmodel_writer.h"
 #include "writer_common.h"
@@ -261,8 +262,10 @@ class QuantizerGraphBuilder final : public QuantizerWriteContext {
 }  // namespace
 
 Result<std::unique_ptr<xir::Graph>> BuildQuantizerGraph(const FixGraph& graph, const HostModelInfo& info) {
-  SIGNDPU_RETURN_IF_ERROR(ValidateForWriting(graph, info));
-  return QuantizerGraphBuilder(graph, info).Build();
+  // XIR's form: a grouped conv as conv2d-fix per group + concat-fix.
+  const FixGraph g = ir::SplitGroupedConvs(graph);
+  SIGNDPU_RETURN_IF_ERROR(ValidateForWriting(g, info));
+  return QuantizerGraphBuilder(g, info).Build();
 }
 
 Status WriteQuantizerXmodel(const FixGraph& graph, const HostModelInfo& info, const std::string& path) {

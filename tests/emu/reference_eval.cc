@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "signdpu/ir/grouped_conv.h"
 #include "signdpu/kernels/reference/conv2d_fix.h"
 #include "signdpu/kernels/reference/eltwise_fix.h"
 #include "signdpu/kernels/reference/pool_fix.h"
@@ -32,8 +33,10 @@ int8_t XilinxHardSigmoid(int q, int hsigmoid_in, int shift) {
 
 }  // namespace
 
-std::vector<std::vector<int8_t>> EvalReference(const FixGraph& g, const std::vector<std::vector<int8_t>>& inputs,
+std::vector<std::vector<int8_t>> EvalReference(const FixGraph& graph, const std::vector<std::vector<int8_t>>& inputs,
                                                int count) {
+  // A grouped conv as written: conv2d-fix per group + concat-fix.
+  const FixGraph g = ir::SplitGroupedConvs(graph);
   std::vector<std::vector<std::vector<int8_t>>> images(static_cast<size_t>(count));
   for (int b = 0; b < count; ++b) {
     std::vector<std::vector<int8_t>>& t = images[b];
@@ -133,6 +136,7 @@ std::vector<std::vector<int8_t>> EvalReference(const FixGraph& g, const std::vec
         case FixOpKind::kReorg:
         case FixOpKind::kTile:
         case FixOpKind::kPixelShuffle:
+        case FixOpKind::kGroupedConv2d:  // split above
           // Checked against their reference kernels in emu_op_set_test.
           ADD_FAILURE() << op.name << " (" << FixOpKindName(op.kind) << "): not evaluated here";
           return {};

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "signdpu/fixpoint/fixpoint.h"
+#include "signdpu/ir/grouped_conv.h"
 
 #include <random>
 
@@ -341,10 +342,16 @@ FixGraph WeightGroupGraph(Activation act, uint32_t seed) {
   return g;
 }
 
+// The written pattern (convs + concat) joined into one grouped conv op
+// (ir::GroupWeightConvs, what the xmodel reader does); the reference runs the
+// ops as written.
 TEST(FixGraphWeightGroups, FusedIntoOneKernelOnOptimisedPathsAndBitExactWithTheReference) {
   for (Activation act : {Activation::kRelu, Activation::kNone, Activation::kRelu6, Activation::kLeakyRelu}) {
     const FixGraph g = WeightGroupGraph(act, 17 + static_cast<uint32_t>(act));
     ASSERT_TRUE(g.Validate().ok()) << g.Validate().message();
+    FixGraph grouped = g;
+    ASSERT_EQ(ir::GroupWeightConvs(&grouped), 1);
+    ASSERT_TRUE(grouped.Validate().ok()) << grouped.Validate().message();
     for (int batch : {1, 3, 5}) {
       const std::vector<int8_t> in = RandomInt8(static_cast<size_t>(81 * 20 * batch), 300 + batch);
       auto ref = FixGraphExecutor::Create(g, batch, KernelPath::kReference);
@@ -354,7 +361,7 @@ TEST(FixGraphWeightGroups, FusedIntoOneKernelOnOptimisedPathsAndBitExactWithTheR
       (*ref)->Run({in.data()}, {want.data()}, batch);
       for (KernelPath path : AvailableKernelPaths()) {
         if (path == KernelPath::kReference) continue;
-        auto ex = FixGraphExecutor::Create(g, batch, path);
+        auto ex = FixGraphExecutor::Create(grouped, batch, path);
         ASSERT_TRUE(ex.ok()) << ex.status().message();
         EXPECT_EQ((*ex)->fused_concats(), 1) << KernelPathName(path);
         std::vector<int8_t> got(want.size(), 0x11);
@@ -376,6 +383,7 @@ TEST(FixGraphWeightGroups, NotFusedWhenAGroupOutputHasAnotherReader) {
   FixGraph g = WeightGroupGraph(Activation::kRelu, 5);
   g.outputs.push_back(2);  // g1 is also a graph output
   ASSERT_TRUE(g.Validate().ok()) << g.Validate().message();
+  EXPECT_EQ(ir::GroupWeightConvs(&g), 0);
   auto ex = FixGraphExecutor::Create(g, 2, BestKernelPath());
   ASSERT_TRUE(ex.ok());
   EXPECT_EQ((*ex)->fused_concats(), 0);

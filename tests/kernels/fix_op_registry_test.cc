@@ -25,6 +25,7 @@ TEST(OpRegistry, EveryKindHasExactlyOneRegistrationNamedByItsXirType) {
       {FixOpKind::kTile, names::kTileFix},         {FixOpKind::kPixelShuffle, names::kPixelShuffleFix},
       {FixOpKind::kTransposedConv2d, names::kTransposedConv2dFix},
       {FixOpKind::kTransposedDepthwiseConv2d, names::kTransposedDepthwiseConv2dFix},
+      {FixOpKind::kGroupedConv2d, names::kGroupedConv2dFix},
   };
   EXPECT_EQ(ir::AllFixOpDefs().size(), std::size(expected));
   std::set<FixOpKind> seen;

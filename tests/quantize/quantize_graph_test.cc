@@ -1,6 +1,8 @@
 // DpuFloatGraph -> FixGraph: constraint adjustments and bias correction.
 #include "signdpu/quantize/quantize_graph.h"
 
+#include "signdpu/ir/grouped_conv.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -96,8 +98,13 @@ DpuFloatGraph WideConv(std::vector<int64_t> group_ends) {
 
 TEST(QuantizeGraph, WeightGroupsBecomeOneConvPerGroupAndAConcatSharingTheOutputFixPoint) {
   std::vector<LayerReport> report;
-  auto grouped = QuantizeGraph(WideConv({2, 4}), {6, 10}, &report);
-  ASSERT_TRUE(grouped.ok()) << grouped.status().message();
+  auto quantised = QuantizeGraph(WideConv({2, 4}), {6, 10}, &report);
+  ASSERT_TRUE(quantised.ok()) << quantised.status().message();
+  // One grouped conv op in the int8 IR, written as below (ir::SplitGroupedConvs).
+  ASSERT_EQ(quantised->ops.size(), 1u);
+  EXPECT_EQ(quantised->ops[0].kind, FixOpKind::kGroupedConv2d);
+  const FixGraph written = ir::SplitGroupedConvs(*quantised);
+  const FixGraph* grouped = &written;
   ASSERT_EQ(grouped->ops.size(), 3u);
   EXPECT_EQ(grouped->ops[0].name, "conv_g0");
   EXPECT_EQ(grouped->ops[0].Attrs<ConvAttrs>().fix_weights, 5);   // 2.0 fits at 2^-5
@@ -125,6 +132,7 @@ TEST(QuantizeGraph, WeightGroupsBecomeOneConvPerGroupAndAConcatSharingTheOutputF
     return y;
   };
   const std::vector<int8_t> yg = run(*grouped), yp = run(*plain);
+  EXPECT_EQ(run(*quantised), yg);  // the grouped op computes what is written
   const double expect[2] = {0.02, 0.03};
   for (int c = 0; c < 2; ++c) EXPECT_LE(std::fabs(yg[2 + c] / 1024.0 - expect[c]), 1.0 / 1024) << c;  // one output step
   // One weight position for all: 0.03 -> 1/32 and -0.02 -> -1/32 give 0.0156 for 0.02.
@@ -135,8 +143,10 @@ TEST(QuantizeGraph, AGroupBelowTheSharedOutputPositionRaisesItsWeightPosition) {
   // fi 0; group 0's weights want fw 5 but the shared fo is 7: shift_cut
   // would be -2, and the concat's inputs cannot move fo, so fw -> 7.
   std::vector<LayerReport> report;
-  auto f = QuantizeGraph(WideConv({2, 4}), {0, 7}, &report);
-  ASSERT_TRUE(f.ok()) << f.status().message();
+  auto quantised = QuantizeGraph(WideConv({2, 4}), {0, 7}, &report);
+  ASSERT_TRUE(quantised.ok()) << quantised.status().message();
+  const FixGraph written = ir::SplitGroupedConvs(*quantised);  // conv2d-fix per group + concat-fix
+  const FixGraph* f = &written;
   EXPECT_EQ(f->ops[0].Attrs<ConvAttrs>().fix_weights, 7);
   EXPECT_EQ(f->tensors[1].fix_point, 7);
   ASSERT_FALSE(report[0].adjustments.empty());

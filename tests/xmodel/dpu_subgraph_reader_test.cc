@@ -284,5 +284,74 @@ TEST(ReadDpuSubgraph, ConcatFixAxisAndFixPoints) {
   EXPECT_EQ(g->tensors[Op(*g, "cat").inputs[1]].fix_point, 3);
 }
 
+// Weight groups as the xmodel writers emit them (a conv2d-fix per group on
+// one input with one geometry and activation, each read only by one
+// concat-fix) read back as ONE grouped conv op, in the reader alone; written
+// again it is the same XIR ops, and it computes the same bytes.
+TEST(ReadDpuSubgraph, WeightGroupsReadBackAsOneGroupedConv) {
+  FixGraph g;
+  g.name = "groups";
+  g.tensors = {{"in", {1, 9, 9, 20}, 5},  {"g0", {1, 9, 9, 3}, 3},   {"g1", {1, 9, 9, 17}, 3},
+               {"g2", {1, 9, 9, 6}, 3},   {"cat", {1, 9, 9, 26}, 3}, {"head", {1, 9, 9, 4}, 2}};
+  g.inputs = {0};
+  const int channels[3] = {3, 17, 6}, fw[3] = {4, 7, 9}, fb[3] = {3, 6, 8};
+  for (int k = 0; k < 3; ++k)
+    g.ops.push_back(testing::ConvOp("g" + std::to_string(k), 0, 1 + k, channels[k], 20, 3, 1, fw[k], fb[k],
+                                    Activation::kRelu, 40 + 10 * k));
+  g.ops.push_back(testing::ConcatOp("cat", {1, 2, 3}, 4, 3));
+  g.ops.push_back(testing::ConvOp("head", 4, 5, 4, 26, 1, 0, 7, 6, Activation::kNone, 98));
+  g.outputs = {5};
+  ASSERT_TRUE(g.Validate().ok()) << g.Validate().message();
+  const std::string path = testing::MakeTempDir("groups") + "/groups.xmodel";
+  ASSERT_TRUE(WriteHostXmodel(g, testing::InfoFor(g.name), path).ok());
+  auto xg = LoadXmodel(path);
+  ASSERT_TRUE(xg.ok()) << xg.status().message();
+  auto back = ReadDpuSubgraph(DpuSubgraphs(**xg).at(0));
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  ASSERT_EQ(back->ops.size(), 2u);
+  const FixOp& grouped = back->ops[0];
+  EXPECT_EQ(grouped.kind, FixOpKind::kGroupedConv2d);
+  EXPECT_EQ(grouped.name, "cat");
+  EXPECT_EQ(back->tensors[grouped.output].name, "cat");
+  ASSERT_EQ(grouped.inputs.size(), 1u);
+  EXPECT_EQ(back->tensors[grouped.inputs[0]].name, "in");
+  const std::vector<ConvGroup>& groups = grouped.Attrs<GroupedConvAttrs>().groups;
+  ASSERT_EQ(groups.size(), 3u);
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_EQ(groups[k].name, "g" + std::to_string(k));
+    EXPECT_EQ(back->tensors[groups[k].tensor].name, "g" + std::to_string(k));
+    EXPECT_EQ(back->tensors[groups[k].tensor].fix_point, 3);
+    EXPECT_EQ(groups[k].conv.out_channels, channels[k]);
+    EXPECT_EQ(groups[k].conv.fix_weights, fw[k]);
+    EXPECT_EQ(groups[k].conv.fix_bias, fb[k]);
+    EXPECT_EQ(groups[k].conv.weights, g.ops[k].Attrs<ConvAttrs>().weights);
+    EXPECT_EQ(groups[k].conv.bias, g.ops[k].Attrs<ConvAttrs>().bias);
+  }
+  EXPECT_EQ(back->ops[1].name, "head");
+  EXPECT_EQ(testing::DiffFixGraphs(g, *back), "");
+  // Written again: the same XIR ops, in the same order.
+  auto x1 = BuildHostGraph(g, testing::InfoFor(g.name));
+  auto x2 = BuildHostGraph(*back, testing::InfoFor(g.name));
+  ASSERT_TRUE(x1.ok() && x2.ok());
+  auto ops_of = [](xir::Graph& x) {
+    std::vector<std::string> ops;
+    for (const xir::Op* op : x.topological_sort()) ops.push_back(op->get_type() + " " + op->get_name());
+    return ops;
+  };
+  EXPECT_EQ(ops_of(**x1), ops_of(**x2));
+  // The same bytes on the best path and on the reference path.
+  const std::vector<int8_t> in = testing::RandomInt8(9 * 9 * 20 * 2, 5);
+  std::vector<int8_t> want(9 * 9 * 4 * 2), got(want.size(), 0x5A), got_ref(want.size(), 0x5A);
+  auto ea = FixGraphExecutor::Create(g, 2, KernelPath::kReference);
+  auto eb = FixGraphExecutor::Create(*back, 2);
+  auto ec = FixGraphExecutor::Create(*back, 2, KernelPath::kReference);
+  ASSERT_TRUE(ea.ok() && eb.ok() && ec.ok());
+  (*ea)->Run({in.data()}, {want.data()}, 2);
+  (*eb)->Run({in.data()}, {got.data()}, 2);
+  (*ec)->Run({in.data()}, {got_ref.data()}, 2);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(got_ref, want);
+}
+
 }  // namespace
 }  // namespace signdpu::xmodel

@@ -6,6 +6,8 @@
 #include <random>
 #include <sstream>
 
+#include "signdpu/ir/grouped_conv.h"
+
 namespace signdpu::testing {
 
 
@@ -139,7 +141,10 @@ static std::string DiffConsts(const std::vector<ConstOperand>& e, const std::vec
   return "";
 }
 
-std::string DiffFixGraphs(const FixGraph& e, const FixGraph& a) {
+// Compared as written: a grouped conv as its conv2d-fix per group +
+// concat-fix (signdpu/ir/grouped_conv.h).
+std::string DiffFixGraphs(const FixGraph& expected, const FixGraph& actual) {
+  const FixGraph e = ir::SplitGroupedConvs(expected), a = ir::SplitGroupedConvs(actual);
   std::ostringstream os;
   if (Differ(os, "tensor count", e.tensors.size(), a.tensors.size())) return os.str();
   if (Differ(os, "op count", e.ops.size(), a.ops.size())) return os.str();

@@ -50,6 +50,7 @@ enum class FixOpKind {
   kPixelShuffle,     // pixel-shuffle-fix (kernels/reference/pixel_shuffle_fix.h)
   kTransposedConv2d,           // transposed-conv2d-fix (kernels/reference/transposed_conv2d_fix.h)
   kTransposedDepthwiseConv2d,  // transposed-depthwise-conv2d-fix
+  kGroupedConv2d,              // weight groups: conv2d-fix per group + concat-fix in XIR (GroupedConvAttrs)
 };
 
 // The XIR op type of the kind (its registration); "?" for a value outside the enum.
@@ -126,11 +127,38 @@ struct ConcatAttrs {
   int axis = -1;
 };
 
+// kGroupedConv2d: a conv whose output channels are split into weight groups,
+// each with its own weight and bias fix points (docs/quantizer.md, "Weight
+// groups"). Group k computes output channels [c0, c0 + conv.out_channels)
+// where c0 is the sum of the earlier groups' out_channels; the groups cover
+// the op's output channels in order. Every group has the op's input and the
+// same geometry and activation (conv.kernel_*, stride, dilation, pad).
+//
+// XIR has no such op: the xmodel writers emit each group as its own
+// conv2d-fix named `name` writing tensor `tensor`, then a concat-fix along
+// channels into the op's output (ir::SplitGroupedConvs), and the subgraph
+// reader joins that pattern back (ir::GroupWeightConvs). The group's output
+// tensor therefore stays in FixGraph::tensors: it carries the group's name,
+// shape and output fix point the way XIR stores a fix point, on the tensor,
+// so the fix point is not stored a second time here. No op reads it; the
+// executor serves it as its channel range of the output (TensorData). Its fix
+// point equals the output's (Validate): the written concat-fix is then a byte
+// copy, as in every concat the quantiser writes for weight groups.
+struct ConvGroup {
+  std::string name;  // the group's conv2d-fix as written
+  int tensor = -1;   // the group's output tensor id
+  ConvAttrs conv;    // out_channels = the group's channels; its own fix_weights/fix_bias, weights, bias
+};
+
+struct GroupedConvAttrs {
+  std::vector<ConvGroup> groups;  // >= 2, in output-channel order
+};
+
 // One alternative per attribute struct; an op kind's registration
 // (ir::FixOpDef::attrs) names the alternative it reads, and FixGraph::Validate
 // rejects an op whose attributes are another.
 using FixOpAttrs = std::variant<CopyAttrs, ConvAttrs, PoolAttrs, EltwiseAttrs, HardSigmoidAttrs, ConcatAttrs,
-                                DepthwiseFixAttrs, ResizeAttrs, PadAttrs, BlockAttrs>;
+                                DepthwiseFixAttrs, ResizeAttrs, PadAttrs, BlockAttrs, GroupedConvAttrs>;
 
 // The index of T in FixOpAttrs (a compile error if T is not one).
 template <class T, class V = FixOpAttrs>
@@ -191,6 +219,9 @@ Nhwc ToNhwc(const Shape& s);
 // plus its tensors' shapes and fix points (input.n = batch) and, for convs,
 // depthwise from the kind. The op must hold ConvAttrs / PoolAttrs.
 ConvConfig ConvConfigOf(const FixGraph& graph, const FixOp& op, int batch = 1);
+// Group k of a kGroupedConv2d op as its conv kernel sees it: the op's input,
+// the group's ConvAttrs and output tensor (its fix point).
+ConvConfig GroupConvConfigOf(const FixGraph& graph, const FixOp& op, size_t k, int batch = 1);
 PoolConfig PoolConfigOf(const FixGraph& graph, const FixOp& op, int batch = 1);
 
 // Executes a FixGraph for a fixed batch size. Prepare (validation, parameter
@@ -207,7 +238,8 @@ class FixGraphExecutor {
   // inputs/outputs: one pointer per graph input/output, each batch * per-image
   // bytes. `count` (1..batch) images are computed.
   void Run(const std::vector<const int8_t*>& inputs, const std::vector<int8_t*>& outputs, int count);
-  // How many weight-group concats run as one kernel (PrepareGroupedConv2d).
+  // How many grouped convs (kGroupedConv2d) run as one kernel
+  // (PrepareGroupedConv2d; never on the reference path).
   int fused_concats() const { return fused_concats_; }
   // Any tensor after Run (for dumps and tests); batch * per-image bytes.
   const int8_t* TensorData(int tensor_id) const;
@@ -215,17 +247,17 @@ class FixGraphExecutor {
  private:
   FixGraphExecutor() = default;
   void AllocateBuffers();
-  Status PrepareSteps();  // weight groups first, then one step per remaining op
+  Status PrepareSteps();  // one step per op
   struct Step;
   const FixGraph* graph_ = nullptr;
   FixGraph owned_;
   int batch_ = 1;
   KernelPath path_ = KernelPath::kReference;
-  // mutable: TensorData fills a fused weight group's own tensor on demand.
+  // mutable: TensorData fills a weight group's own tensor on demand.
   mutable std::vector<std::vector<int8_t>> buffers_;
   std::vector<std::unique_ptr<Step>> steps_;
-  // Outputs of weight-group convs fused into their concat (not written by
-  // Run): tensor -> its channel range of the concat output.
+  // The groups' own tensors of kGroupedConv2d ops (not written by Run):
+  // tensor -> its channel range of the op's output.
   struct Slice {
     int from = -1;
     int64_t c0 = 0, channels = 0;

@@ -24,6 +24,8 @@ class PreparedOp {
  public:
   virtual ~PreparedOp() = default;
   virtual void Run(const std::vector<const int8_t*>& inputs, int8_t* output, int count) const = 0;
+  // True for a grouped conv prepared as one kernel (FixGraphExecutor::fused_concats).
+  virtual bool RunsAsOneKernel() const { return false; }
 };
 
 struct FixOpDef {

@@ -29,6 +29,9 @@ inline constexpr const char* kFix2Float = "fix2float";
 inline constexpr const char* kFloat2Fix = "float2fix";
 inline constexpr const char* kTransposedConv2dFix = "transposed-conv2d-fix";
 inline constexpr const char* kTransposedDepthwiseConv2dFix = "transposed-depthwise-conv2d-fix";
+// Not an XIR type: signdpu's name for FixOpKind::kGroupedConv2d (messages
+// only). The writers emit it as conv2d-fix per group + concat-fix.
+inline constexpr const char* kGroupedConv2dFix = "grouped-conv2d-fix";
 inline constexpr const char* kSoftmax = "softmax";
 inline constexpr const char* kIdentity = "identity";
 // quantiser-format (float + fix) ops

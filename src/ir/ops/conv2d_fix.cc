@@ -3,7 +3,6 @@
 #include "signdpu/kernels/optimized/conv2d_fix.h"
 
 #include "op_util.h"
-#include "../weight_groups.h"
 #include "signdpu/xmodel/xir_names.h"
 
 namespace signdpu::ir {

@@ -5,7 +5,6 @@
 #include "signdpu/kernels/optimized/transposed_conv2d_fix.h"
 
 #include "op_util.h"
-#include "../weight_groups.h"
 #include "signdpu/xmodel/xir_names.h"
 
 namespace signdpu::ir {

@@ -1,5 +1,6 @@
 // Weight groups: a conv whose output channels want different weight fix points is
-// reordered into channel groups (one conv2d-fix per group plus a concat-fix).
+// reordered into channel groups (quantize_graph.cc makes one grouped conv op of it,
+// written as one conv2d-fix per group plus a concat-fix: signdpu/ir/grouped_conv.h).
 #include "lowering.h"
 
 #include "signdpu/quantize/fix_point_search.h"

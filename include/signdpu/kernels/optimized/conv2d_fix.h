@@ -37,8 +37,9 @@ class PreparedConv2d {
 std::unique_ptr<PreparedConv2d> PrepareConv2d(const ConvParams& params, const int8_t* weights,
                                               const int8_t* bias, KernelPath path);
 
-// Weight groups: convs on the same input with the same geometry and
-// activation whose outputs a concat-fix joins along channels (in this order).
+// Weight groups (the grouped conv op, ir/ops/grouped_conv2d_fix.cc): convs on
+// the same input with the same geometry and activation whose outputs are
+// joined along channels (in this order).
 // Returns one kernel that writes the concatenated output: one GEMM over all
 // groups' channels in int32 accumulators, then each group's own output stage
 // (bit-exact with running each conv and the concat). nullptr when it does not
