@@ -389,6 +389,18 @@ def op_resize(op, ins, ctx):
     return x[:, idx[0], :, :][:, :, idx[1], :]
 
 
+def op_pixel_shuffle(op, ins, ctx):
+    # XIR pixel-shuffle (scale, upscale) is torch.nn.PixelShuffle (the link in XIR's
+    # op definition): NCHW channel c*r*r + i*r + j -> pixel (y*r + i, x*r + j), c;
+    # upscale false (PixelUnshuffle, XOP :692) is the inverse.
+    x = ins["input"][0]
+    r = int(op["attrs"]["scale"])
+    n, h, w, c = x.shape
+    if op["attrs"].get("upscale", True):
+        return x.reshape(n, h, w, c // (r * r), r, r).transpose(0, 1, 4, 2, 5, 3).reshape(n, h * r, w * r, c // (r * r))
+    return x.reshape(n, h // r, r, w // r, r, c).transpose(0, 1, 3, 5, 2, 4).reshape(n, h // r, w // r, c * r * r)
+
+
 OPS = {
     "conv2d": op_conv2d,
     "depthwise-conv2d": op_depthwise_conv2d,
@@ -411,6 +423,7 @@ OPS = {
     "pad": op_pad,
     "upsample": op_resize,
     "resize": op_resize,
+    "pixel-shuffle": op_pixel_shuffle,
     "identity": lambda op, ins, ctx: ins["input"][0],
 }
 
