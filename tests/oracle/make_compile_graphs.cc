@@ -8,8 +8,8 @@
 // `<case>_int.xmodel`; oracle_test.py `compile` runs `signdpu compile` on it
 // and compares the compiled DPU subgraph with the oracle bit for bit. Prints
 // one line per graph: "<case>". Cases: add2 add_const mul2 mul_const avgpool
-// avgpool_global hsigmoid resize_nearest pad pad_symmetric concat_fix
-// pixel_shuffle dwconv (default: all).
+// avgpool_global hsigmoid resize_nearest resize_bilinear pad pad_symmetric
+// concat_fix pixel_shuffle dwconv (default: all).
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -162,6 +162,16 @@ std::vector<std::pair<std::string, Case>> Cases() {
          a->set_attr<bool>("half_pixel_centers", false);
          a->set_attr<std::vector<float>>("scale", {2.0f, 2.0f});
          b.Fix("up", b.Op("up", "resize", std::move(a), {{"input", {c}}}), 3);
+       }},
+      // resize BILINEAR x2 with half-pixel centres, into a finer fix point
+      {"resize_bilinear", [](Builder& b) {
+         xir::Op* c = b.Conv("conv", b.Input(5), 4, 3, 3);
+         auto a = Builder::A();
+         a->set_attr<std::string>("mode", "BILINEAR");
+         a->set_attr<bool>("align_corners", false);
+         a->set_attr<bool>("half_pixel_centers", true);
+         a->set_attr<std::vector<float>>("scale", {2.0f, 2.0f});
+         b.Fix("up", b.Op("up", "resize", std::move(a), {{"input", {c}}}), 4);
        }},
       // pad CONSTANT 0 (H by 1/2, W by 2/1) at the input's fix point
       {"pad", [](Builder& b) {
