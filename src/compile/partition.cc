@@ -4,7 +4,11 @@
 // ops, max reductions and channel concats whose inputs carry fix points go
 // to the DPU with the activation and the fix after them folded in; directly
 // connected DPU ops share one DPU subgraph; everything else (transposes,
-// custom ops, fix on CPU values) is copied to CPU subgraphs.
+// custom ops, fix on CPU values) is copied to CPU subgraphs. Beyond the pair
+// [inferred]: eltwise add / mul, average pooling and hard-sigmoid (with the
+// correction mul vai_q_pytorch writes after them), pad, resize and
+// pixel-shuffle are DPU ops too; an op outside the target's engine limits
+// goes to the CPU (MarkOutsideLimits).
 #include <cmath>
 #include <functional>
 #include <optional>
