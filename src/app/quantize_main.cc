@@ -160,8 +160,9 @@ void AddFlags(CLI::App& app, QuantizeFlags* f) {
                  "at most N weight fix points per conv, as conv2d-fix groups + concat-fix (default 8; 1 = off)")
       ->check(CLI::Range(1, 64));
   app.add_option("--dpu_target", o.dpu_target,
-                 "libtarget-factory target whose DPU limits every layer must meet (default DPUCZDX8G_ISA1_B4096, "
-                 "the ZCU104 DPU of Vitis AI 2.5; '' = no check)");
+                 "libtarget-factory target whose DPU limits every layer must meet and whose name and fingerprint "
+                 "the host xmodel carries (default DPUCZDX8G_ISA1_B4096, the ZCU104 DPU of Vitis AI 2.5; '' = no "
+                 "check, default target)");
 }
 
 // The text flags into QuantizeOptions; the default --name.
