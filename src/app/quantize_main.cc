@@ -23,6 +23,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "signdpu/compile/compile.h"
 #include "signdpu/core/json_text.h"
 #include "signdpu/core/file_io.h"
 #include "signdpu/core/program.h"
@@ -159,8 +160,9 @@ void AddFlags(CLI::App& app, QuantizeFlags* f) {
                  "at most N weight fix points per conv, as conv2d-fix groups + concat-fix (default 8; 1 = off)")
       ->check(CLI::Range(1, 64));
   app.add_option("--dpu_target", o.dpu_target,
-                 "libtarget-factory target whose DPU limits every layer must meet (default DPUCZDX8G_ISA1_B4096, "
-                 "the ZCU104 DPU of Vitis AI 2.5; '' = no check)");
+                 "libtarget-factory target whose DPU limits every layer must meet and whose name and fingerprint "
+                 "the host xmodel carries (default DPUCZDX8G_ISA1_B4096, the ZCU104 DPU of Vitis AI 2.5; '' = no "
+                 "check, default target)");
 }
 
 // The text flags into QuantizeOptions; the default --name.
@@ -201,7 +203,27 @@ signdpu::Result<std::vector<std::string>> ReadLabels(const QuantizeFlags& f, con
   return labels;
 }
 
-// The three outputs, written into the temporary folder `tmp`.
+// The host xmodel is the compile step's output for the _int.xmodel just
+// written (signdpu compile, in-process; issue 16): the file handed to
+// vai_c_xir and the one measured on the PC are one program by construction.
+// --dpu_target '' (no limit check) compiles for the default target without
+// moving layers outside its limits to the CPU.
+signdpu::Status CompileHostXmodel(const QuantizeFlags& f, const fs::path& tmp, const std::string& int_name) {
+  signdpu::compile::CompileOptions options;
+  if (f.o.dpu_target.empty()) {
+    options.check_limits = false;
+  } else {
+    options.target = f.o.dpu_target;
+  }
+  auto compiled =
+      signdpu::compile::CompileXmodel((tmp / int_name).string(), (tmp / (f.name + ".xmodel")).string(), options);
+  if (!compiled.ok())
+    return signdpu::Status(compiled.status().code(), "compiling " + int_name + " into " + f.name + ".xmodel: " +
+                                                         compiled.status().message());
+  return signdpu::Status::Ok();
+}
+
+// The outputs, written into the temporary folder `tmp`.
 signdpu::Status WriteOutputs(const QuantizeFlags& f, const signdpu::graph::Graph& graph,
                              const signdpu::quantize::QuantizeResult& result, const std::vector<std::string>& labels,
                              const fs::path& tmp, const std::string& int_name) {
@@ -214,7 +236,7 @@ signdpu::Status WriteOutputs(const QuantizeFlags& f, const signdpu::graph::Graph
   info.input.mean = {signdpu::io::PreprocessConfig().mean};
   info.input.scale = {signdpu::io::PreprocessConfig().scale};
   SIGNDPU_RETURN_IF_ERROR(signdpu::xmodel::WriteQuantizerXmodel(result.fix, info, (tmp / int_name).string()));
-  SIGNDPU_RETURN_IF_ERROR(signdpu::xmodel::WriteHostXmodel(result.fix, info, (tmp / (f.name + ".xmodel")).string()));
+  SIGNDPU_RETURN_IF_ERROR(CompileHostXmodel(f, tmp, int_name));
   // Every write, the fsync and the close checked; the error names errno.
   SIGNDPU_RETURN_IF_ERROR(
       signdpu::WriteFileAtomic((tmp / "report.json").string(), signdpu::quantize::ReportJson(result, f.model_path, f.o)));

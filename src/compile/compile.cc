@@ -27,6 +27,7 @@ Status MakePlan(const xir::Graph& graph, const CompileOptions& options, internal
   SIGNDPU_RETURN_IF_ERROR(CheckNotCompiled(graph));
   SIGNDPU_ASSIGN_OR_RETURN(target::DpuLimits limits, target::LoadDpuLimits(options.target));
   plan->graph = &graph;
+  plan->check_limits = options.check_limits;
   plan->model = graph.get_name();
   plan->order = graph.topological_sort();
   plan->model_out.name = graph.get_name();
@@ -83,7 +84,10 @@ std::string DescribePartition(const CompiledModel& m) {
     s << "\n";
   }
   s << "CPU ops: " << m.cpu_ops.size();
-  for (const std::string& op : m.cpu_ops) s << "\n  " << op;
+  for (const std::string& op : m.cpu_ops) {
+    s << "\n  " << op;
+    if (auto it = m.cpu_reasons.find(op); it != m.cpu_reasons.end()) s << " (outside the DPU's limits: " << it->second << ")";
+  }
   s << "\nweights: " << m.weights << " int8 values, " << m.weights_off_grid << " not on their fix grid (rounded)\n";
   return s.str();
 }

@@ -20,15 +20,6 @@ namespace names = xmodel::names;
 using xmodel::GetAttr;
 using xmodel::GetAttrOr;
 
-namespace {
-
-struct PartBuilder {
-  FixGraph graph;
-  std::map<const xir::Op*, int> external;  // source op -> graph input tensor
-  std::vector<const xir::Op*> inputs, outputs;
-};
-
-// The int8 values of a fix op over a const, rounded with the fix's round_mode.
 Result<std::vector<int8_t>> QuantizeConst(const xir::Op* fix, int* fix_point, CompiledModel* m) {
   const auto in = InputOps(fix, names::kArgInput);
   if (fix->get_type() != names::kFix || in.size() != 1 || in[0]->get_type() != names::kConst)
@@ -56,6 +47,14 @@ Result<std::vector<int8_t>> QuantizeConst(const xir::Op* fix, int* fix_point, Co
   m->weights += n;
   return q;
 }
+
+namespace {
+
+struct PartBuilder {
+  FixGraph graph;
+  std::map<const xir::Op*, int> external;  // source op -> graph input tensor
+  std::vector<const xir::Op*> inputs, outputs;
+};
 
 Result<std::vector<int>> IntVec(const xir::Op* op, const char* key, size_t size, std::vector<int> fallback) {
   SIGNDPU_ASSIGN_OR_RETURN(auto v, GetAttrOr<std::vector<int>>(op, key, fallback, Where(op)));
@@ -110,6 +109,30 @@ Status LowerConv(const xir::Op* op, const OpInfo& info, const std::vector<int>& 
   return Status::Ok();
 }
 
+// maxpool2d / avgpool2d: window attributes (a global pool's kernel is the
+// input); avgpool2d is pool-fix AVG, which divides by the whole kernel
+// (count_include_pad), checked against its correction mul.
+Status PoolWindow(const xir::Op* op, const Shape& in, PoolAttrs* a) {
+  SIGNDPU_ASSIGN_OR_RETURN(std::string pad_mode, GetAttrOr<std::string>(op, names::kPadMode, "FLOOR", Where(op)));
+  if (pad_mode != names::kPadModeFloor) return Unsupported(Where(op) + ": pad_mode " + pad_mode + " (FLOOR only)");
+  SIGNDPU_ASSIGN_OR_RETURN(bool global, GetAttrOr<bool>(op, names::kGlobal, false, Where(op)));
+  if (global) {
+    a->kernel_h = static_cast<int>(in[1]);
+    a->kernel_w = static_cast<int>(in[2]);
+  } else {
+    SIGNDPU_ASSIGN_OR_RETURN(auto k, IntVec(op, names::kKernel, 2, {}));
+    SIGNDPU_ASSIGN_OR_RETURN(auto s, IntVec(op, names::kStride, 2, {}));
+    SIGNDPU_ASSIGN_OR_RETURN(auto p, IntVec(op, names::kPad, 4, {0, 0, 0, 0}));
+    a->kernel_w = k[0]; a->kernel_h = k[1]; a->stride_w = s[0]; a->stride_h = s[1];
+    a->pad_left = p[0]; a->pad_right = p[1]; a->pad_top = p[2]; a->pad_bottom = p[3];
+  }
+  if (op->get_type() != names::kAvgPool2d) return Status::Ok();
+  a->type = PoolType::kAvg;
+  SIGNDPU_ASSIGN_OR_RETURN(bool include_pad, GetAttrOr<bool>(op, names::kCountIncludePad, true, Where(op)));
+  if (!include_pad) return Unsupported(Where(op) + ": count_include_pad false (the DPU divides by kh*kw)");
+  return CheckAvgPoolCorrection(op, a->kernel_h, a->kernel_w);
+}
+
 Status LowerPool(const xir::Op* op, const OpInfo& info, const std::vector<int>& ins, PartBuilder* b) {
   const Shape& in = b->graph.tensors[ins[0]].shape;
   if (in.size() != 4) return Unsupported(Where(op) + ": only NHWC (4-D) tensors");
@@ -128,13 +151,7 @@ Status LowerPool(const xir::Op* op, const OpInfo& info, const std::vector<int>& 
       else return Unsupported(Where(op) + ": reduction over axis " + std::to_string(axis) + " (H and W only)");
     }
   } else {
-    SIGNDPU_ASSIGN_OR_RETURN(std::string pad_mode, GetAttrOr<std::string>(op, names::kPadMode, "FLOOR", Where(op)));
-    if (pad_mode != names::kPadModeFloor) return Unsupported(Where(op) + ": pad_mode " + pad_mode + " (FLOOR only)");
-    SIGNDPU_ASSIGN_OR_RETURN(auto k, IntVec(op, names::kKernel, 2, {}));
-    SIGNDPU_ASSIGN_OR_RETURN(auto s, IntVec(op, names::kStride, 2, {}));
-    SIGNDPU_ASSIGN_OR_RETURN(auto p, IntVec(op, names::kPad, 4, {0, 0, 0, 0}));
-    a.kernel_w = k[0]; a.kernel_h = k[1]; a.stride_w = s[0]; a.stride_h = s[1];
-    a.pad_left = p[0]; a.pad_right = p[1]; a.pad_top = p[2]; a.pad_bottom = p[3];
+    SIGNDPU_RETURN_IF_ERROR(PoolWindow(op, in, &a));
   }
   b->graph.ops.push_back(MakeFixOp(FixOpKind::kPool, op->get_name(), ins, info.tensor, std::move(a)));
   return Status::Ok();
@@ -253,8 +270,18 @@ Status LowerParts(Plan* plan) {
       b.graph.ops.push_back(MakeFixOp(FixOpKind::kConcat, op->get_name(), ins, info.tensor, ConcatAttrs{-1}));
     } else if (t == names::kMatmul) {
       SIGNDPU_RETURN_IF_ERROR(LowerDense(op, info, ins, plan, &b));
-    } else if (t == names::kReductionMax || t == names::kMaxPool2d) {
+    } else if (t == names::kReductionMax || t == names::kMaxPool2d || t == names::kAvgPool2d) {
       SIGNDPU_RETURN_IF_ERROR(LowerPool(op, info, ins, &b));
+    } else if (IsEltwise(t)) {
+      SIGNDPU_RETURN_IF_ERROR(LowerEltwise(op, info, ins, &plan->model_out, &b.graph));
+    } else if (t == names::kHardSigmoid) {
+      SIGNDPU_RETURN_IF_ERROR(LowerHardSigmoid(op, info, ins, &b.graph));
+    } else if (t == names::kPad) {
+      SIGNDPU_RETURN_IF_ERROR(LowerPad(op, info, ins, &b.graph));
+    } else if (t == names::kUpsample || t == names::kResize) {
+      SIGNDPU_RETURN_IF_ERROR(LowerResize(op, info, ins, &b.graph));
+    } else if (t == kPixelShuffle) {
+      SIGNDPU_RETURN_IF_ERROR(LowerPixelShuffle(op, info, ins, &b.graph));
     } else {
       SIGNDPU_RETURN_IF_ERROR(LowerConv(op, info, ins, plan, &b));
     }

@@ -4,9 +4,14 @@
 // ops, max reductions and channel concats whose inputs carry fix points go
 // to the DPU with the activation and the fix after them folded in; directly
 // connected DPU ops share one DPU subgraph; everything else (transposes,
-// custom ops, fix on CPU values) is copied to CPU subgraphs.
+// custom ops, fix on CPU values) is copied to CPU subgraphs. Beyond the pair
+// [inferred]: eltwise add / mul, average pooling and hard-sigmoid (with the
+// correction mul vai_q_pytorch writes after them), pad, resize and
+// pixel-shuffle are DPU ops too; an op outside the target's engine limits
+// goes to the CPU (MarkOutsideLimits).
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <set>
 
 #include "plan.h"
@@ -55,10 +60,7 @@ bool IsActivation(const std::string& t) { return t == names::kRelu || t == names
 // Ops vai_c_xir runs on the DPU that this compile step does not lower yet
 // (docs/compile.md "Not covered yet"): refused rather than left on a CPU the
 // emulator and `signdpu run` do not execute.
-bool IsDpuOpNotLowered(const std::string& t) {
-  return t == names::kAdd || t == names::kAvgPool2d || t == names::kHardSigmoid || t == names::kHardSwish ||
-         t == names::kUpsample || t == names::kResize || t == names::kPrelu || t == names::kMul || t == "pad";
-}
+bool IsDpuOpNotLowered(const std::string& t) { return t == names::kHardSwish || t == names::kPrelu; }
 
 bool IsShapeOnly(const std::string& t) {
   return t == names::kTranspose || t == names::kReshape || t == names::kFlatten || t == "squeeze" ||
@@ -89,8 +91,14 @@ const xir::Op* SoleFix(const xir::Op* op) {
   return cons.size() == 1 && cons[0]->get_type() == names::kFix ? cons[0] : nullptr;
 }
 
-// A const read through a fix only as weights or bias of conv-like ops.
-bool IsParam(const xir::Op* op) {
+bool OnCpu(const Plan& plan, const xir::Op* op) {
+  auto it = plan.info.find(op);
+  return it != plan.info.end() && it->second.role == Role::kCpu;
+}
+
+// A const read through a fix only as weights or bias of conv-like ops, or
+// as an operand of DPU eltwise ops.
+bool IsParam(const Plan& plan, const xir::Op* op) {
   const xir::Op* fix = op;
   if (op->get_type() == names::kConst) {
     fix = SoleFix(op);
@@ -102,6 +110,12 @@ bool IsParam(const xir::Op* op) {
   const auto users = Consumers(fix);
   if (users.empty()) return false;
   for (const xir::Op* u : users) {
+    if (OnCpu(plan, u)) return false;
+    if (IsEltwise(u->get_type())) {
+      const auto args = InputOps(u, names::kArgInput);
+      if (std::find(args.begin(), args.end(), fix) == args.end() || ActivationInputs(u).empty()) return false;
+      continue;
+    }
     if (u->get_type() == names::kMatmul) {
       const auto args = InputOps(u, names::kArgInput), b = InputOps(u, names::kArgBias);
       const bool weights = args.size() == 2 && args[1] == fix && DenseMatmulOf(args[0]) == u;
@@ -180,7 +194,41 @@ std::vector<const xir::Op*> ActivationInputs(const xir::Op* op) {
     const auto args = InputOps(op, names::kArgInput);
     if (!args.empty() && DenseMatmulOf(args[0]) == op) return InputOps(args[0], names::kArgInput);
   }
+  if (IsEltwise(op->get_type())) {  // const operands are the op's own (eltwise-fix consts)
+    std::vector<const xir::Op*> tensors;
+    for (const xir::Op* in : InputOps(op, names::kArgInput))
+      if (!IsConstValue(in)) tensors.push_back(in);
+    return tensors;
+  }
   return InputOps(op, names::kArgInput);
+}
+
+bool IsEltwise(const std::string& t) { return t == names::kAdd || t == names::kMul; }
+
+bool IsConstValue(const xir::Op* op) { return op->get_type() == names::kConst || IsFixOfConst(op); }
+
+// vai_q_pytorch writes avgpool2d "<n>_i0" -> mul(const "<n>_i1") "<n>" and
+// hard-sigmoid the same way, the const being the DPU's factor over the float
+// op's (xop_creator.py avgpool :408-453, hsigmoid :553-571) [source].
+const xir::Op* CorrectionMulOf(const xir::Op* op) {
+  const std::string& t = op->get_type();
+  if (t != names::kAvgPool2d && t != names::kHardSigmoid) return nullptr;
+  const auto cons = Consumers(op);
+  if (cons.size() != 1 || cons[0]->get_type() != names::kMul) return nullptr;
+  const auto args = InputOps(cons[0], names::kArgInput);
+  if (args.size() != 2 || (args[0] != op && args[1] != op) || args[0] == args[1]) return nullptr;
+  const xir::Op* other = args[0] == op ? args[1] : args[0];
+  if (!IsConstValue(other) || other->get_output_tensor()->get_element_num() != 1) return nullptr;
+  return cons[0];
+}
+
+// The DPU's fused activation after `op` (conv-like, dense, eltwise): its one
+// consumer when that is relu / relu6 / leaky-relu, else null.
+const xir::Op* FusedActivationOf(const xir::Op* op) {
+  const std::string& t = op->get_type();
+  const bool fuses = IsConvLike(t) || t == names::kMatmul || IsEltwise(t);
+  const auto cons = Consumers(op);
+  return fuses && cons.size() == 1 && IsActivation(cons[0]->get_type()) ? cons[0] : nullptr;
 }
 
 Result<int> UpstreamFixPoint(const Plan& plan, const xir::Op* op) {
@@ -196,8 +244,9 @@ Result<int> UpstreamFixPoint(const Plan& plan, const xir::Op* op) {
 
 namespace {
 
-// Marks `op` a DPU op with its fused activation and output fix.
-Status MarkDpu(const target::DpuLimits& limits, const xir::Op* op, Plan* plan) {
+// Marks `op` a DPU op with its fused activation (or correction mul) and
+// output fix.
+Status MarkDpu(const xir::Op* op, Plan* plan) {
   for (const xir::Op* in : ActivationInputs(op)) {
     Result<int> fp = UpstreamFixPoint(*plan, in);
     if (!fp.ok()) return InvalidArgument(Where(op) + ": input " + fp.status().message());
@@ -206,18 +255,17 @@ Status MarkDpu(const target::DpuLimits& limits, const xir::Op* op, Plan* plan) {
   info.role = Role::kDpu;
   info.owner = op;
   const xir::Op* tail = op;
-  const auto cons = Consumers(op);
-  const bool weighted = IsConvLike(op->get_type()) || op->get_type() == names::kMatmul;
-  if (weighted && cons.size() == 1 && IsActivation(cons[0]->get_type())) {
-    SIGNDPU_ASSIGN_OR_RETURN(info.activation, ActivationOf(cons[0]));
-    tail = cons[0];
-    plan->info[tail] = OpInfo{Role::kFused, -1, op};
+  if (const xir::Op* act = FusedActivationOf(op)) {
+    SIGNDPU_ASSIGN_OR_RETURN(info.activation, ActivationOf(act));
+    tail = act;
+  } else if (const xir::Op* mul = CorrectionMulOf(op)) {
+    tail = mul;  // its const: MarkCorrectionConsts
   }
+  if (tail != op) plan->info[tail] = OpInfo{Role::kFused, -1, op};
   info.tail = tail;
   SIGNDPU_RETURN_IF_ERROR(FindOutputFix(op, tail, &info));
   if (!info.inserted_fix) plan->info[info.out_fix] = OpInfo{Role::kFused, -1, op};
   plan->info[op] = info;
-  (void)limits;  // engine limits: CheckDpuLimits after lowering (target::CheckFixGraph)
   return Status::Ok();
 }
 
@@ -230,7 +278,10 @@ bool IsDataFix(const xir::Op* op) {
 
 bool IsDpuCandidate(const Plan& plan, const xir::Op* op) {
   const std::string& t = op->get_type();
-  if (IsConvLike(t) || IsPoolLike(t)) return true;
+  if (IsConvLike(t) || IsPoolLike(t) || t == names::kAvgPool2d || t == names::kHardSigmoid || t == names::kPad ||
+      t == names::kUpsample || t == names::kResize || t == kPixelShuffle)
+    return true;
+  if (IsEltwise(t)) return !ActivationInputs(op).empty();
   if (t == names::kMatmul) {
     const auto args = InputOps(op, names::kArgInput);
     return !args.empty() && DenseMatmulOf(args[0]) == op;
@@ -239,6 +290,39 @@ bool IsDpuCandidate(const Plan& plan, const xir::Op* op) {
   for (const xir::Op* in : InputOps(op, names::kArgInput))
     if (DpuOwner(plan, in) == nullptr) return false;  // vai_q's filter_concat: inputs on the DPU
   return true;
+}
+
+// An op the target's engines cannot run goes to the CPU, as vai_q_pytorch's
+// partition does with every op failing its target filter (dpu_partition.py
+// simple_allocate_op_device :104-111, "only use partition pass of xcompile",
+// filters of dpu_op_filter.py :932-952) [source]; that vai_c_xir 2.5 places it
+// the same way is [inferred] (closed source). Its correction mul goes along.
+Status MarkOutsideLimits(const target::DpuLimits& limits, Plan* plan) {
+  for (const xir::Op* op : plan->order) {
+    SIGNDPU_ASSIGN_OR_RETURN(std::optional<target::DpuLayer> layer, EngineLayerOf(op));
+    if (!layer) continue;
+    const std::vector<target::Violation> v = target::CheckLayer(limits, *layer);
+    if (v.empty()) continue;
+    plan->info[op].role = Role::kCpu;
+    if (const xir::Op* mul = CorrectionMulOf(op)) plan->info[mul].role = Role::kCpu;
+    std::string why = v[0].what;
+    if (v.size() > 1) why += " (and " + std::to_string(v.size() - 1) + " more)";
+    plan->model_out.cpu_reasons[op->get_name()] = why + " [DPU " + limits.name + "]";
+  }
+  return Status::Ok();
+}
+
+// The const (and its fix) of a DPU op's correction mul: part of that op.
+void MarkCorrectionConsts(Plan* plan) {
+  for (const xir::Op* op : plan->order) {
+    const xir::Op* mul = CorrectionMulOf(op);
+    if (mul == nullptr || OnCpu(*plan, op)) continue;
+    for (const xir::Op* in : InputOps(mul, names::kArgInput)) {
+      if (in == op) continue;
+      plan->info[in] = OpInfo{Role::kFused, -1, op};
+      if (in->get_type() == names::kFix) plan->info[InputOps(in, names::kArgInput)[0]] = OpInfo{Role::kFused, -1, op};
+    }
+  }
 }
 
 // Union-find over DPU ops: directly connected ones share a part.
@@ -268,6 +352,8 @@ void Components(Plan* plan) {
 }  // namespace
 
 Status Partition(const target::DpuLimits& limits, Plan* plan) {
+  if (plan->check_limits) SIGNDPU_RETURN_IF_ERROR(MarkOutsideLimits(limits, plan));
+  MarkCorrectionConsts(plan);
   for (const xir::Op* op : plan->order) {
     if (plan->info.count(op)) continue;  // fused into an earlier op
     const std::string& t = op->get_type();
@@ -277,12 +363,12 @@ Status Partition(const target::DpuLimits& limits, Plan* plan) {
       plan->info[op].role = Role::kUser;
     } else if (IsDataFix(op)) {
       plan->info[op].role = Role::kUser;  // with its data: one data-fix
-    } else if ((t == names::kConst || t == names::kFix) && IsParam(op)) {
+    } else if ((t == names::kConst || t == names::kFix) && IsParam(*plan, op)) {
       plan->info[op].role = Role::kParam;
     } else if (const xir::Op* mm = DenseMatmulOf(op)) {
       plan->info[op] = OpInfo{Role::kFused, -1, mm};  // folded into the dense layer's conv2d-fix
     } else if (IsDpuCandidate(*plan, op)) {
-      SIGNDPU_RETURN_IF_ERROR(MarkDpu(limits, op, plan));
+      SIGNDPU_RETURN_IF_ERROR(MarkDpu(op, plan));
     } else {
       plan->info[op].role = Role::kCpu;
     }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 #include <xir/graph/graph.hpp>
@@ -36,6 +37,7 @@ struct OpInfo {
 
 struct Plan {
   const xir::Graph* graph = nullptr;
+  bool check_limits = true;                            // CompileOptions::check_limits
   std::string model;                                   // names the graph in messages
   std::vector<const xir::Op*> order;                   // topological
   std::map<const xir::Op*, OpInfo> info;
@@ -64,8 +66,40 @@ const xir::Op* DenseMatmulOf(const xir::Op* flatten);
 // The activation inputs of a DPU op (a dense layer's: the flatten's input).
 std::vector<const xir::Op*> ActivationInputs(const xir::Op* op);
 
+// vai_q_pytorch's spelling of DepthToSpace / PixelShuffle (xop_creator.py
+// NNDCTIR2XIR_CONVERTOR :691-692) [source].
+inline constexpr const char* kPixelShuffle = "pixel-shuffle";
+
+bool IsEltwise(const std::string& type);     // add, mul
+bool IsConstValue(const xir::Op* op);        // const, or fix of a const
+// avgpool2d / hard-sigmoid -> its one consumer, a mul by a scalar const (the
+// DPU's factor, vai_q_pytorch's spelling), else null.
+const xir::Op* CorrectionMulOf(const xir::Op* op);
+// The one consumer of a conv-like,
+// dense or eltwise op when it is an activation, else null.
+const xir::Op* FusedActivationOf(const xir::Op* op);
+
+// The engine layer (kind, window, channels, fused activation) whose target
+// limits decide whether `op` runs on the DPU; nullopt for ops with no engine
+// table (concat, pad, resize, pixel-shuffle, reduction_max, transposed convs,
+// shape ops) (limits.cc).
+Result<std::optional<target::DpuLayer>> EngineLayerOf(const xir::Op* op);
+
 // Roles, fused chains and components (partition.cc).
 Status Partition(const target::DpuLimits& limits, Plan* plan);
+// The int8 values of a fix over a const, rounded with the fix's round_mode
+// (lower.cc); counts them in m->weights.
+Result<std::vector<int8_t>> QuantizeConst(const xir::Op* fix, int* fix_point, CompiledModel* m);
+// The element-wise and layout rules (lower_ops.cc): `ins` are the activation
+// inputs' tensor ids, info.tensor the output's.
+Status LowerEltwise(const xir::Op* op, const OpInfo& info, const std::vector<int>& ins, CompiledModel* m,
+                    FixGraph* g);
+Status CheckAvgPoolCorrection(const xir::Op* op, int kernel_h, int kernel_w);
+Status LowerHardSigmoid(const xir::Op* op, const OpInfo& info, const std::vector<int>& ins, FixGraph* g);
+Status LowerPad(const xir::Op* op, const OpInfo& info, const std::vector<int>& ins, FixGraph* g);
+Status LowerResize(const xir::Op* op, const OpInfo& info, const std::vector<int>& ins, FixGraph* g);
+Status LowerPixelShuffle(const xir::Op* op, const OpInfo& info, const std::vector<int>& ins, FixGraph* g);
+
 // One FixGraph per component (lower.cc).
 Status LowerParts(Plan* plan);
 

@@ -284,6 +284,12 @@ compile)
   "$BIN/signdpu" dump --model "$WORK/compiled.xmodel" --csv "$CSV" --limit 10000 --mode ref --out "$WORK/cdumpB" >/dev/null 2>&1 || fail "dump compiled xmodel"
   a=$(ls "$WORK/cdumpA"/*.bin 2>/dev/null); b=$(ls "$WORK/cdumpB"/*.bin 2>/dev/null)
   check "[[ -n '$a' && -n '$b' ]] && cmp -s $a $b" "compiled vs host xmodel: identical int8 outputs on $(( $(wc -l < "$CSV") - 1 )) rows of $(basename "$CSV")"
+  # signdpu-quantize writes its host xmodel through this same compile step:
+  # the two files list the same subgraphs, tensors (vai_c_xir's names) and fix points.
+  "$BIN/signdpu" inspect "$XM" 2>/dev/null | tail -n +2 > "$WORK/inspect_host.txt"
+  "$BIN/signdpu" inspect "$WORK/compiled.xmodel" 2>/dev/null | tail -n +2 > "$WORK/inspect_compiled.txt"
+  check "[[ -s '$WORK/inspect_host.txt' ]] && cmp -s '$WORK/inspect_host.txt' '$WORK/inspect_compiled.txt' && grep -q 'output input_fix ' '$WORK/inspect_host.txt'" \
+    "the quantiser's host xmodel is the compile step's output (same inspect listing)"
   "$BIN/signdpu" run --model "$WORK/compiled.xmodel" --csv "$SAMPLE" --mode ref --quiet --no-progress \
     --summary-json "$WORK/compiled_run.json" > /dev/null 2>&1; rc=$?
   check "[[ $rc -eq 0 ]]" "signdpu run classifies with the compiled xmodel"

@@ -2,6 +2,7 @@
 // compiles into one DPU subgraph that runs; the unsupported forms are one
 // error naming the op and its type, never an abort.
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -48,7 +49,8 @@ struct Knobs {
   bool out_fix = true;      // a fix after the relu
   float leaky_alpha = 0;    // > 0: leaky-relu instead of relu
   bool custom_tail = false; // a custom op reading the output (CPU)
-  bool add_tail = false;    // an add of the output with itself (not lowered yet)
+  bool hswish_tail = false; // a hard-swish reading the output (not lowered yet)
+  int kernel = 3;           // the conv's kernel (pad kernel / 2)
 };
 
 // data [1,8,8,4] -> fix 5 -> conv2d 3x3 (4 -> 8, pad 1) -> relu -> fix 4 [-> custom op]
@@ -59,14 +61,15 @@ std::string Build(const Knobs& k, const std::string& file) {
   da->set_attr<std::string>("data_type", "FLOAT32");
   xir::Op* data = g->add_op("input", "data", std::move(da), {}, xir::DataType("FLOAT32"));
   xir::Op* in = Fix(g.get(), "input_fix", data, 5);
-  xir::Op* w = Const(g.get(), "w", {8, 3, 3, 4 / k.group}, 0.25f);
+  xir::Op* w = Const(g.get(), "w", {8, k.kernel, k.kernel, 4 / k.group}, 0.25f);
   if (k.weights_fix) w = Fix(g.get(), "w_fix", w, 6);
   xir::Op* b = Fix(g.get(), "b_fix", Const(g.get(), "b", {8}, -0.125f), 7);
   auto ca = A();
-  ca->set_attr<std::vector<int>>("kernel", {3, 3});
+  ca->set_attr<std::vector<int>>("kernel", {k.kernel, k.kernel});
   ca->set_attr<std::vector<int>>("stride", {1, 1});
   ca->set_attr<std::vector<int>>("dilation", {1, 1});
-  ca->set_attr<std::vector<int>>("pad", {1, 1, 1, 1});
+  const int p = k.kernel / 2;
+  ca->set_attr<std::vector<int>>("pad", {p, p, p, p});
   ca->set_attr<std::string>("pad_mode", k.pad_mode);
   ca->set_attr<int>("group", k.group);
   xir::Op* conv = g->add_op("conv", "conv2d", std::move(ca), {{"input", {in}}, {"weights", {w}}, {"bias", {b}}},
@@ -76,7 +79,7 @@ std::string Build(const Knobs& k, const std::string& file) {
   xir::Op* act = g->add_op("act", k.leaky_alpha > 0 ? "leaky-relu" : "relu", std::move(ra), {{"input", {conv}}},
                            xir::DataType("FLOAT32"));
   xir::Op* last = k.out_fix ? Fix(g.get(), "act_fix", act, 4) : act;
-  if (k.add_tail) g->add_op("sum", "add", A(), {{"input", {last, last}}}, xir::DataType("FLOAT32"));
+  if (k.hswish_tail) g->add_op("hs", "hard-swish", A(), {{"input", {last}}}, xir::DataType("FLOAT32"));
   if (k.custom_tail) {
     auto ta = A();
     ta->set_attr<std::vector<int>>("shape", {1, 8, 8, 8});
@@ -88,9 +91,10 @@ std::string Build(const Knobs& k, const std::string& file) {
   return path;
 }
 
-Status Compile(const Knobs& k, const std::string& name, compile::CompiledModel* m = nullptr) {
+Status Compile(const Knobs& k, const std::string& name, compile::CompiledModel* m = nullptr,
+               const compile::CompileOptions& options = compile::CompileOptions()) {
   const std::string in = Build(k, name + "_int.xmodel");
-  auto r = compile::CompileXmodel(in, ::testing::TempDir() + "/" + name + ".xmodel", compile::CompileOptions());
+  auto r = compile::CompileXmodel(in, ::testing::TempDir() + "/" + name + ".xmodel", options);
   if (r.ok() && m != nullptr) *m = *r;
   return r.status();
 }
@@ -139,12 +143,9 @@ TEST(CompileHostile, UnsupportedFormsAreOneErrorNamingTheOp) {
   Knobs nofix;
   nofix.out_fix = false;
   ExpectOneLine(Compile(nofix, "nofix"), "op conv (conv2d): its output is not followed by one fix op");
-  Knobs add;
-  add.add_tail = true;
-  ExpectOneLine(Compile(add, "add"), "op sum (add): not lowered to the DPU by signdpu compile yet");
-  Knobs leaky;
-  leaky.leaky_alpha = 0.2f;
-  ExpectOneLine(Compile(leaky, "leaky"), "op act (leaky-relu): alpha");
+  Knobs hswish;
+  hswish.hswish_tail = true;
+  ExpectOneLine(Compile(hswish, "hswish"), "op hs (hard-swish): not lowered to the DPU by signdpu compile yet");
   auto compiled = compile::CompileXmodel(std::string(SIGNDPU_SOURCE_DIR) + "/tests/data/xmodels/vai25_zcu104_pointpillars.xmodel",
                                          ::testing::TempDir() + "/again.xmodel", compile::CompileOptions());
   ExpectOneLine(compiled.status(), "is compiled already");
@@ -152,6 +153,48 @@ TEST(CompileHostile, UnsupportedFormsAreOneErrorNamingTheOp) {
   bad_target.target = "DPUNOPE";
   auto t = compile::CompileXmodel(Build(Knobs(), "t_int.xmodel"), ::testing::TempDir() + "/t.xmodel", bad_target);
   ExpectOneLine(t.status(), "DPUNOPE");
+}
+
+// A conv the target's conv engine cannot run (kernel 17 > conv_limit 1-16 of
+// DPUCZDX8G_ISA1_B4096, libtarget-factory) goes to the CPU with that limit
+// as its reason, as vai_q_pytorch's partition places it; without the check
+// (signdpu-quantize --dpu_target '') it is lowered.
+TEST(CompileLimits, OpOutsideTheEngineLimitsGoesToTheCpu) {
+  xmodel::InitGoogleLoggingOnce("compile_hostile_test");
+  Knobs big;
+  big.kernel = 17;
+  compile::CompiledModel m;
+  ASSERT_TRUE(Compile(big, "big", &m).ok());
+  EXPECT_TRUE(m.dpu.empty());
+  EXPECT_NE(std::find(m.cpu_ops.begin(), m.cpu_ops.end(), "conv"), m.cpu_ops.end());
+  EXPECT_NE(std::find(m.cpu_ops.begin(), m.cpu_ops.end(), "act"), m.cpu_ops.end());  // not fused
+  ASSERT_EQ(m.cpu_reasons.count("conv"), 1u);
+  EXPECT_EQ(m.cpu_reasons.at("conv"),
+            "kernel 17x17 (h x w) outside conv_engine.conv_limit.kernel_size 1-16 [DPU DPUCZDX8G_ISA1_B4096]");
+  const std::string text = compile::DescribePartition(m);
+  EXPECT_NE(text.find("  conv (outside the DPU's limits: kernel 17x17"), std::string::npos) << text;
+  compile::CompileOptions unchecked;
+  unchecked.check_limits = false;
+  compile::CompiledModel all;
+  ASSERT_TRUE(Compile(big, "big_unchecked", &all, unchecked).ok());
+  ASSERT_EQ(all.dpu.size(), 1u);
+  EXPECT_TRUE(all.cpu_reasons.empty());
+  // A leaky relu the conv engine cannot apply (alpha 0.2, not 26/256):
+  // vai_q_pytorch's check_nonlinear (dpu_op_filter.py:157-168) fails, so the
+  // conv goes to the CPU with it.
+  Knobs leaky;
+  leaky.leaky_alpha = 0.2f;
+  compile::CompiledModel lm;
+  ASSERT_TRUE(Compile(leaky, "leaky", &lm).ok());
+  EXPECT_TRUE(lm.dpu.empty());
+  ASSERT_EQ(lm.cpu_reasons.count("conv"), 1u);
+  EXPECT_NE(lm.cpu_reasons.at("conv").find("leaky_relu alpha 0.2"), std::string::npos) << lm.cpu_reasons.at("conv");
+  Knobs fits;
+  fits.kernel = 15;
+  compile::CompiledModel ok;
+  ASSERT_TRUE(Compile(fits, "fits", &ok).ok());
+  EXPECT_EQ(ok.dpu.size(), 1u);
+  EXPECT_TRUE(ok.cpu_reasons.empty());
 }
 
 }  // namespace

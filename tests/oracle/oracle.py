@@ -391,6 +391,8 @@ def op_resize(op, ins, ctx):
     # scale = align_corners && out > 1 ? (in - 1) / (out - 1) : in / out.
     a = op["attrs"]
     mode = a.get("mode", "NEAREST")
+    if mode == "BILINEAR":
+        return resize_bilinear(op, ins, ctx)
     if mode != "NEAREST":
         raise OracleError(f"{op['name']}: {op['type']} mode {mode} is not supported by the oracle")
     x = ins["input"][0]
@@ -405,6 +407,52 @@ def op_resize(op, ins, ctx):
         j = np.floor(s + 0.5) if ac else np.floor(s)
         idx.append(np.clip(j, 0, n_in - 1).astype(np.int64))
     return x[:, idx[0], :, :][:, :, idx[1], :]
+
+
+def op_pixel_shuffle(op, ins, ctx):
+    # XIR pixel-shuffle (scale, upscale) is torch.nn.PixelShuffle (the link in XIR's
+    # op definition): NCHW channel c*r*r + i*r + j -> pixel (y*r + i, x*r + j), c;
+    # upscale false (PixelUnshuffle, XOP :692) is the inverse.
+    x = ins["input"][0]
+    r = int(op["attrs"]["scale"])
+    n, h, w, c = x.shape
+    if op["attrs"].get("upscale", True):
+        return x.reshape(n, h, w, c // (r * r), r, r).transpose(0, 1, 4, 2, 5, 3).reshape(n, h * r, w * r, c // (r * r))
+    return x.reshape(n, h // r, r, w // r, r, c).transpose(0, 1, 3, 5, 2, 4).reshape(n, h // r, w // r, c * r * r)
+
+
+def bilinear_axis(n_in, n_out, ac, hp):
+    """Source rows (lo, hi) and weights of one axis, in float32 (Vitis-AI-Library 2.5
+    cpu_task/ops/upsample-fix/upsample-fix.cpp:59-83)."""
+    f32 = np.float32
+    scale = f32(n_in - 1) / f32(n_out - 1) if ac and n_out > 1 else f32(n_in) / f32(n_out)
+    o = np.arange(n_out).astype(f32)
+    src = (o + f32(0.5)) * scale - f32(0.5) if hp else o * scale
+    lo = np.maximum(np.floor(src).astype(np.int64), 0)
+    hi = np.minimum(np.ceil(src).astype(np.int64), n_in - 1)
+    return lo, hi, (src - lo.astype(f32)).astype(f32)
+
+
+def resize_bilinear(op, ins, ctx):
+    # The DPU's bilinear datapath is not public: like the Vitis-AI-Library reference
+    # (upsample-fix.cpp:106-153) the oracle interpolates the int8 values in float32,
+    # top = tl + (tr - tl) * lx, bottom likewise, v = top + (bottom - top) * ly; the
+    # fix after it then rounds v * 2^(fo - fi) once (exact: a power of two).
+    a = op["attrs"]
+    fi = ctx["fix_point_of"].get(op["inputs"]["input"][0])
+    if fi is None:
+        raise OracleError(f"{op['name']}: bilinear resize of a value without a fix point")
+    q = (ins["input"][0] * 2.0 ** fi).astype(np.float32)
+    ac, hp = bool(a.get("align_corners", False)), bool(a.get("half_pixel_centers", False))
+    ylo, yhi, ly = bilinear_axis(q.shape[1], op["shape"][1], ac, hp)
+    xlo, xhi, lx = bilinear_axis(q.shape[2], op["shape"][2], ac, hp)
+    lx, ly = lx.reshape(1, 1, -1, 1), ly.reshape(1, -1, 1, 1)
+    rows_t, rows_b = q[:, ylo], q[:, yhi]
+    tl, tr, bl, br = rows_t[:, :, xlo], rows_t[:, :, xhi], rows_b[:, :, xlo], rows_b[:, :, xhi]
+    top = tl + (tr - tl) * lx
+    bottom = bl + (br - bl) * lx
+    v = top + (bottom - top) * ly
+    return v.astype(np.float64) * 2.0 ** -fi
 
 
 OPS = {
@@ -431,6 +479,7 @@ OPS = {
     "pad": op_pad,
     "upsample": op_resize,
     "resize": op_resize,
+    "pixel-shuffle": op_pixel_shuffle,
     "identity": lambda op, ins, ctx: ins["input"][0],
 }
 

@@ -3,6 +3,7 @@
 
   oracle_test.py ours BIN SRC WORK MODEL.onnx NAME          our quantiser's pair of one model
   oracle_test.py perop BIN WORK SEED COUNT [CASES]          tiny random graphs per op kind
+  oracle_test.py compile BIN WORK SEED [CASES]              signdpu compile's lowering rule per op
   oracle_test.py pointpillars BIN SRC WORK PART             Xilinx's pair, PART = pfn | rpn
 
 The oracle (oracle.py) evaluates the quantiser-format graph exported by
@@ -296,8 +297,31 @@ def cmd_perop(argv):
     return 0
 
 
+def cmd_compile(argv):
+    """compile BIN WORK SEED [CASES]: quantiser-format graphs in vai_q_pytorch's
+    spelling (make_compile_graphs), each through `signdpu compile` into one DPU
+    subgraph and no CPU op; the oracle on the graph equals the compiled DPU
+    subgraph on every tensor (seeded random int8 inputs)."""
+    bin_dir, work, seed = argv[0], argv[1], argv[2]
+    gdir = os.path.join(work, "graphs")
+    names = run([os.path.join(bin_dir, "make_compile_graphs"), gdir, seed] + argv[3:4]).split()
+    if not names:
+        raise TestFailure("make_compile_graphs wrote no graph")
+    total = 0
+    for stem in names:
+        int_xmodel, host = os.path.join(gdir, stem + "_int.xmodel"), os.path.join(gdir, stem + ".xmodel")
+        out = run([os.path.join(bin_dir, "signdpu"), "compile", int_xmodel, "-o", host])
+        if "DPU subgraph 0: " not in out or "DPU subgraph 1" in out or "CPU ops: 0" not in out:
+            raise TestFailure(f"{stem}: expected one DPU subgraph and no CPU op:\n{out}")
+        lines = check_model(bin_dir, os.path.join(work, stem), int_xmodel, host, frames=16, seed=int(seed))
+        total += sum(1 for l in lines if "values equal" in l)
+        print(f"{stem}: {out.splitlines()[0]}; {len(lines)} comparisons equal")
+    print(f"compile: {len(names)} graphs, {total} tensor comparisons, all equal")
+    return 0
+
+
 def main(argv):
-    cmds = {"ours": cmd_ours, "perop": cmd_perop}
+    cmds = {"ours": cmd_ours, "perop": cmd_perop, "compile": cmd_compile}
     try:
         import pointpillars_oracle  # noqa: F401  (the Xilinx pair; see that file)
         cmds["pointpillars"] = pointpillars_oracle.cmd

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ struct CompileOptions {
   // Written into every DPU subgraph; default: the target factory's
   // fingerprint of `target` (0x101000016010407 for the default, Vitis AI 2.5).
   std::optional<uint64_t> fingerprint;
+  // Ops outside the target's engine limits go to the CPU (as vai_q_pytorch's
+  // partition puts them); false: every op with a DPU form is lowered
+  // (signdpu-quantize --dpu_target '').
+  bool check_limits = true;
 };
 
 // One DPU subgraph of the plan: its int8 program and which source ops it holds.
@@ -36,6 +41,9 @@ struct CompiledModel {
   std::string name;
   std::vector<DpuPart> dpu;
   std::vector<std::string> cpu_ops;   // source ops copied to CPU subgraphs
+  // Ops with a DPU form placed on the CPU by the target's limits: op -> the
+  // limit (one line, naming the target).
+  std::map<std::string, std::string> cpu_reasons;
   int64_t weights = 0;                // int8 weight and bias values written
   int64_t weights_off_grid = 0;       // of those, not exactly on their fix grid (rounded by the fix's round_mode)
 };
