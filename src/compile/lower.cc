@@ -267,7 +267,11 @@ Status LowerParts(Plan* plan) {
     const OpInfo& info = plan->info.at(op);
     const std::string& t = op->get_type();
     if (t == names::kConcat) {
-      b.graph.ops.push_back(MakeFixOp(FixOpKind::kConcat, op->get_name(), ins, info.tensor, ConcatAttrs{-1}));
+      // Channels as -1, as vai_c_xir writes PointPillars' concat-fix; H, W as 1, 2.
+      const int axis = op->get_attr<int>(names::kAxis);  // 1..3 or -3..-1: IsDpuConcat
+      const int nhwc = axis < 0 ? axis + 4 : axis;
+      b.graph.ops.push_back(
+          MakeFixOp(FixOpKind::kConcat, op->get_name(), ins, info.tensor, ConcatAttrs{nhwc == 3 ? -1 : nhwc}));
     } else if (t == names::kMatmul) {
       SIGNDPU_RETURN_IF_ERROR(LowerDense(op, info, ins, plan, &b));
     } else if (t == names::kReductionMax || t == names::kMaxPool2d || t == names::kAvgPool2d) {

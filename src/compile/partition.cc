@@ -1,7 +1,7 @@
 // Roles, fused chains and DPU components of a quantiser-format graph
 // (docs/compile.md "Partition"). The rules are vai_c_xir 2.5's as seen on
 // tests/data/xmodels/vai25_zcu104_pointpillars.xmodel [checked]: conv-like
-// ops, max reductions and channel concats whose inputs carry fix points go
+// ops, max reductions and concats whose inputs carry fix points go
 // to the DPU with the activation and the fix after them folded in; directly
 // connected DPU ops share one DPU subgraph; everything else (transposes,
 // custom ops, fix on CPU values) is copied to CPU subgraphs. Beyond the pair
@@ -77,12 +77,16 @@ Result<int> FixPointOf(const xir::Op* fix) {
   return GetAttr<int>(fix, names::kFixPoint, Where(fix));
 }
 
-// A channel concat of 4-D tensors (the DPU's concat-fix).
-bool IsChannelConcat(const xir::Op* op) {
+// A concat of 4-D tensors on an axis other than the batch (the DPU's
+// concat-fix). vai_q_pytorch 2.5 asks for a channel concat only when an input
+// comes from the CPU (pytorch_binding/pytorch_nndct/hardware/dpu_op_filter.py
+// filter_concat :832-844) [source]; a concat with a CPU input is not a DPU op
+// here (IsDpuOp), so any axis 1..3 is accepted.
+bool IsDpuConcat(const xir::Op* op) {
   if (op->get_type() != names::kConcat || op->get_output_tensor()->get_shape().size() != 4) return false;
   if (!xmodel::HasAttrOfType<int>(op, names::kAxis)) return false;
   const int axis = op->get_attr<int>(names::kAxis);
-  return axis == 3 || axis == -1;
+  return (axis >= 1 && axis <= 3) || (axis >= -3 && axis <= -1);
 }
 
 // The one fix op reading `op`, or null.
@@ -141,31 +145,38 @@ Result<Activation> ActivationOf(const xir::Op* act) {
   return Activation::kLeakyRelu;
 }
 
-// The fix op that gives a DPU op's output its fix point: the one fix after
-// `tail`, or (outputs read only by channel concats, no fix of their own) the
-// concats' common fix, which vai_c_xir inserts on the output [checked:
-// "*_inserted_fix_<k>" tensors of the PointPillars deconvs].
-Status FindOutputFix(const xir::Op* owner, const xir::Op* tail, OpInfo* info) {
-  if (const xir::Op* fix = SoleFix(tail)) {
-    info->out_fix = fix;
-    return Status::Ok();
-  }
-  const auto cons = Consumers(tail);
+// The fix that gives `op`'s output its fix point: the one fix reading it, or,
+// when it is read only by DPU concats, their common fix, through chains of
+// concats that are themselves read only by concats (vai_q_pytorch gives a
+// tensor read only by a concat the concat's quantisation, chains included:
+// nndct_shared/quantization/nndctgraph_holder.py is_concat_input :268-285
+// [source]). vai_c_xir inserts that fix on the output [checked:
+// "*_inserted_fix_<k>" tensors of the PointPillars deconvs]. Null if none.
+const xir::Op* OutputFixThroughConcats(const xir::Op* op, int depth = 0) {
+  if (const xir::Op* fix = SoleFix(op)) return fix;
+  constexpr int kMaxConcatChain = 64;  // a hostile graph's chain ends here
+  const auto cons = Consumers(op);
+  if (cons.empty() || depth >= kMaxConcatChain) return nullptr;
   const xir::Op* found = nullptr;
   for (const xir::Op* c : cons) {
-    const xir::Op* fix = IsChannelConcat(c) ? SoleFix(c) : nullptr;
-    if (fix == nullptr) { found = nullptr; break; }
+    const xir::Op* fix = IsDpuConcat(c) ? OutputFixThroughConcats(c, depth + 1) : nullptr;
+    if (fix == nullptr) return nullptr;
     if (found != nullptr) {
       Result<int> a = FixPointOf(found), b = FixPointOf(fix);
-      if (!a.ok() || !b.ok() || *a != *b) { found = nullptr; break; }
+      if (!a.ok() || !b.ok() || *a != *b) return nullptr;
     }
     found = fix;
   }
-  if (found == nullptr)
-    return InvalidArgument(Where(owner) + ": its output is not followed by one fix op (nor read only by channel "
+  return found;
+}
+
+Status FindOutputFix(const xir::Op* owner, const xir::Op* tail, OpInfo* info) {
+  const xir::Op* fix = OutputFixThroughConcats(tail);
+  if (fix == nullptr)
+    return InvalidArgument(Where(owner) + ": its output is not followed by one fix op (nor read only by "
                            "concats with a common fix), so its fix point is unknown");
-  info->out_fix = found;
-  info->inserted_fix = true;
+  info->out_fix = fix;
+  info->inserted_fix = SoleFix(tail) == nullptr;
   return Status::Ok();
 }
 
@@ -286,7 +297,7 @@ bool IsDpuCandidate(const Plan& plan, const xir::Op* op) {
     const auto args = InputOps(op, names::kArgInput);
     return !args.empty() && DenseMatmulOf(args[0]) == op;
   }
-  if (!IsChannelConcat(op) || SoleFix(op) == nullptr) return false;
+  if (!IsDpuConcat(op) || OutputFixThroughConcats(op) == nullptr) return false;
   for (const xir::Op* in : InputOps(op, names::kArgInput))
     if (DpuOwner(plan, in) == nullptr) return false;  // vai_q's filter_concat: inputs on the DPU
   return true;
