@@ -139,13 +139,8 @@ class Checker {
       Add(std::string(what) + " " + std::to_string(c) + " above 256 x " + field + " = " + std::to_string(limit));
   }
 
-  void Conv() {
-    if (x_.dense) {
-      Nonlinear(l_.conv_nonlinear, "conv_engine");
-      return;
-    }
-    Kernel(l_.conv_kernel, "conv_engine.conv_limit.kernel_size");
-    // check_conv_weights_bank_depth: kh*kw*ceil(ic/bank_width)*ceil(ocp/bank_num) <= bank_depth
+  // check_conv_weights_bank_depth: kh*kw*ceil(ic/bank_width)*ceil(ocp/bank_num) <= bank_depth
+  void ConvWeightBank() {
     const BankLimits& b = l_.conv_weight_bank;
     if (b.present) {
       const int64_t depth = int64_t{x_.kernel_h} * x_.kernel_w * CeilDiv(x_.in_c, b.bank_width) *
@@ -155,6 +150,15 @@ class Checker {
             " need " + std::to_string(depth) + " words of the weight bank, above its depth " +
             std::to_string(b.bank_depth));
     }
+  }
+
+  void Conv() {
+    if (x_.dense) {
+      Nonlinear(l_.conv_nonlinear, "conv_engine");
+      return;
+    }
+    Kernel(l_.conv_kernel, "conv_engine.conv_limit.kernel_size");
+    ConvWeightBank();
     Stride(l_.conv_stride, "conv_engine.conv_limit.stride");
     Channels(x_.in_c, l_.conv_input_channel_parallel, "input channels", "conv_engine.input_channel_parallel");
     Pad((x_.kernel_h - 1) * x_.dilation_h + 1, (x_.kernel_w - 1) * x_.dilation_w + 1);
@@ -179,15 +183,7 @@ class Checker {
   // smaller end pad, which check_pad then sees.
   void TransposedConv() {
     TransposedKernel(l_.conv_kernel, "conv_engine.conv_limit.kernel_size");
-    const BankLimits& b = l_.conv_weight_bank;
-    if (b.present) {
-      const int64_t depth = int64_t{x_.kernel_h} * x_.kernel_w * CeilDiv(x_.in_c, b.bank_width) *
-                            CeilDiv(l_.conv_output_channel_parallel, b.bank_num);
-      if (depth > b.bank_depth)
-        Add("weights " + std::to_string(x_.kernel_h) + "x" + std::to_string(x_.kernel_w) + "x" + std::to_string(x_.in_c) +
-            " need " + std::to_string(depth) + " words of the weight bank, above its depth " +
-            std::to_string(b.bank_depth));
-    }
+    ConvWeightBank();
     Channels(x_.in_c, l_.conv_input_channel_parallel, "input channels", "conv_engine.input_channel_parallel");
     Pad(x_.kernel_h, x_.kernel_w);
     Nonlinear(l_.conv_nonlinear, "conv_engine");

@@ -5,22 +5,7 @@
 namespace signdpu::graph::ops {
 namespace {
 
-Status Import(ImportContext& ctx, Node* node) {
-  node->type = OpType::kAdd;
-  SIGNDPU_RETURN_IF_ERROR(ctx.RequireInputs(*node, 2, 2));
-  if (ctx.attrs.Has("axis")) {
-    return ctx.NodeUnsupported(*node, "legacy (opset < 7) broadcasting with an axis is not supported");
-  }
-  ctx.Known({"broadcast"});
-  return Status::Ok();
-}
-
-Result<Shape> InferShape(const Node& node, const std::vector<Shape>& in) {
-  SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 2, 2));
-  auto out = BroadcastShapes(in[0], in[1]);
-  if (!out.ok()) return NodeError(node, out.status().message());
-  return out;
-}
+Status Import(ImportContext& ctx, Node* node) { return ImportBroadcastBinary(ctx, node, OpType::kAdd); }
 
 void Eval(const FloatEvalArgs& a) {
   kernels::AddBroadcast(a.in[0], *a.in_shape[0], a.in[1], *a.in_shape[1], a.out, a.out_shape);
@@ -29,7 +14,7 @@ void Eval(const FloatEvalArgs& a) {
 }  // namespace
 
 const OpDef& AddOp() {
-  static const OpDef kDef{"Add", OpDef::ImportKind::kNode, {OpType::kAdd}, Import, InferShape,
+  static const OpDef kDef{"Add", OpDef::ImportKind::kNode, {OpType::kAdd}, Import, InferBroadcastBinary,
                           nullptr, Eval};
   return kDef;
 }

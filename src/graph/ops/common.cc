@@ -1,6 +1,7 @@
 // Helpers shared by the op files (op_util.h).
 #include <algorithm>
 
+#include "../onnx/import_context.h"
 #include "op_util.h"
 
 namespace signdpu::graph::ops {
@@ -30,6 +31,23 @@ Result<Shape> BroadcastShapes(const Shape& a, const Shape& b) {
     }
     out[i] = da == 1 ? db : da;
   }
+  return out;
+}
+
+Status ImportBroadcastBinary(ImportContext& ctx, Node* node, OpType type) {
+  node->type = type;
+  SIGNDPU_RETURN_IF_ERROR(ctx.RequireInputs(*node, 2, 2));
+  if (ctx.attrs.Has("axis")) {
+    return ctx.NodeUnsupported(*node, "legacy (opset < 7) broadcasting with an axis is not supported");
+  }
+  ctx.Known({"broadcast"});
+  return Status::Ok();
+}
+
+Result<Shape> InferBroadcastBinary(const Node& node, const std::vector<Shape>& in) {
+  SIGNDPU_RETURN_IF_ERROR(CheckInputCount(node, 2, 2));
+  auto out = BroadcastShapes(in[0], in[1]);
+  if (!out.ok()) return NodeError(node, out.status().message());
   return out;
 }
 

@@ -30,6 +30,10 @@ Status NodeError(const Node& node, const std::string& message);
 Status CheckInputCount(const Node& node, size_t min, size_t max);
 // Numpy (multidirectional) broadcasting of two shapes.
 Result<Shape> BroadcastShapes(const Shape& a, const Shape& b);
+// Add and Mul (opset 7+): two inputs, numpy broadcasting. The import (the
+// legacy `axis` refused) and the shape inference they share.
+Status ImportBroadcastBinary(ImportContext& ctx, Node* node, OpType type);
+Result<Shape> InferBroadcastBinary(const Node& node, const std::vector<Shape>& in);
 // Shape inference of the element-wise ops: one input, same shape out.
 Result<Shape> SameShapeAsInput(const Node& node, const std::vector<Shape>& in);
 
