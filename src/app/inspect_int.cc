@@ -2,6 +2,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <xir/graph/graph.hpp>
 #include <xir/op/op.hpp>
@@ -91,6 +92,47 @@ std::string Dims(const std::vector<int32_t>& s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) out += (i ? "x" : "") + std::to_string(s[i]);
   return out.empty() ? "-" : out;
+}
+
+std::vector<const xir::Op*> AllInputs(const xir::Op* op) {
+  std::vector<const xir::Op*> all;
+  for (const auto& [arg, ops] : op->get_input_ops()) all.insert(all.end(), ops.begin(), ops.end());
+  return all;
+}
+
+// The fix quantising op's output: a fix user, else the fix of its only
+// (non-fix) user's chain; null when none.
+const xir::Op* FixAfter(const xir::Op* op) {
+  for (int depth = 0; op != nullptr && depth < 64; ++depth) {
+    const auto users = op->get_fanout_ops();
+    for (const xir::Op* u : users)
+      if (u->get_type() == xmodel::names::kFix) return u;
+    op = users.size() == 1 ? users[0] : nullptr;
+  }
+  return nullptr;
+}
+
+// The nearest fix at or above `op` through single-input ops; null when none.
+const xir::Op* FixAtOrBefore(const xir::Op* op) {
+  for (int depth = 0; op != nullptr && depth < 64; ++depth) {
+    if (op->get_type() == xmodel::names::kFix) return op;
+    const auto ins = AllInputs(op);
+    op = ins.size() == 1 ? ins[0] : nullptr;
+  }
+  return nullptr;
+}
+
+void FillOpFixPoints(const xir::Op* op, const std::map<const xir::Op*, int>& fix_points, QuantizerOpInfo* info) {
+  const std::string& type = op->get_type();
+  if (type == xmodel::names::kFix || type == xmodel::names::kConst || type == xmodel::names::kData) return;
+  if (const xir::Op* f = FixAfter(op); f != nullptr) {
+    info->out_fix = f->get_name();
+    info->out_fix_point = fix_points.at(f);
+  }
+  for (const xir::Op* in : AllInputs(op)) {
+    if (IsConstant(in)) continue;
+    if (const xir::Op* f = FixAtOrBefore(in); f != nullptr) info->in_fix_points.push_back(fix_points.at(f));
+  }
 }
 
 }  // namespace
@@ -188,6 +230,11 @@ Result<QuantizerXmodelReport> InspectQuantizerGraph(const xir::Graph& graph, con
     }
     r.ops.push_back(std::move(info));
   }
+  std::map<const xir::Op*, int> fix_points;
+  const auto sorted = graph.topological_sort();
+  for (size_t i = 0; i < sorted.size(); ++i)
+    if (r.ops[i].is_fix) fix_points[sorted[i]] = r.ops[i].fix_point;
+  for (size_t i = 0; i < sorted.size(); ++i) FillOpFixPoints(sorted[i], fix_points, &r.ops[i]);
   SIGNDPU_ASSIGN_OR_RETURN(r.layers, QuantizerLayers(graph, &r.unchecked));
   SIGNDPU_ASSIGN_OR_RETURN(r.limits, target::LoadDpuLimits(dpu_target));
   r.violations = target::CheckLayers(r.limits, r.layers);

@@ -1,6 +1,6 @@
 // signdpu: the on-target runner. Flag parsing and wiring only.
 //   signdpu run --model X.xmodel (--csv F | --camera N | --video F | --images DIR) ...
-//   signdpu inspect X.xmodel
+//   signdpu inspect X.xmodel [--against OTHER.xmodel]
 //   signdpu dump --model X.xmodel (--csv F | --input-raw F.bin) --out DIR
 //   signdpu compare DIR_A DIR_B
 //   signdpu compile MODEL_int.xmodel -o OUT.xmodel [--target T] [--fingerprint 0x...]
@@ -18,6 +18,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "inspect_against.h"
 #include "signdpu/app/budget.h"
 #include "signdpu/app/dump.h"
 #include "signdpu/app/inspect_int.h"
@@ -205,14 +206,18 @@ void AddRunCommand(CLI::App& app, RunCommand* rc, std::list<std::string>* texts)
 
 struct InspectCommand {
   CLI::App* cmd = nullptr;
-  std::string path;
+  std::string path, against;
   std::string target = "DPUCZDX8G_ISA1_B4096";
+  CLI::Option* against_opt = nullptr;
 };
 
 void AddInspectCommand(CLI::App& app, InspectCommand* ic) {
   ic->cmd = app.add_subcommand("inspect", "subgraphs, devices, tensors, DPU name and fingerprint");
   ic->cmd->add_option("model", ic->path, "xmodel")->required();
   ic->cmd->add_option("--dpu-target", ic->target, "DPU whose limits a quantiser-format _int.xmodel is checked against (default DPUCZDX8G_ISA1_B4096)");
+  ic->against_opt = ic->cmd->add_option(
+      "--against", ic->against,
+      "second xmodel: both partitions and every DPU op's fix points side by side (a report: exit 0 even when they differ)");
 }
 
 struct DumpCommand {
@@ -281,7 +286,21 @@ int RunCompile(const CompileCommand& cc) {
 
 // ---- inspect, compare, dump ------------------------------------------------------
 
+// `inspect FILE --against OTHER` (inspect_against.h).
+int RunInspectAgainst(const InspectCommand& ic) {
+  if (auto s = signdpu::app::CheckNotEmpty("--against", ic.against, true); !s.ok()) return Fail(s);
+  auto file = signdpu::app::ReadInspectSide(ic.path, ic.target);
+  if (!file.ok()) return Fail(file.status());
+  auto other = signdpu::app::ReadInspectSide(ic.against, ic.target);
+  if (!other.ok()) return Fail(other.status());
+  signdpu::app::AgainstCounts counts;
+  std::fputs(signdpu::app::FormatAgainst(*file, *other, &counts).c_str(), stdout);
+  if (auto s = signdpu::FlushStdout(); !s.ok()) return Fail(s);
+  return 0;
+}
+
 int RunInspect(const InspectCommand& ic) {
+  if (ic.against_opt->count() > 0) return RunInspectAgainst(ic);
   int rc = 0;  // a quantiser-format _int.xmodel: ops, fix points, DPU limits (inspect_int.h)
   auto quantizer_format = signdpu::app::InspectIfQuantizerXmodel(ic.path, ic.target, &rc);
   if (!quantizer_format.ok()) return Fail(quantizer_format.status());

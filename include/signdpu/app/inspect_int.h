@@ -24,6 +24,14 @@ struct QuantizerOpInfo {
   bool is_fix = false;  // fix op: the next three are its attributes
   int fix_point = 0, bit_width = 0;
   bool if_signed = true;
+  // Any other op (not const/data): the fix that quantises its output - the
+  // first fix down its chain of single-user ops (a conv's fused relu's fix)
+  // - and the fix points of its activation inputs (the nearest fix up each
+  // non-constant input's chain of single-input ops). `signdpu inspect
+  // --against` compares these with a compiled model's tensors.
+  std::string out_fix;  // empty: none
+  int out_fix_point = 0;
+  std::vector<int> in_fix_points;
 };
 
 struct QuantizerXmodelReport {
