@@ -91,16 +91,8 @@ SideOp QuantizerOp(const QuantizerOpInfo& info) {
   return o;
 }
 
-// An op the DPU fuses into its producer (a conv's relu, avgpool's correction
-// mul): its only activation input is an unquantised op of the same part.
-bool FusedIntoProducer(const xir::Op* op, const std::set<std::string>& part) {
-  std::vector<const xir::Op*> acts;
-  for (const xir::Op* in : AllInputs(op))
-    if (in->get_type() != names::kConst && in->get_type() != names::kFix) acts.push_back(in);
-  return acts.size() == 1 && part.count(acts[0]->get_name()) > 0;
-}
-
-// The DPU subgraphs `signdpu compile` makes of the graph, then its CPU ops.
+// The DPU subgraphs `signdpu compile` makes of the graph, then its CPU ops;
+// the fix points are the quantiser's (QuantizerOpInfo), not the compile's.
 Result<InspectSide> ReadQuantizer(const xir::Graph& g, const std::string& dpu_target) {
   SIGNDPU_ASSIGN_OR_RETURN(QuantizerXmodelReport report, InspectQuantizerGraph(g, dpu_target));
   compile::CompileOptions options;
@@ -114,10 +106,13 @@ Result<InspectSide> ReadQuantizer(const xir::Graph& g, const std::string& dpu_ta
     s.device = "DPU";
     const std::set<std::string> part(plan.dpu[p].source_ops.begin(), plan.dpu[p].source_ops.end());
     s.op_count = static_cast<long long>(part.size());
+    // The rows: the source ops that became a -fix op (a fused activation,
+    // flatten or correction mul did not; the compile names each -fix op
+    // after its source op).
+    std::set<std::string> lowered;
+    for (const FixOp& op : plan.dpu[p].graph.ops) lowered.insert(op.name);
     for (const auto& info : report.ops) {
-      if (!part.count(info.name) || info.is_fix || IsPlaceholder(info.type)) continue;
-      const xir::Op* op = g.get_op(info.name);
-      if (op == nullptr || FusedIntoProducer(op, part)) continue;
+      if (!part.count(info.name) || !lowered.count(info.name) || info.is_fix) continue;
       s.dpu_ops.push_back(QuantizerOp(info));
       s.keys.push_back(info.name);
       s.keys.push_back(info.out_fix);
@@ -182,8 +177,8 @@ std::vector<const SideOp*> DpuOps(const InspectSide& side) {
   return ops;
 }
 
-// For each op of `a`, the op of `b` with the same output tensor name, else
-// the same op name (each op of `b` used once); -1: none.
+// For each op of `a`, the op of `b` with the same op name, else the same
+// output tensor name (each op of `b` used once); -1: none.
 std::vector<int> MatchOps(const std::vector<const SideOp*>& a, const std::vector<const SideOp*>& b) {
   std::map<std::string, int> by_tensor, by_name;
   for (size_t j = b.size(); j-- > 0;) {
@@ -195,8 +190,8 @@ std::vector<int> MatchOps(const std::vector<const SideOp*>& a, const std::vector
   for (int pass = 0; pass < 2; ++pass) {
     for (size_t i = 0; i < a.size(); ++i) {
       if (match[i] >= 0) continue;
-      const auto& index = pass == 0 ? by_tensor : by_name;
-      const std::string& key = pass == 0 ? a[i]->tensor : a[i]->name;
+      const auto& index = pass == 0 ? by_name : by_tensor;
+      const std::string& key = pass == 0 ? a[i]->name : a[i]->tensor;
       auto it = key.empty() ? index.end() : index.find(key);
       if (it == index.end() || used[static_cast<size_t>(it->second)]) continue;
       match[i] = it->second;
@@ -211,8 +206,10 @@ std::string OpRow(const char* mark, const SideOp* a, const SideOp* b) {
   std::string s = StrFormat("%s %s %s  out %s | %s  in %s | %s", mark, PrintableText(named->type).c_str(),
                             PrintableText(named->name).c_str(), FixText(a).c_str(), FixText(b).c_str(),
                             InsText(a).c_str(), InsText(b).c_str());
-  if (a != nullptr && b != nullptr && (a->type != b->type || a->name != b->name))
+  if (a != nullptr && b != nullptr && a->name != b->name)
     s += StrFormat("  other %s %s", PrintableText(b->type).c_str(), PrintableText(b->name).c_str());
+  else if (a != nullptr && b != nullptr && a->type != b->type)
+    s += StrFormat("  other %s", PrintableText(b->type).c_str());
   if (a == nullptr) s += "  (only in other)";
   if (b == nullptr) s += "  (no counterpart in other)";
   return s + "\n";

@@ -5,9 +5,10 @@
 // A compiled xmodel's fix points are its tensors' `fix_point`; a
 // quantiser-format _int.xmodel's are those of the `fix` op after each op
 // (inspect_int.h, QuantizerOpInfo) and its partition is the one `signdpu
-// compile` makes (compile.h, PlanCompile). Ops correspond by output tensor
-// name (vai_c_xir names a DPU op's output after the quantiser's fix op), else
-// by op name.
+// compile` makes (compile.h, PlanCompile). Ops correspond by op name (a
+// compiled -fix op keeps the quantiser's float op name), else by output
+// tensor name (vai_c_xir names a DPU op's output after the quantiser's fix
+// op, src/compile/lower.cc AddOutputTensor).
 #pragma once
 
 #include <string>

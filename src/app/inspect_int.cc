@@ -131,7 +131,11 @@ void FillOpFixPoints(const xir::Op* op, const std::map<const xir::Op*, int>& fix
   }
   for (const xir::Op* in : AllInputs(op)) {
     if (IsConstant(in)) continue;
-    if (const xir::Op* f = FixAtOrBefore(in); f != nullptr) info->in_fix_points.push_back(fix_points.at(f));
+    // An input with no fix of its own (a concat's input, vai_q's
+    // is_concat_input) takes the fix downstream of it.
+    const xir::Op* f = FixAtOrBefore(in);
+    if (f == nullptr) f = FixAfter(in);
+    if (f != nullptr) info->in_fix_points.push_back(fix_points.at(f));
   }
 }
 
