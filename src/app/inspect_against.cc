@@ -1,4 +1,4 @@
-#include "inspect_against.h"
+#include "signdpu/app/inspect_against.h"
 
 #include <map>
 #include <set>

@@ -18,9 +18,9 @@
 
 #include <CLI/CLI.hpp>
 
-#include "inspect_against.h"
 #include "signdpu/app/budget.h"
 #include "signdpu/app/dump.h"
+#include "signdpu/app/inspect_against.h"
 #include "signdpu/app/inspect_int.h"
 #include "signdpu/app/live_outputs.h"
 #include "signdpu/app/model.h"
