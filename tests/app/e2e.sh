@@ -290,6 +290,15 @@ compile)
   "$BIN/signdpu" inspect "$WORK/compiled.xmodel" 2>/dev/null | tail -n +2 > "$WORK/inspect_compiled.txt"
   check "[[ -s '$WORK/inspect_host.txt' ]] && cmp -s '$WORK/inspect_host.txt' '$WORK/inspect_compiled.txt' && grep -q 'output input_fix ' '$WORK/inspect_host.txt'" \
     "the quantiser's host xmodel is the compile step's output (same inspect listing)"
+  # inspect --against: the quantiser-format file beside its host xmodel, per
+  # DPU op the fix point of the fix after it = the compiled tensor's; only
+  # the reshape-fix the compile adds after the dense has no quantiser op.
+  "$BIN/signdpu" inspect "$Q/signcnn_fashion_int.xmodel" --against "$XM" > "$WORK/against.txt" 2>/dev/null; rc=$?
+  cat "$WORK/against.txt"
+  check "[[ $rc -eq 0 ]] && tail -n 1 '$WORK/against.txt' | grep -qx '20 matched, 20 equal fix points, 0 differing, 1 unmatched'" \
+    "inspect _int.xmodel --against the host xmodel: 20 DPU ops matched, all fix points equal"
+  check "[[ \$(grep -c '^- ' '$WORK/against.txt') -eq 1 ]] && grep -qE '^- reshape-fix .*\\(only in other\\)$' '$WORK/against.txt' && ! grep -q '^! ' '$WORK/against.txt'" \
+    "inspect --against: the only unmatched row is the compile's reshape-fix, none differs"
   "$BIN/signdpu" run --model "$WORK/compiled.xmodel" --csv "$SAMPLE" --mode ref --quiet --no-progress \
     --summary-json "$WORK/compiled_run.json" > /dev/null 2>&1; rc=$?
   check "[[ $rc -eq 0 ]]" "signdpu run classifies with the compiled xmodel"
