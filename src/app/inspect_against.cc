@@ -91,13 +91,38 @@ SideOp QuantizerOp(const QuantizerOpInfo& info) {
   return o;
 }
 
+// A quantiser-format file the compile refuses: one unpartitioned subgraph
+// whose rows are the ops followed by a fix.
+InspectSide Unpartitioned(const QuantizerXmodelReport& report, const std::string& why) {
+  InspectSide side;
+  side.format = "quantiser format, not partitioned: " + PrintableText(why);
+  SideSubgraph s;
+  s.name = "graph_" + report.graph_name;
+  s.device = "-";
+  for (const auto& info : report.ops) {
+    if (info.is_fix || IsPlaceholder(info.type)) continue;
+    ++s.op_count;
+    s.keys.push_back(info.name);
+    if (info.out_fix.empty()) continue;
+    // A relu-like op whose fix a conv before it already showed: fused.
+    static const std::set<std::string> kFused = {names::kRelu, names::kRelu6, names::kLeakyRelu, names::kPrelu};
+    if (kFused.count(info.type) && !s.dpu_ops.empty() && s.dpu_ops.back().tensor == info.out_fix) continue;
+    s.dpu_ops.push_back(QuantizerOp(info));
+    s.keys.push_back(info.out_fix);
+  }
+  side.subgraphs.push_back(std::move(s));
+  return side;
+}
+
 // The DPU subgraphs `signdpu compile` makes of the graph, then its CPU ops;
 // the fix points are the quantiser's (QuantizerOpInfo), not the compile's.
 Result<InspectSide> ReadQuantizer(const xir::Graph& g, const std::string& dpu_target) {
   SIGNDPU_ASSIGN_OR_RETURN(QuantizerXmodelReport report, InspectQuantizerGraph(g, dpu_target));
   compile::CompileOptions options;
   options.target = dpu_target;
-  SIGNDPU_ASSIGN_OR_RETURN(compile::CompiledModel plan, compile::PlanCompile(g, options));
+  auto plan_or = compile::PlanCompile(g, options);
+  if (!plan_or.ok()) return Unpartitioned(report, plan_or.status().message());
+  const compile::CompiledModel& plan = *plan_or;
   InspectSide side;
   side.format = "quantiser format, partitioned as signdpu compile --target " + dpu_target;
   for (size_t p = 0; p < plan.dpu.size(); ++p) {
@@ -157,8 +182,8 @@ int Counterpart(const SideSubgraph& s, const InspectSide& other) {
 }
 
 std::string FormatPartition(const char* label, const InspectSide& side, const InspectSide& other) {
-  std::string s = StrFormat("%s %s  (%s): %zu subgraphs\n", label, PrintableText(side.path).c_str(),
-                            side.format.c_str(), side.subgraphs.size());
+  std::string s = StrFormat("%s %s  (%s): %s\n", label, PrintableText(side.path).c_str(), side.format.c_str(),
+                            CountText(static_cast<long long>(side.subgraphs.size()), "subgraph").c_str());
   for (size_t i = 0; i < side.subgraphs.size(); ++i) {
     const SideSubgraph& sg = side.subgraphs[i];
     const int j = Counterpart(sg, other);

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <xir/graph/graph.hpp>
 
 #include "signdpu/app/inspect_int.h"
@@ -89,6 +90,70 @@ TEST(InspectAgainst, QuantizerOpsTakeTheFixAfterThem) {
     }
   }
   EXPECT_EQ(checked, 2);
+}
+
+xir::Op* AddFix(xir::Graph* g, const std::string& name, xir::Op* in, int fp) {
+  auto a = xir::Attrs::create();
+  a->set_attr<int>("fix_point", fp);
+  a->set_attr<int>("bit_width", 8);
+  a->set_attr<bool>("if_signed", true);
+  a->set_attr<std::string>("round_mode", "DPU_ROUND");
+  return g->add_op(name, "fix", std::move(a), {{"input", {in}}}, xir::DataType("FLOAT32"));
+}
+
+xir::Op* AddConst(xir::Graph* g, const std::string& name, std::vector<int> shape) {
+  int64_t n = 1;
+  for (int d : shape) n *= d;
+  std::vector<char> bytes(static_cast<size_t>(n) * 4, 0);
+  auto a = xir::Attrs::create();
+  a->set_attr<std::vector<int>>("shape", shape);
+  a->set_attr<std::string>("data_type", "float32");
+  a->set_attr<std::vector<char>>("data", bytes);
+  return g->add_op(name, "const", std::move(a), {}, xir::DataType("FLOAT32"));
+}
+
+// data -> fix 5 -> conv2d -> relu -> fix 4 -> hard-swish: a quantiser-format
+// file the compile refuses (hard-swish is not lowered).
+std::string RefusedQuantizerFile() {
+  auto g = xir::Graph::create("refused");
+  auto da = xir::Attrs::create();
+  da->set_attr<std::vector<int>>("shape", {1, 8, 8, 4});
+  da->set_attr<std::string>("data_type", "FLOAT32");
+  xir::Op* in = AddFix(g.get(), "input_fix", g->add_op("input", "data", std::move(da), {}, xir::DataType("FLOAT32")), 5);
+  auto ca = xir::Attrs::create();
+  ca->set_attr<std::vector<int>>("kernel", {3, 3});
+  ca->set_attr<std::vector<int>>("stride", {1, 1});
+  ca->set_attr<std::vector<int>>("pad", {1, 1, 1, 1});
+  ca->set_attr<std::vector<int>>("dilation", {1, 1});
+  ca->set_attr<std::string>("pad_mode", "FLOOR");
+  xir::Op* conv = g->add_op("conv", "conv2d", std::move(ca),
+                            {{"input", {in}},
+                             {"weights", {AddFix(g.get(), "w_fix", AddConst(g.get(), "w", {8, 3, 3, 4}), 6)}},
+                             {"bias", {AddFix(g.get(), "b_fix", AddConst(g.get(), "b", {8}), 7)}}},
+                            xir::DataType("FLOAT32"));
+  xir::Op* act = g->add_op("act", "relu", xir::Attrs::create(), {{"input", {conv}}}, xir::DataType("FLOAT32"));
+  g->add_op("hs", "hard-swish", xir::Attrs::create(), {{"input", {AddFix(g.get(), "act_fix", act, 4)}}},
+            xir::DataType("FLOAT32"));
+  const std::string path = ::testing::TempDir() + "/inspect_against_refused_int.xmodel";
+  g->serialize(path);
+  return path;
+}
+
+// A quantiser-format file the compile refuses is still shown (unpartitioned,
+// with the compile's reason), not an error.
+TEST(InspectAgainst, RefusedQuantizerFileIsShownUnpartitioned) {
+  auto side = ReadInspectSide(RefusedQuantizerFile(), "DPUCZDX8G_ISA1_B4096");
+  ASSERT_TRUE(side.ok()) << side.status().message();
+  EXPECT_NE(side->format.find("not partitioned: "), std::string::npos) << side->format;
+  EXPECT_NE(side->format.find("hard-swish"), std::string::npos) << side->format;
+  ASSERT_EQ(side->subgraphs.size(), 1u);
+  ASSERT_FALSE(side->subgraphs[0].dpu_ops.empty());
+  const SideOp& conv = side->subgraphs[0].dpu_ops[0];
+  EXPECT_EQ(conv.name, "conv");
+  EXPECT_EQ(conv.tensor, "act_fix");
+  EXPECT_EQ(conv.fix_point, 4);
+  EXPECT_EQ(conv.in_fix_points, std::vector<int>{5});
+  EXPECT_EQ(side->subgraphs[0].dpu_ops.size(), 1u);  // the relu is fused into the conv's row
 }
 
 TEST(InspectAgainst, CorruptFileIsAnErrorNamingIt) {
