@@ -217,7 +217,7 @@ void AddInspectCommand(CLI::App& app, InspectCommand* ic) {
   ic->cmd->add_option("--dpu-target", ic->target, "DPU whose limits a quantiser-format _int.xmodel is checked against (default DPUCZDX8G_ISA1_B4096)");
   ic->against_opt = ic->cmd->add_option(
       "--against", ic->against,
-      "second xmodel: both partitions and every DPU op's fix points side by side (a report: exit 0 even when they differ)");
+      "second xmodel: both partitions and every DPU op's fix points side by side (a report: exit 0 even when they differ; default: none, FILE alone)");
 }
 
 struct DumpCommand {
