@@ -27,7 +27,10 @@ for key in "${conf_keys[@]}"; do
   grep -q "$key" "$doc" || bad "$key: not documented in $doc"
 done
 for key in "${unit_keys[@]}"; do
-  printf '%s\n' "${conf_keys[@]}" | grep -qx "$key" || bad "$key: set in $unit but missing from $conf"
+  # A here-string, not `printf | grep -q`: grep -q leaves at the first match
+  # and, under pipefail, printf's SIGPIPE would fail the pipeline (it did, on
+  # a loaded machine, for the first key).
+  grep -qx "$key" <<<"$(printf '%s\n' "${conf_keys[@]}")" || bad "$key: set in $unit but missing from $conf"
 done
 ((fail == 0)) && echo "ok: ${#conf_keys[@]} keys agree between unit, config and docs: ${conf_keys[*]}"
 exit "$fail"
