@@ -235,11 +235,15 @@ void ForEachBroadcastRow(const Shape& a_shape, const Shape& b_shape, const Shape
 
 }  // namespace
 
-void AddBroadcast(const float* a, const Shape& a_shape, const float* b, const Shape& b_shape,
-                  float* y, const Shape& y_shape) {
+namespace {
+
+// y = op(a, b) with numpy broadcasting (Add and Mul share it).
+template <typename Op>
+void BinaryBroadcast(const float* a, const Shape& a_shape, const float* b, const Shape& b_shape, float* y,
+                     const Shape& y_shape, Op op) {
   if (a_shape == b_shape) {
     const int64_t count = NumElements(y_shape);
-    for (int64_t i = 0; i < count; ++i) y[i] = a[i] + b[i];
+    for (int64_t i = 0; i < count; ++i) y[i] = op(a[i], b[i]);
     return;
   }
   ForEachBroadcastRow(a_shape, b_shape, y_shape,
@@ -247,24 +251,20 @@ void AddBroadcast(const float* a, const Shape& a_shape, const float* b, const Sh
                         const float* pa = a + oa;
                         const float* pb = b + ob;
                         float* py = y + oy;
-                        for (int64_t i = 0; i < count; ++i) py[i] = pa[i * da] + pb[i * db];
+                        for (int64_t i = 0; i < count; ++i) py[i] = op(pa[i * da], pb[i * db]);
                       });
+}
+
+}  // namespace
+
+void AddBroadcast(const float* a, const Shape& a_shape, const float* b, const Shape& b_shape,
+                  float* y, const Shape& y_shape) {
+  BinaryBroadcast(a, a_shape, b, b_shape, y, y_shape, [](float u, float v) { return u + v; });
 }
 
 void MulBroadcast(const float* a, const Shape& a_shape, const float* b, const Shape& b_shape,
                   float* y, const Shape& y_shape) {
-  if (a_shape == b_shape) {
-    const int64_t count = NumElements(y_shape);
-    for (int64_t i = 0; i < count; ++i) y[i] = a[i] * b[i];
-    return;
-  }
-  ForEachBroadcastRow(a_shape, b_shape, y_shape,
-                      [&](int64_t oa, int64_t ob, int64_t oy, int64_t count, int64_t da, int64_t db) {
-                        const float* pa = a + oa;
-                        const float* pb = b + ob;
-                        float* py = y + oy;
-                        for (int64_t i = 0; i < count; ++i) py[i] = pa[i * da] * pb[i * db];
-                      });
+  BinaryBroadcast(a, a_shape, b, b_shape, y, y_shape, [](float u, float v) { return u * v; });
 }
 
 void Broadcast(const float* x, const Shape& x_shape, float* y, const Shape& y_shape) {
